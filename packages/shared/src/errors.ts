@@ -1,0 +1,61 @@
+/**
+ * Machine-readable error codes shared by server responses (`{ error: { code, message } }`),
+ * SDK errors and `message.error` events. Add a code here before using it anywhere.
+ */
+export const ERROR_CODES = [
+  // Request shape
+  "invalid_json",
+  "invalid_request",
+  "text_required",
+  "text_too_long",
+  "payload_too_large",
+  "invalid_offset",
+  // Identity and access
+  "unauthorized",
+  "forbidden",
+  // Resources
+  "not_found",
+  "chat_not_found",
+  "chat_deleted",
+  "conflict",
+  "generation_in_progress",
+  // Capacity and money
+  "rate_limited",
+  "insufficient_credits",
+  // Generation (carried by message.error events)
+  "model_error",
+  "model_unavailable",
+  "model_timeout",
+  "generation_lost",
+  // Protocol validation (fold / SDK)
+  "event_invalid",
+  "event_too_large",
+  "event_unsupported_version",
+  "event_unknown_type",
+  // Infrastructure
+  "streams_unavailable",
+  "internal",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The JSON body of every non-2xx response of the server. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string };
+}
+
+const knownCodes: ReadonlySet<string> = new Set(ERROR_CODES);
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === "string" && knownCodes.has(value);
+}
+
+/** Reads `{ error: { code, message } }` from an unknown JSON value; null when it is not one. */
+export function readErrorBody(value: unknown): { code: string; message: string } | null {
+  if (typeof value !== "object" || value === null) return null;
+  const error = (value as { error?: unknown }).error;
+  if (typeof error !== "object" || error === null) return null;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code !== "string") return null;
+  return { code, message: typeof message === "string" ? message : code };
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The README's run command: installs what a fresh machine lacks, builds, and starts the demo
+# with everything embedded (Postgres, streams, and a local model server when no provider is set).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+. scripts/bootstrap.sh
+pnpm -r build
+exec pnpm start
