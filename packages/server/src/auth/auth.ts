@@ -1,0 +1,117 @@
+/**
+ * End-user authentication: Better Auth on our Prisma client, with guest users (`anonymous()`)
+ * and bearer tokens (`bearer()`), because a widget embedded on a third-party site cannot rely
+ * on cookies.
+ *
+ * How a client gets and uses a token:
+ * 1. `POST {baseURL}/v1/auth/sign-in/anonymous` (body `{}`, `credentials: "omit"`) creates a
+ *    guest user and a session. With `bearer()` the response carries the token in the
+ *    `set-auth-token` header (the *signed* session token, `<token>.<hmac>`; the plugin also lists
+ *    it in `Access-Control-Expose-Headers` so browsers can read it cross-origin). The JSON body
+ *    `{ token, user }` has the raw session token, which the bearer plugin accepts too (it signs
+ *    it with the secret itself). Prefer the header value.
+ * 2. Every later request sends `Authorization: Bearer <token>`. The bearer plugin's `before`
+ *    hook verifies the signature and turns the header into the session cookie for the call, so
+ *    `auth.api.getSession({ headers })` resolves the session from it exactly as from a cookie
+ *    (see {@link resolveSession}). A bad, expired or revoked token resolves to `null`.
+ *
+ * Without a `cookie` header Better Auth skips its Origin/CSRF check, so a widget on any site
+ * can sign in as guest without being listed in `trustedOrigins` (that list is for cookie-based
+ * first-party frontends). Better Auth's own rate limit is on when NODE_ENV=production: paths
+ * under `/sign-in` allow 3 requests per 10 s per client IP, so a widget must keep its token
+ * (not sign in again on every page load).
+ *
+ * The tables are in prisma/schema.prisma (User/Session/Account/Verification, the shape Better
+ * Auth's generator emits); keep the plugins and `user.additionalFields` here in sync with it.
+ *
+ * @example
+ * const auth = createAuth({ prisma, secret: env.AUTH_SECRET, baseURL: "https://chat.example.com" });
+ * app.on(["GET", "POST"], "/v1/auth/*", (c) => auth.handler(c.req.raw));
+ * const session = await resolveSession(auth, c.req.raw.headers); // { userId, sessionId, tenantId, isAnonymous } | null
+ */
+import { betterAuth } from "better-auth";
+import { prismaAdapter } from "better-auth/adapters/prisma";
+import { anonymous } from "better-auth/plugins/anonymous";
+import { bearer } from "better-auth/plugins/bearer";
+import type { PrismaClient } from "../generated/prisma/client.js";
+
+/** The tenant every user belongs to unless told otherwise; seeded by the init migration. */
+export const DEFAULT_TENANT_ID = "default";
+
+export interface CreateAuthOptions {
+  prisma: PrismaClient;
+  /** Signs session tokens and cookies; at least 32 random characters. */
+  secret: string;
+  /** Public origin of this server, e.g. `https://chat.example.com`. */
+  baseURL: string;
+  /** Where the auth routes are mounted (Better Auth's own default is `/api/auth`). Default `/v1/auth`. */
+  basePath?: string;
+  /** Origins trusted for cookie-based requests (first-party frontends). Default: none. */
+  trustedOrigins?: string[];
+  /**
+   * Picks the tenant of a user being created (sign-in as guest). Return `null`/`undefined` to
+   * use the column default (`"default"`). Default: always the default tenant.
+   */
+  resolveTenantId?: (request: Request | undefined) => string | null | undefined | Promise<string | null | undefined>;
+}
+
+export function createAuth({ prisma, secret, baseURL, basePath = "/v1/auth", trustedOrigins = [], resolveTenantId }: CreateAuthOptions) {
+  return betterAuth({
+    appName: "Open Chat",
+    secret,
+    baseURL,
+    basePath,
+    trustedOrigins,
+    database: prismaAdapter(prisma, { provider: "postgresql" }),
+    user: {
+      additionalFields: {
+        // Server-assigned, never accepted from a client (input: false).
+        tenantId: { type: "string", required: false, defaultValue: DEFAULT_TENANT_ID, input: false },
+      },
+    },
+    databaseHooks: resolveTenantId
+      ? {
+          user: {
+            create: {
+              async before(user, context) {
+                const tenantId = await resolveTenantId(context?.request);
+                return tenantId ? { data: { ...user, tenantId } } : undefined;
+              },
+            },
+          },
+        }
+      : undefined,
+    plugins: [anonymous(), bearer()],
+    telemetry: { enabled: false },
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+export interface ResolvedSession {
+  userId: string;
+  sessionId: string;
+  tenantId: string;
+  isAnonymous: boolean;
+}
+
+/**
+ * The session behind a request's `Authorization: Bearer <token>` (or session cookie), or
+ * `null` when there is none or it is invalid/expired. Database errors propagate.
+ */
+export async function resolveSession(auth: Auth, headers: Headers): Promise<ResolvedSession | null> {
+  const result = await auth.api.getSession({ headers });
+  if (!result) return null;
+  return {
+    userId: result.user.id,
+    sessionId: result.session.id,
+    tenantId: result.user.tenantId ?? DEFAULT_TENANT_ID,
+    isAnonymous: result.user.isAnonymous === true,
+  };
+}
+
+/** The end user behind a request, in the shape the HTTP layer keeps in `c.var.user`. */
+export async function resolveUser(auth: Auth, headers: Headers): Promise<{ id: string; tenantId: string } | null> {
+  const session = await resolveSession(auth, headers);
+  return session && { id: session.userId, tenantId: session.tenantId };
+}

@@ -1,0 +1,167 @@
+/**
+ * Chats and turns in Postgres. Every query is scoped to the resolved end user (tenant + user)
+ * so a chat id from another user simply does not exist here (invariant 6). Messages are not
+ * stored here: they live only in the log.
+ */
+import type { EndUser } from "../env.js";
+import type { PrismaClient } from "../generated/prisma/client.js";
+import { ApiError } from "../http/api-error.js";
+
+export interface ChatRecord {
+  id: string;
+  title: string | null;
+  model: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface TurnRecord {
+  chatId: string;
+  clientMessageId: string;
+  userMessageId: string;
+  assistantMessageId: string;
+  offset: string | null;
+}
+
+export interface ChatPage {
+  chats: ChatRecord[];
+  nextCursor: string | null;
+}
+
+const chatFields = { id: true, title: true, model: true, createdAt: true, updatedAt: true } as const;
+
+export function createChatRepository(prisma: PrismaClient, clock: () => Date = () => new Date()) {
+  const owned = (user: EndUser, id: string) => ({ id, userId: user.id, tenantId: user.tenantId, deletedAt: null });
+
+  return {
+    async create(user: EndUser, input: { id: string; title: string | null; model: string | null }): Promise<ChatRecord> {
+      return prisma.chat.create({
+        data: { ...input, userId: user.id, tenantId: user.tenantId },
+        select: chatFields,
+      });
+    },
+
+    /** Newest first (by last activity), keyset-paginated with an opaque cursor. */
+    async list(user: EndUser, { limit, cursor }: { limit: number; cursor?: string }): Promise<ChatPage> {
+      const after = cursor ? decodeCursor(cursor) : null;
+      const rows = await prisma.chat.findMany({
+        where: {
+          userId: user.id,
+          tenantId: user.tenantId,
+          deletedAt: null,
+          ...(after && {
+            OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { lt: after.id } }],
+          }),
+        },
+        orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
+        take: limit + 1,
+        select: chatFields,
+      });
+      const chats = rows.slice(0, limit);
+      const last = chats.at(-1);
+      return { chats, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    },
+
+    /** The user's live chat, or 404 — the same answer for "missing", "deleted" and "not yours". */
+    async get(user: EndUser, id: string): Promise<ChatRecord> {
+      const chat = await prisma.chat.findFirst({ where: owned(user, id), select: chatFields });
+      if (!chat) throw new ApiError(404, "chat_not_found", `chat ${id} not found`);
+      return chat;
+    },
+
+    async rename(user: EndUser, id: string, title: string): Promise<ChatRecord> {
+      const { count } = await prisma.chat.updateMany({ where: owned(user, id), data: { title, updatedAt: clock() } });
+      if (count === 0) throw new ApiError(404, "chat_not_found", `chat ${id} not found`);
+      return this.get(user, id);
+    },
+
+    /** Tombstones the row; the caller appends `chat.deleted` to the log. */
+    async markDeleted(user: EndUser, id: string): Promise<void> {
+      const { count } = await prisma.chat.updateMany({ where: owned(user, id), data: { deletedAt: clock() } });
+      if (count === 0) throw new ApiError(404, "chat_not_found", `chat ${id} not found`);
+    },
+
+    async findTurn(chatId: string, clientMessageId: string): Promise<TurnRecord | null> {
+      return prisma.turn.findUnique({ where: { chatId_clientMessageId: { chatId, clientMessageId } } });
+    },
+
+    /**
+     * Records a new turn and takes the chat's generation lease in one transaction. Two sends
+     * racing on one chat serialise on the chat row: the loser gets 409 generation_in_progress.
+     */
+    async startTurn(input: TurnRecord & { holder: string; leaseMs: number; model: string }): Promise<TurnRecord> {
+      const { holder, leaseMs, model, ...turn } = input;
+      return prisma.$transaction(async (tx) => {
+        const now = clock();
+        const { count } = await tx.chat.updateMany({
+          where: {
+            id: turn.chatId,
+            deletedAt: null,
+            OR: [{ activeGenerationId: null }, { leaseExpiresAt: { lt: now } }],
+          },
+          data: {
+            activeGenerationId: turn.assistantMessageId,
+            leaseHolder: holder,
+            leaseExpiresAt: new Date(now.getTime() + leaseMs),
+            updatedAt: now,
+            model,
+          },
+        });
+        if (count === 0) {
+          throw new ApiError(409, "generation_in_progress", "an answer is still being generated in this chat; wait for it or stop it");
+        }
+        return tx.turn.create({ data: turn });
+      });
+    },
+
+    async setTurnOffset(chatId: string, clientMessageId: string, offset: string): Promise<void> {
+      await prisma.turn.update({ where: { chatId_clientMessageId: { chatId, clientMessageId } }, data: { offset } });
+    },
+
+    /** Takes the lease again for a turn whose first append failed (a retried send). */
+    async retakeLease(chatId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean> {
+      const now = clock();
+      const { count } = await prisma.chat.updateMany({
+        where: {
+          id: chatId,
+          deletedAt: null,
+          OR: [{ activeGenerationId: null }, { activeGenerationId: generationId }, { leaseExpiresAt: { lt: now } }],
+        },
+        data: { activeGenerationId: generationId, leaseHolder: holder, leaseExpiresAt: new Date(now.getTime() + leaseMs) },
+      });
+      return count === 1;
+    },
+
+    async renewLease(chatId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean> {
+      const { count } = await prisma.chat.updateMany({
+        where: { id: chatId, activeGenerationId: generationId, leaseHolder: holder },
+        data: { leaseExpiresAt: new Date(clock().getTime() + leaseMs) },
+      });
+      return count === 1;
+    },
+
+    async releaseLease(chatId: string, generationId: string): Promise<void> {
+      await prisma.chat.updateMany({
+        where: { id: chatId, activeGenerationId: generationId },
+        data: { activeGenerationId: null, leaseHolder: null, leaseExpiresAt: null },
+      });
+    },
+  };
+}
+
+export type ChatRepository = ReturnType<typeof createChatRepository>;
+
+function encodeCursor(chat: ChatRecord): string {
+  return Buffer.from(JSON.stringify([chat.updatedAt.toISOString(), chat.id])).toString("base64url");
+}
+
+function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
+    const updatedAt = new Date(String(at));
+    if (typeof id !== "string" || Number.isNaN(updatedAt.getTime())) throw new Error("bad cursor");
+    return { updatedAt, id };
+  } catch {
+    throw new ApiError(400, "invalid_request", "cursor: not a cursor returned by this endpoint");
+  }
+}

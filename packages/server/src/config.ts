@@ -1,0 +1,75 @@
+/**
+ * Server configuration from environment variables (documented in the package README). Every
+ * option has a default that runs the whole product embedded on one machine.
+ */
+import { DEFAULT_SETTINGS, type ServerSettings } from "./services.js";
+
+export interface ServerConfig {
+  host: string;
+  port: number;
+  /** Public URL of this server (Better Auth needs it). */
+  baseUrl: string;
+  dataDir: string;
+  /** Postgres; unset = embedded PGlite under dataDir. */
+  databaseUrl?: string;
+  /** Remote Prisma Streams server; unset = embedded streams-local under dataDir. */
+  streamsUrl?: string;
+  streamsApiKey?: string;
+  /** OpenAI-compatible provider; unset = our local model server (tests and offline demo). */
+  model?: { baseURL: string; apiKey: string; name: string };
+  defaultModel: string;
+  authSecret?: string;
+  /** How long shutdown waits for running answers before closing them as stopped. */
+  shutdownGraceMs?: number;
+  settings: ServerSettings;
+}
+
+const OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1";
+
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const host = env.HOST ?? "127.0.0.1";
+  const port = int(env, "PORT", 3000);
+  const defaultModel = env.MODEL ?? (env.OPENROUTER_API_KEY ? "openai/gpt-4o-mini" : "open-chat-local");
+  let model: ServerConfig["model"];
+  if (env.OPENROUTER_API_KEY) model = { baseURL: OPENROUTER_BASE_URL, apiKey: env.OPENROUTER_API_KEY, name: "OpenRouter" };
+  else if (env.OPENAI_BASE_URL || env.OPENAI_API_KEY) {
+    model = { baseURL: env.OPENAI_BASE_URL ?? "https://api.openai.com/v1", apiKey: env.OPENAI_API_KEY ?? "", name: env.OPENAI_BASE_URL ?? "OpenAI" };
+  }
+  const defaults = DEFAULT_SETTINGS;
+  return {
+    host,
+    port,
+    baseUrl: env.BASE_URL ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    dataDir: env.DATA_DIR ?? ".data",
+    databaseUrl: env.DATABASE_URL || undefined,
+    streamsUrl: env.STREAMS_URL || undefined,
+    streamsApiKey: env.STREAMS_API_KEY || undefined,
+    model,
+    defaultModel,
+    authSecret: env.AUTH_SECRET || env.BETTER_AUTH_SECRET || undefined,
+    shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000),
+    settings: {
+      holder: env.HOLDER_ID ?? defaults.holder,
+      generation: {
+        idleMs: int(env, "GENERATION_IDLE_TIMEOUT_MS", defaults.generation.idleMs),
+        totalMs: int(env, "GENERATION_TOTAL_TIMEOUT_MS", defaults.generation.totalMs),
+        leaseMs: int(env, "GENERATION_LEASE_MS", defaults.generation.leaseMs),
+      },
+      tail: {
+        heartbeatMs: int(env, "TAIL_HEARTBEAT_MS", defaults.tail.heartbeatMs),
+        retryMs: int(env, "TAIL_RETRY_MS", defaults.tail.retryMs),
+        longPollMs: Math.min(int(env, "TAIL_LONG_POLL_MS", defaults.tail.longPollMs), 5_000),
+      },
+      systemPrompt: env.SYSTEM_PROMPT || undefined,
+      corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(",").map((o) => o.trim()) : "*",
+    },
+  };
+}
+
+function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
+  return value;
+}

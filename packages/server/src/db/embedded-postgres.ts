@@ -1,0 +1,73 @@
+/**
+ * An in-process Postgres for the one-command demo (used when DATABASE_URL is unset):
+ * PGlite (Postgres compiled to WebAssembly) persisted in `dataDir`, served over the Postgres
+ * wire protocol on 127.0.0.1 by `@electric-sql/pglite-socket`, so Prisma, `pg` and
+ * {@link applyMigrations} talk to it exactly as to a real server.
+ *
+ * Limits (fine for a demo, not for production): one database (the name in the URL is
+ * ignored), one backend session shared by every connection, queries serialised, and an open
+ * transaction blocks every other connection until it ends.
+ *
+ * @example
+ * const pgEmbedded = await startEmbeddedPostgres({ dataDir: ".data/postgres" });
+ * const db = createDb({ connectionString: pgEmbedded.connectionString });
+ * // ...
+ * await db.close();
+ * await pgEmbedded.stop();
+ */
+import { mkdirSync } from "node:fs";
+import { PGlite } from "@electric-sql/pglite";
+import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+
+export interface EmbeddedPostgresOptions {
+  /** Where the database files live; created if missing, reused when it exists. */
+  dataDir: string;
+  /** TCP port on 127.0.0.1. Default 0: any free port (read it from `connectionString`). */
+  port?: number;
+  /**
+   * Concurrent client connections the socket server accepts. Default 32 (the server's own
+   * default is 1, which deadlocks a pool). Keep it above the sum of your pools' `max`.
+   */
+  maxConnections?: number;
+}
+
+export interface EmbeddedPostgres {
+  /** `postgres://postgres@127.0.0.1:<port>/postgres` */
+  connectionString: string;
+  /** Stops accepting connections, drops open ones and closes PGlite (flushing to disk). */
+  stop(): Promise<void>;
+}
+
+const HOST = "127.0.0.1";
+
+export async function startEmbeddedPostgres({
+  dataDir,
+  port = 0,
+  maxConnections = 32,
+}: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create({ dataDir });
+  const server = new PGLiteSocketServer({ db, host: HOST, port, maxConnections });
+  try {
+    await server.start();
+  } catch (error) {
+    await db.close();
+    throw error;
+  }
+  // After start() this is "127.0.0.1:<actual port>".
+  const boundPort = Number(server.getServerConn().split(":").at(-1));
+  let stopping: Promise<void> | undefined;
+  return {
+    connectionString: `postgres://postgres@${HOST}:${boundPort}/postgres`,
+    stop() {
+      stopping ??= (async () => {
+        try {
+          await server.stop();
+        } finally {
+          await db.close();
+        }
+      })();
+      return stopping;
+    },
+  };
+}

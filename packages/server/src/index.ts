@@ -1,0 +1,22 @@
+/**
+ * @open-chat/server — the multi-tenant Open Chat server: Hono app, append-first generation
+ * into per-user durable streams, authenticated resumable tail.
+ *
+ * @example
+ * import { configFromEnv, startServer } from "@open-chat/server";
+ * const server = await startServer(configFromEnv()); // everything embedded by default
+ * console.log(server.url);
+ */
+export { createApp, type OpenChatApp } from "./app.js";
+export { startServer, type RunningServer } from "./runtime.js";
+export { configFromEnv, type ServerConfig } from "./config.js";
+export { DEFAULT_SETTINGS, type AppDeps, type ServerSettings, type Services } from "./services.js";
+export { ApiError } from "./http/api-error.js";
+export { listen, type Listening } from "./http/listen.js";
+export { createModelClient, type ModelClient, type ModelChunk, type PromptMessage } from "./generation/model-client.js";
+export { createStreamsClient, type StreamsClient } from "./streams/client.js";
+export { StreamsError } from "./streams/errors.js";
+export { startEmbeddedStreams } from "./streams/embedded.js";
+export { startStreamsServerProcess } from "./streams/server-process.js";
+export { createGroupCommitAppender } from "./streams/group-commit.js";
+export type { EndUser, AppEnv } from "./env.js";

@@ -1,0 +1,18 @@
+/**
+ * Resolves (tenant, end user) from the bearer token before a handler touches data
+ * (invariant 6). Sets `c.var.user`; answers 401 unauthorized otherwise.
+ */
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env.js";
+import { ApiError } from "../http/api-error.js";
+import { resolveUser, type Auth } from "../auth/auth.js";
+
+export function requireUser(options: { auth: Auth }) {
+  if (!options.auth) throw new Error("requireUser: auth is required");
+  return createMiddleware<AppEnv>(async function requireUser(c, next) {
+    const user = await resolveUser(options.auth, c.req.raw.headers);
+    if (!user) throw new ApiError(401, "unauthorized", "missing or invalid bearer token; sign in as a guest at POST /v1/auth/sign-in/anonymous");
+    c.set("user", user);
+    await next();
+  });
+}

@@ -1,0 +1,77 @@
+/**
+ * Chat CRUD: create, list (newest first, paginated), get, rename, delete. Renames and deletes
+ * are also appended to the chat's log so every open tail sees them; a deleted chat's events
+ * are no longer served (its row is tombstoned and the tail answers 404).
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { EVENT_TYPE, LIMITS } from "@open-chat/shared";
+import type { AppEnv } from "../env.js";
+import { readJson } from "../http/body.js";
+import { ApiError } from "../http/api-error.js";
+import type { ChatRecord } from "../chats/repository.js";
+import { createEventFactory } from "../chats/event-factory.js";
+import { chatKey } from "../chats/stream-names.js";
+import { newId } from "../chats/ids.js";
+import type { Services } from "../services.js";
+
+const Title = v.pipe(v.string(), v.trim(), v.maxLength(LIMITS.maxTitleLength));
+const CreateChat = v.object({ title: v.optional(v.nullable(Title)), model: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(200)))) });
+const RenameChat = v.object({ title: v.pipe(Title, v.minLength(1, "title must not be empty")) });
+
+export function chatRoutes(services: Services) {
+  const { chats, streams, clock } = services;
+
+  /** Appends a chat-level event under a one-off producer (one event, seq 0). */
+  async function appendChatEvent(stream: string, chatId: string, payload: { type: "chat.renamed"; title: string } | { type: "chat.deleted" }) {
+    const producer = newId("chatev");
+    const event = createEventFactory(producer, clock).make({ ...payload, chatId });
+    await streams.append(stream, [event], { key: chatKey(chatId), producer: { id: producer, epoch: 0, seq: 0 } });
+  }
+
+  return new Hono<AppEnv>()
+    .post("/", async (c) => {
+      const body = await readJson(c, CreateChat);
+      const user = c.var.user;
+      await services.ensureUserStream(user);
+      const chat = await chats.create(user, { id: newId("chat"), title: body.title || null, model: body.model ?? null });
+      return c.json(toJson(chat), 201);
+    })
+    .get("/", async (c) => {
+      const limit = Number(c.req.query("limit") ?? 20);
+      if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
+        throw new ApiError(400, "invalid_request", "limit: must be an integer from 1 to 100");
+      }
+      const page = await chats.list(c.var.user, { limit, cursor: c.req.query("cursor") || undefined });
+      return c.json({ chats: page.chats.map(toJson), nextCursor: page.nextCursor });
+    })
+    .get("/:chatId", async (c) => c.json(toJson(await chats.get(c.var.user, c.req.param("chatId")))))
+    .patch("/:chatId", async (c) => {
+      const { title } = await readJson(c, RenameChat);
+      const user = c.var.user;
+      const chat = await chats.rename(user, c.req.param("chatId"), title);
+      await appendChatEvent(await services.ensureUserStream(user), chat.id, { type: EVENT_TYPE.chatRenamed, title });
+      return c.json(toJson(chat));
+    })
+    .delete("/:chatId", async (c) => {
+      const user = c.var.user;
+      const chatId = c.req.param("chatId");
+      await chats.get(user, chatId); // 404 before any side effect
+      services.generations.stop(chatId, "system");
+      // Log first: a tail that sees the tombstone closes. If the append fails the row stays
+      // live and the client can retry the delete.
+      await appendChatEvent(await services.ensureUserStream(user), chatId, { type: EVENT_TYPE.chatDeleted });
+      await chats.markDeleted(user, chatId);
+      return c.body(null, 204);
+    });
+}
+
+function toJson(chat: ChatRecord) {
+  return {
+    id: chat.id,
+    title: chat.title,
+    model: chat.model,
+    createdAt: chat.createdAt.toISOString(),
+    updatedAt: chat.updatedAt.toISOString(),
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * `GET /v1/chats/:chatId/events` — the chat tail (PROTOCOL.md section 5): a read-only,
+ * authenticated, per-chat view of the user's stream speaking the Durable Streams read
+ * protocol: catch-up (JSON array), `live=long-poll`, `live=sse`.
+ */
+import { Hono, type Context } from "hono";
+import { streamSSE } from "hono/streaming";
+import { HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
+import type { AppEnv } from "../env.js";
+import { ApiError } from "../http/api-error.js";
+import { chatKey, userStreamName } from "../chats/stream-names.js";
+import { StreamsError } from "../streams/errors.js";
+import { pipeSseTail } from "../tail/sse-tail.js";
+import type { Services } from "../services.js";
+
+export function eventRoutes(services: Services) {
+  const { streams, settings } = services;
+
+  return new Hono<AppEnv>().get("/:chatId/events", async (c) => {
+    const user = c.var.user;
+    const chat = await services.chats.get(user, c.req.param("chatId"));
+    const live = c.req.query(QUERY.live);
+    if (live !== undefined && live !== LIVE_MODE.sse && live !== LIVE_MODE.longPoll) {
+      throw new ApiError(400, "invalid_request", `live: must be "${LIVE_MODE.sse}" or "${LIVE_MODE.longPoll}"`);
+    }
+    // For SSE reconnects the browser-style Last-Event-ID wins over the query parameter.
+    const offset = (live === LIVE_MODE.sse ? c.req.header(HEADER.lastEventId) : undefined) ?? c.req.query(QUERY.offset) ?? START_OFFSET;
+    if (!isValidOffset(offset)) throw new ApiError(400, "invalid_offset", `offset: ${JSON.stringify(offset)} is not an offset of this chat`);
+    const stream = userStreamName(user);
+    const key = chatKey(chat.id);
+    // A chat whose stream has never been written (created before any send) reads as empty.
+    await services.ensureUserStream(user);
+
+    if (live === LIVE_MODE.sse) {
+      await probe(() => streams.read(stream, { offset, key }));
+      return streamSSE(
+        c,
+        (sse) => pipeSseTail(sse, { streams, stream, key, offset, ...settings.tail }),
+        async (error) => console.error("[open-chat] tail ended with an error", error),
+      );
+    }
+
+    const page = await probe(() =>
+      streams.read(stream, {
+        offset,
+        key,
+        ...(live === LIVE_MODE.longPoll ? { live: LIVE_MODE.longPoll, timeoutMs: settings.tail.longPollMs } : {}),
+        signal: c.req.raw.signal,
+      }),
+    );
+    setTailHeaders(c, page.nextOffset, page.upToDate, page.cursor);
+    if (live === LIVE_MODE.longPoll && page.records.length === 0) return c.body(null, 204);
+    return c.json(page.records);
+  });
+}
+
+function setTailHeaders(c: Context, nextOffset: string, upToDate: boolean, cursor?: string) {
+  c.header(HEADER.streamNextOffset, nextOffset);
+  if (upToDate) c.header(HEADER.streamUpToDate, "true");
+  if (cursor) c.header(HEADER.streamCursor, cursor);
+  // Never the streams tier's `immutable` caching: a tail is per user and always fresh.
+  c.header("Cache-Control", "no-store");
+}
+
+/** Maps streams-tier failures of the first read to API errors before anything is sent. */
+async function probe<T>(read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (error) {
+    if (error instanceof StreamsError && error.status === 400) {
+      throw new ApiError(400, "invalid_offset", "offset: not an offset of this chat", { cause: error });
+    }
+    if (error instanceof StreamsError) throw new ApiError(503, "streams_unavailable", "the message log is unavailable; retry", { cause: error });
+    throw error;
+  }
+}

@@ -1,0 +1,16 @@
+/** `GET /healthz` (the process is up) and `GET /readyz` (Postgres and the streams tier answer). */
+import { Hono } from "hono";
+import type { Services } from "../services.js";
+
+export function healthRoutes(services: Services) {
+  return new Hono()
+    .get("/healthz", (c) => c.json({ ok: true }))
+    .get("/readyz", async (c) => {
+      const [database, streams] = await Promise.all([
+        services.prisma.$queryRaw`SELECT 1`.then(() => true, () => false),
+        services.streams.ping().then(() => true, () => false),
+      ]);
+      const ok = database && streams;
+      return c.json({ ok, database, streams }, ok ? 200 : 503);
+    });
+}

@@ -1,0 +1,38 @@
+/**
+ * Sending a message (starts a turn, answers 202 at once; the answer streams into the log) and
+ * stopping the running generation of a chat.
+ */
+import { Hono } from "hono";
+import * as v from "valibot";
+import { LIMITS } from "@open-chat/shared";
+import type { AppEnv } from "../env.js";
+import { ApiError } from "../http/api-error.js";
+import { readJson } from "../http/body.js";
+import { sendTurn } from "../chats/send-turn.js";
+import type { Services } from "../services.js";
+
+const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.maxIdLength), v.regex(/^[\w.:-]+$/, "only letters, digits and _ . : -"));
+const SendMessage = v.object({
+  clientMessageId: Id,
+  text: v.optional(v.unknown()),
+  model: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+});
+
+export function messageRoutes(services: Services) {
+  return new Hono<AppEnv>()
+    .post("/:chatId/messages", async (c) => {
+      const body = await readJson(c, SendMessage);
+      const text = typeof body.text === "string" ? body.text : undefined;
+      if (text === undefined || text.trim() === "") throw new ApiError(400, "text_required", "text: a non-empty string is required");
+      if (text.length > LIMITS.maxMessageTextLength) {
+        throw new ApiError(400, "text_too_long", `text: at most ${LIMITS.maxMessageTextLength} characters`);
+      }
+      const result = await sendTurn(services, c.var.user, c.req.param("chatId"), { clientMessageId: body.clientMessageId, text, model: body.model });
+      return c.json(result, 202);
+    })
+    .post("/:chatId/stop", async (c) => {
+      const chat = await services.chats.get(c.var.user, c.req.param("chatId"));
+      const stopped = services.generations.stop(chat.id, "user");
+      return c.json({ stopped }, stopped ? 202 : 200);
+    });
+}

@@ -1,0 +1,83 @@
+/**
+ * Starts a complete server from a config: real Postgres at DATABASE_URL or an embedded PGlite,
+ * a remote streams tier at STREAMS_URL or embedded streams-local, a real model provider or —
+ * loudly — our own local model server. Everything started here is stopped by `close()`.
+ */
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { createApp, type OpenChatApp } from "./app.js";
+import { createAuth } from "./auth/auth.js";
+import type { ServerConfig } from "./config.js";
+import { createDb } from "./db/client.js";
+import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
+import { applyMigrations } from "./db/migrate.js";
+import { loadOrCreateSecret } from "./auth/secret.js";
+import { createModelClient } from "./generation/model-client.js";
+import { listen } from "./http/listen.js";
+import { startModelServer } from "./model-server/index.js";
+import { createStreamsClient } from "./streams/client.js";
+import { startEmbeddedStreams } from "./streams/embedded.js";
+
+export interface RunningServer extends OpenChatApp {
+  url: string;
+  /** What runs embedded, for the start-up banner. */
+  embedded: { database: boolean; streams: boolean; model: boolean };
+  close(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig, log: (line: string) => void = console.log): Promise<RunningServer> {
+  const stops: Array<() => Promise<unknown>> = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop().catch((error) => console.error("[open-chat] shutdown:", error));
+  };
+  try {
+    const dataDir = resolve(config.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+
+    let databaseUrl = config.databaseUrl;
+    if (!databaseUrl) {
+      const pg = await startEmbeddedPostgres({ dataDir: join(dataDir, "postgres") });
+      stops.push(() => pg.stop());
+      databaseUrl = pg.connectionString;
+    }
+    await applyMigrations({ connectionString: databaseUrl });
+    const db = createDb({ connectionString: databaseUrl });
+    stops.push(() => db.close());
+
+    let streamsUrl = config.streamsUrl;
+    if (!streamsUrl) {
+      const local = await startEmbeddedStreams({ dataDir: join(dataDir, "streams") });
+      stops.push(() => local.close());
+      streamsUrl = local.url;
+    }
+    const streams = createStreamsClient({ baseUrl: streamsUrl, apiKey: config.streamsApiKey });
+
+    let model = config.model;
+    if (!model) {
+      const local = await startModelServer({ tokenDelayMs: 15 });
+      stops.push(() => local.close());
+      model = { baseURL: local.url, apiKey: "local", name: "local model server" };
+      log("open-chat: !!! NO MODEL PROVIDER CONFIGURED: answers come from the built-in LOCAL TEST MODEL at " + local.url);
+      log("open-chat: !!! set OPENROUTER_API_KEY (or OPENAI_BASE_URL + OPENAI_API_KEY) for real answers");
+    }
+    const models = createModelClient({ baseURL: model.baseURL, apiKey: model.apiKey, defaultModel: config.defaultModel });
+
+    const secret = config.authSecret ?? loadOrCreateSecret(join(dataDir, "auth-secret"));
+    const auth = createAuth({ prisma: db.prisma, secret, baseURL: config.baseUrl });
+    const app = createApp({ prisma: db.prisma, auth, streams, models, settings: config.settings });
+    // Runs before the streams tier and the database stop (stops run in reverse order).
+    stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));
+    const server = await listen(app.app.fetch, { host: config.host, port: config.port });
+    stops.push(() => server.close());
+    log(`open-chat: listening on ${server.url} (database: ${config.databaseUrl ? "DATABASE_URL" : "embedded PGlite"}, streams: ${config.streamsUrl ? config.streamsUrl : "embedded streams-local"}, model: ${model.name})`);
+    return {
+      ...app,
+      url: server.url,
+      embedded: { database: !config.databaseUrl, streams: !config.streamsUrl, model: !config.model },
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * The live SSE view of one chat (Durable Streams read protocol, SSE mode; PROTOCOL.md 5.4).
+ * Reads the user's stream with key-filtered long-polls and writes each batch as
+ * `event: data` + `event: control` whose `id:` is the offset after the batch, so
+ * `Last-Event-ID` resumes exactly. Nothing is sent that the streams tier has not stored.
+ * The upstream read is aborted as soon as the client goes away (no leaked reads).
+ */
+import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
+import type { SSEStreamingApi } from "hono/streaming";
+import type { StreamsClient } from "../streams/client.js";
+
+export interface SseTailOptions {
+  streams: StreamsClient;
+  stream: string;
+  key: string;
+  offset: string;
+  /** Comment line interval while idle. */
+  heartbeatMs: number;
+  /** Client reconnect hint (`retry:`). */
+  retryMs: number;
+  /** Upstream long-poll wait, at most 5 s. */
+  longPollMs: number;
+}
+
+export async function pipeSseTail(sse: SSEStreamingApi, options: SseTailOptions): Promise<void> {
+  const upstream = new AbortController();
+  sse.onAbort(() => upstream.abort());
+  const heartbeat = setInterval(() => {
+    sse.write(": ping\n\n").catch(() => upstream.abort());
+  }, options.heartbeatMs);
+  try {
+    await sse.write(`retry: ${options.retryMs}\n\n`);
+    let offset = options.offset;
+    let upToDate = false;
+    let announced = false;
+    while (!upstream.signal.aborted) {
+      const page = await options.streams.read(options.stream, {
+        offset,
+        key: options.key,
+        ...(upToDate ? { live: "long-poll" as const, timeoutMs: options.longPollMs } : {}),
+        signal: upstream.signal,
+      });
+      const closed = page.records.some((r) => (r as { type?: unknown }).type === EVENT_TYPE.chatDeleted);
+      if (page.records.length > 0) {
+        await sse.writeSSE({ event: SSE_EVENT.data, data: JSON.stringify(page.records) });
+      }
+      // Control after every batch, and once when the catch-up first reaches the end.
+      if (page.records.length > 0 || (page.upToDate && !announced) || closed) {
+        const control: TailControl = { streamNextOffset: page.nextOffset, upToDate: page.upToDate };
+        if (page.cursor) control.streamCursor = page.cursor;
+        if (closed) control.streamClosed = true;
+        await sse.writeSSE({ event: SSE_EVENT.control, id: page.nextOffset, data: JSON.stringify(control) });
+        announced ||= page.upToDate;
+      }
+      if (closed) return;
+      offset = page.nextOffset;
+      upToDate = page.upToDate;
+    }
+  } catch (error) {
+    if (!upstream.signal.aborted) throw error;
+  } finally {
+    clearInterval(heartbeat);
+    upstream.abort();
+  }
+}
