@@ -54,6 +54,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
         idleMs: int(env, "GENERATION_IDLE_TIMEOUT_MS", defaults.generation.idleMs),
         totalMs: int(env, "GENERATION_TOTAL_TIMEOUT_MS", defaults.generation.totalMs),
         leaseMs: int(env, "GENERATION_LEASE_MS", defaults.generation.leaseMs),
+        appendIntervalMs: int(env, "GENERATION_APPEND_INTERVAL_MS", defaults.generation.appendIntervalMs),
       },
       tail: {
         heartbeatMs: int(env, "TAIL_HEARTBEAT_MS", defaults.tail.heartbeatMs),

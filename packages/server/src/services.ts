@@ -25,7 +25,7 @@ export interface ServerSettings {
 
 export const DEFAULT_SETTINGS: ServerSettings = {
   holder: `pid-${process.pid}`,
-  generation: { idleMs: 60_000, totalMs: 10 * 60_000, leaseMs: 30_000 },
+  generation: { idleMs: 60_000, totalMs: 10 * 60_000, leaseMs: 30_000, appendIntervalMs: 20 },
   tail: { heartbeatMs: 15_000, retryMs: 1_000, longPollMs: 4_000 },
   corsOrigins: "*",
 };

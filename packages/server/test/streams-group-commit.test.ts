@@ -58,6 +58,24 @@ forEachStreamsBackend((backend, kind) => {
     expect(log.map((d) => d.text).join("")).toBe(pieces.join(""));
   });
 
+  it("holds the next append for minIntervalMs, coalescing everything pushed meanwhile", async () => {
+    const client = backend().client();
+    const stream = uniqueStreamName("gc-interval");
+    await client.ensureStream(stream);
+    // A window far longer than the pushes below take, so the count does not depend on speed.
+    const appender = createGroupCommitAppender<Delta>({ client, stream, key: "chat:1", producerId: "gen:interval", minIntervalMs: 1_000, coalesce: mergeDeltas });
+    appender.push({ type: "delta", text: "first " });
+    await appender.flush(); // the first append is not held
+    for (let i = 0; i < 50; i++) {
+      appender.push({ type: "delta", text: `${i} ` });
+      await nextTick();
+    }
+    await appender.close();
+    expect(appender.appends).toBe(2);
+    const log = (await readAll(client, stream, "chat:1")) as Delta[];
+    expect(log.map((d) => d.text)).toEqual(["first ", Array.from({ length: 50 }, (_, i) => `${i} `).join("")]);
+  });
+
   it("flush resolves for what was pushed so far; maxBatchBytes splits a big batch into several appends", async () => {
     const client = backend().client();
     const stream = uniqueStreamName("gc-split");

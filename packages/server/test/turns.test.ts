@@ -7,6 +7,7 @@ import { stream as durableStream } from "@durable-streams/client";
 import { materialize, type ChatEvent } from "@open-chat/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, assistantOf, eventsOf, isTerminalFor, lastControlId, readSse, signIn, type SseFrame } from "./helpers/api.js";
+import { DEFAULT_SETTINGS } from "../src/services.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { forEachStreamsBackend } from "./helpers/streams.js";
 
@@ -141,7 +142,7 @@ forEachStreamsBackend((backend) => {
     const stalled = await startTestServer({
       streamsUrl: backend().url,
       streamsApiKey: backend().apiKey,
-      settings: { generation: { idleMs: 300, totalMs: 60_000, leaseMs: 30_000 } },
+      settings: { generation: { ...DEFAULT_SETTINGS.generation, idleMs: 300 } },
     });
     try {
       const t = await signIn(stalled.url);

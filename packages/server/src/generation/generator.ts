@@ -18,6 +18,8 @@ export interface GenerationLimits {
   idleMs: number;
   totalMs: number;
   leaseMs: number;
+  /** Least time between two appends of one answer (group commit's batching window). */
+  appendIntervalMs: number;
 }
 
 export interface GenerationJob {
@@ -68,6 +70,7 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
     epoch: job.epoch,
     startSeq: job.nextProducerSeq,
     coalesce: coalesceDeltas,
+    minIntervalMs: deps.limits.appendIntervalMs,
   });
   const base = { chatId: job.chatId, messageId: job.assistantMessageId };
   const watchdog = startWatchdog(controller, { idleMs: deps.limits.idleMs, totalMs: deps.limits.totalMs });

@@ -18,16 +18,27 @@ export interface GenerationRegistry {
    */
   shutdown(graceMs: number): Promise<void>;
   readonly running: number;
+  /** Totals over finished generations: the group-commit figure is `appends / deltas`. */
+  readonly stats: { readonly generations: number; readonly appends: number; readonly deltas: number };
 }
 
 export function createGenerationRegistry(deps: GeneratorDeps): GenerationRegistry {
   const byChat = new Map<string, { messageId: string; controller: AbortController; done: Promise<GenerationResult> }>();
+  const stats = { generations: 0, appends: 0, deltas: 0 };
   return {
+    stats,
     start(job) {
       const controller = new AbortController();
-      const done = runGeneration(deps, job, controller).finally(() => {
-        if (byChat.get(job.chatId)?.controller === controller) byChat.delete(job.chatId);
-      });
+      const done = runGeneration(deps, job, controller)
+        .then((result) => {
+          stats.generations++;
+          stats.appends += result.appends;
+          stats.deltas += result.deltas;
+          return result;
+        })
+        .finally(() => {
+          if (byChat.get(job.chatId)?.controller === controller) byChat.delete(job.chatId);
+        });
       byChat.set(job.chatId, { messageId: job.assistantMessageId, controller, done });
       return done;
     },

@@ -45,6 +45,12 @@ export interface GroupCommitAppenderOptions<T> {
   maxBatchBytes?: number;
   /** Rewrites a buffered batch before it is sent, e.g. merges consecutive text deltas. Default: none. */
   coalesce?: (buffered: T[]) => T[];
+  /**
+   * Least time between the starts of two appends. While waiting, pushed records keep
+   * coalescing, so a fast tier still sees at most 1000/minIntervalMs appends per second from
+   * this producer. Default 0 (send as soon as the previous append returns).
+   */
+  minIntervalMs?: number;
   /** Called once with the fatal error. Default: none (the error still rejects flush/close). */
   onError?: (error: unknown) => void;
   retry?: GroupCommitRetryOptions;
@@ -80,6 +86,7 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   const attempts = Math.max(1, options.retry?.attempts ?? 10);
   const baseDelayMs = options.retry?.baseDelayMs ?? 50;
   const maxDelayMs = options.retry?.maxDelayMs ?? 2_000;
+  const minIntervalMs = options.minIntervalMs ?? 0;
   if (!producerId) throw new TypeError("producerId is required");
   if (!(maxBatchBytes > 2)) throw new RangeError("maxBatchBytes must be > 2");
 
@@ -91,6 +98,7 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   let retries = 0;
   let lastOffset: string | null = null;
   let pumping = false;
+  let lastSentAt = Number.NEGATIVE_INFINITY;
   let closed = false;
   let failure: { error: unknown } | null = null;
   const waiters: Waiter[] = [];
@@ -135,6 +143,9 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   async function pump(): Promise<void> {
     try {
       while (buffer.length > 0 && !failure) {
+        const wait = lastSentAt + minIntervalMs - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        lastSentAt = performance.now();
         const taken = buffer;
         buffer = [];
         const batch: unknown[] = coalesce ? coalesce(taken) : taken;
