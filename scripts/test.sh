@@ -6,5 +6,6 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 . scripts/bootstrap.sh
 bash scripts/ensure-postgres.sh
+bash scripts/ensure-chromium.sh
 pnpm -r build
 pnpm test

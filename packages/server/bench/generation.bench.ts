@@ -7,7 +7,7 @@
  */
 import { materialize } from "@open-chat/shared";
 import { createStreamsClient } from "../src/streams/client.js";
-import { apiClient, eventsOf, isTerminalFor, lastControlId, readSse, signIn } from "../test/helpers/api.js";
+import { apiClient, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer, signIn } from "../test/helpers/api.js";
 import { startTestServer } from "../test/helpers/server.js";
 import { startStreamsBackend } from "../test/helpers/streams.js";
 
@@ -42,14 +42,10 @@ try {
 
   // SSE resume check.
   const chat = await api.createChat();
-  const opened = Promise.withResolvers<void>();
-  const reading = readSse(server.url, token, chat.id, {
-    onResponse: () => opened.resolve(),
-    until: (frames) => frames.at(-1)?.event === "control" && eventsOf(frames).some((e) => e.type === "message.delta"),
-  });
-  await opened.promise;
-  const turn = (await api.send(chat.id, { clientMessageId: "resume", text: "resume [[tokens:300]] [[delay:2]]" })).body;
-  const first = await reading;
+  const { frames: first, sent } = await readUntilMidAnswer(server.url, token, chat.id, () =>
+    api.send(chat.id, { clientMessageId: "resume", text: "resume [[tokens:300]] [[delay:2]]" }),
+  );
+  const turn = sent.body;
   const second = await readSse(server.url, token, chat.id, {
     lastEventId: lastControlId(first),
     until: (frames) => isTerminalFor(turn.assistantMessageId)(eventsOf(frames)),

@@ -6,7 +6,7 @@
 import { stream as durableStream } from "@durable-streams/client";
 import { materialize, type ChatEvent } from "@open-chat/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, assistantOf, eventsOf, isTerminalFor, lastControlId, readSse, signIn, type SseFrame } from "./helpers/api.js";
+import { apiClient, assistantOf, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer, signIn, type SseFrame } from "./helpers/api.js";
 import { DEFAULT_SETTINGS } from "../src/services.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { forEachStreamsBackend } from "./helpers/streams.js";
@@ -67,16 +67,7 @@ forEachStreamsBackend((backend) => {
     const tokens = words(200);
     server.model.enqueue({ tokens, tokenDelayMs: 3 });
     const chat = await api.createChat();
-    // The tail is open before the send, so it sees the answer batch by batch. It drops as soon
-    // as some of the answer arrived and a control frame acknowledged it (a tab closed mid-answer).
-    const opened = Promise.withResolvers<void>();
-    const reading = readSse(server.url, token, chat.id, {
-      onResponse: () => opened.resolve(),
-      until: (frames) => frames.at(-1)?.event === "control" && eventsOf(frames).some((e) => e.type === "message.delta"),
-    });
-    await opened.promise;
-    const turn = await send(chat.id, "resume-1");
-    const first = await reading;
+    const { frames: first, sent: turn } = await readUntilMidAnswer(server.url, token, chat.id, () => send(chat.id, "resume-1"));
     expect(isTerminalFor(turn.assistantMessageId)(eventsOf(first))).toBe(false);
     const resumeFrom = lastControlId(first)!;
     expect(resumeFrom).toBeTruthy();

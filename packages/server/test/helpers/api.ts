@@ -113,3 +113,24 @@ export const isTerminalFor = (messageId: string) => (events: ChatEvent[]) =>
 export function assistantOf(events: ChatEvent[], messageId: string) {
   return materialize(events).messages.find((m) => m.id === messageId);
 }
+
+/**
+ * A tab closed mid-answer: opens the SSE tail, then starts the turn with `send()`, and drops
+ * the tail as soon as some of the answer arrived and a control frame acknowledged it. The tail
+ * is open before the send, so it sees the answer batch by batch.
+ */
+export async function readUntilMidAnswer<T>(
+  baseUrl: string,
+  token: string,
+  chatId: string,
+  send: () => Promise<T>,
+): Promise<{ frames: SseFrame[]; sent: T }> {
+  const opened = Promise.withResolvers<void>();
+  const reading = readSse(baseUrl, token, chatId, {
+    onResponse: () => opened.resolve(),
+    until: (frames) => frames.at(-1)?.event === "control" && eventsOf(frames).some((e) => e.type === "message.delta"),
+  });
+  await opened.promise;
+  const sent = await send();
+  return { frames: await reading, sent };
+}
