@@ -7,6 +7,8 @@ import { startTestServer, type TestServer } from "./helpers/server.js";
 import { startStreamsBackend, type RunningStreamsBackend } from "./helpers/streams.js";
 
 let streams: RunningStreamsBackend;
+/** A well-formed offset no chat has reached (the streams tier does not reject it by itself). */
+const PAST_END = "ZZZZZZZZZZZZZZZZZZZZZZZZZZ";
 /** Upstream long-polls (server -> streams tier), to prove a closed tail leaks none. */
 const longPolls = { parked: Promise.withResolvers<void>(), ended: Promise.withResolvers<"aborted" | "answered">() };
 const countingFetch: typeof fetch = async (input, init) => {
@@ -107,6 +109,10 @@ describe("bad input", () => {
       ["unknown chat", alice.send("chat_nope", { clientMessageId: "c1", text: "hi" }), 404, "chat_not_found"],
       ["invalid offset syntax", alice.call("GET", `/v1/chats/${chat.id}/events?offset=../../x`), 400, "invalid_offset"],
       ["invalid offset value", alice.call("GET", `/v1/chats/${chat.id}/events?offset=zzzz`), 400, "invalid_offset"],
+      ["offset past the end", alice.call("GET", `/v1/chats/${chat.id}/events?offset=${PAST_END}`), 400, "invalid_offset"],
+      ["offset past the end, long-poll", alice.call("GET", `/v1/chats/${chat.id}/events?offset=${PAST_END}&live=long-poll`), 400, "invalid_offset"],
+      ["offset past the end, SSE", alice.call("GET", `/v1/chats/${chat.id}/events?offset=${PAST_END}&live=sse`), 400, "invalid_offset"],
+      ["Last-Event-ID past the end", alice.call("GET", `/v1/chats/${chat.id}/events?live=sse`, undefined, { headers: { "Last-Event-ID": PAST_END } }), 400, "invalid_offset"],
       ["bad live mode", alice.call("GET", `/v1/chats/${chat.id}/events?live=ws`), 400, "invalid_request"],
       ["missing token", apiClient(server.url).call("GET", "/v1/chats"), 401, "unauthorized"],
       ["bad token", apiClient(server.url, "not-a-token").call("GET", `/v1/chats/${chat.id}/events`), 401, "unauthorized"],

@@ -10,6 +10,7 @@ import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
 import { chatKey, userStreamName } from "../chats/stream-names.js";
 import { StreamsError } from "../streams/errors.js";
+import { isPastTail } from "../tail/past-tail.js";
 import { pipeSseTail } from "../tail/sse-tail.js";
 import type { Services } from "../services.js";
 
@@ -32,22 +33,26 @@ export function eventRoutes(services: Services) {
     await services.ensureUserStream(user);
 
     if (live === LIVE_MODE.sse) {
-      await probe(() => streams.read(stream, { offset, key }));
+      await probe(async () => {
+        const page = await streams.read(stream, { offset, key });
+        if (await isPastTail(streams, stream, key, offset, page)) throw pastTail();
+      });
       return streamSSE(
         c,
         (sse) => pipeSseTail(sse, { streams, stream, key, offset, ...settings.tail }),
-        async (error) => console.error("[open-chat] tail ended with an error", error),
+        // The client reconnects from its last id; one line is enough.
+        async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
       );
     }
 
-    const page = await probe(() =>
-      streams.read(stream, {
-        offset,
-        key,
-        ...(live === LIVE_MODE.longPoll ? { live: LIVE_MODE.longPoll, timeoutMs: settings.tail.longPollMs } : {}),
-        signal: c.req.raw.signal,
-      }),
-    );
+    const page = await probe(async () => {
+      const read = { offset, key, signal: c.req.raw.signal };
+      const first = await streams.read(stream, read);
+      if (await isPastTail(streams, stream, key, offset, first)) throw pastTail();
+      // Long-poll only waits when the catch-up found nothing new.
+      if (live !== LIVE_MODE.longPoll || first.records.length > 0 || !first.upToDate) return first;
+      return streams.read(stream, { ...read, live: LIVE_MODE.longPoll, timeoutMs: settings.tail.longPollMs });
+    });
     setTailHeaders(c, page.nextOffset, page.upToDate, page.cursor);
     if (live === LIVE_MODE.longPoll && page.records.length === 0) return c.body(null, 204);
     return c.json(page.records);
@@ -62,11 +67,16 @@ function setTailHeaders(c: Context, nextOffset: string, upToDate: boolean, curso
   c.header("Cache-Control", "no-store");
 }
 
+function pastTail(): ApiError {
+  return new ApiError(400, "invalid_offset", "offset: beyond the end of this chat; read again from -1");
+}
+
 /** Maps streams-tier failures of the first read to API errors before anything is sent. */
 async function probe<T>(read: () => Promise<T>): Promise<T> {
   try {
     return await read();
   } catch (error) {
+    if (error instanceof ApiError) throw error;
     if (error instanceof StreamsError && error.status === 400) {
       throw new ApiError(400, "invalid_offset", "offset: not an offset of this chat", { cause: error });
     }

@@ -8,6 +8,7 @@
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { SSEStreamingApi } from "hono/streaming";
 import type { StreamsClient } from "../streams/client.js";
+import { isPastTail } from "./past-tail.js";
 
 export interface SseTailOptions {
   streams: StreamsClient;
@@ -40,6 +41,9 @@ export async function pipeSseTail(sse: SSEStreamingApi, options: SseTailOptions)
         ...(upToDate ? { live: "long-poll" as const, timeoutMs: options.longPollMs } : {}),
         signal: upstream.signal,
       });
+      // A page that neither reached the end nor carried records: the offset is past the end
+      // of the log (see past-tail.ts). End the response; the reconnect gets 400 invalid_offset.
+      if (await isPastTail(options.streams, options.stream, options.key, offset, page)) return;
       const closed = page.records.some((r) => (r as { type?: unknown }).type === EVENT_TYPE.chatDeleted);
       if (page.records.length > 0) {
         await sse.writeSSE({ event: SSE_EVENT.data, data: JSON.stringify(page.records) });

@@ -1,0 +1,175 @@
+/**
+ * `createChatClient`: the SDK's entry point. It owns the HTTP layer (auth, errors), the chat
+ * API, one shared tail per open chat and the outbox every send goes through.
+ */
+import { QUERY } from "@open-chat/shared";
+import { guestTokenSource, customTokenSource, type GetToken } from "./auth.js";
+import { resolveBackoff, type ReconnectOptions } from "./backoff.js";
+import { createHttp, type FetchLike, type Http } from "./http.js";
+import { newClientMessageId } from "./ids.js";
+import { browserNetwork, type NetworkSignal } from "./network.js";
+import { Outbox, pendingFor, type OutboxEntry } from "./outbox.js";
+import { PendingStore } from "./pending.js";
+import { ROUTES } from "./routes.js";
+import { defaultStorage, storageKeys, type ChatStorage } from "./storage.js";
+import { TailCore, type TailContext } from "./tail.js";
+import { TailHandle } from "./tail-handle.js";
+import { tabsSupported } from "./tabs.js";
+import type { Chat, ChatPage, ChatTail, SendResult } from "./types.js";
+
+export interface ChatClientOptions {
+  /** The Open Chat server, e.g. `https://chat.example.com`. Required. A trailing `/` is ignored. */
+  baseUrl: string;
+  /** The tenant's publishable key, sent as `X-Open-Chat-Key` on every request. Default: none. */
+  publishableKey?: string;
+  /**
+   * Your own bearer tokens (replaces guest sign-in). Default: sign in as a guest with
+   * `POST /v1/auth/sign-in/anonymous`, keep the token in `storage`, sign in again once on 401.
+   */
+  getToken?: GetToken;
+  /** Where tokens, offsets+snapshots and the outbox persist. Default: localStorage when usable, else memory. */
+  storage?: ChatStorage;
+  /** The fetch implementation. Default: `globalThis.fetch`. */
+  fetch?: FetchLike;
+  /** Milliseconds since the epoch, for optimistic messages' timestamps. Default: `Date.now`. */
+  clock?: () => number;
+  /** Online/offline and wake-up signal. Default: {@link browserNetwork} (always online in Node). */
+  network?: NetworkSignal;
+  /** Reconnect/retry backoff. Default: full jitter from 250 ms, capped at 10 s. */
+  reconnect?: ReconnectOptions;
+  /**
+   * Share one connection per chat between the tabs of a browser (Web Locks leader election +
+   * BroadcastChannel). Default: true where `window`, `navigator.locks` and `BroadcastChannel` exist.
+   */
+  multiTab?: boolean;
+  /** Minimum time between two writes of a chat's (offset, snapshot) pair. Default 250 ms. */
+  persistIntervalMs?: number;
+  /** Reconnect when the tail received nothing, not even a heartbeat, for this long. Default 45 000 ms. */
+  staleAfterMs?: number;
+}
+
+export interface SendOptions {
+  /** Model for this turn. Default: the chat's model, else the server's default. */
+  model?: string;
+  /** Reuse an id to retry a send you made before. Default: a new `crypto.randomUUID()`. */
+  clientMessageId?: string;
+}
+
+export interface ChatClient {
+  readonly baseUrl: string;
+  /** Newest activity first. `limit` defaults to 20 (server), at most 100. */
+  listChats(options?: { limit?: number; cursor?: string }): Promise<ChatPage>;
+  createChat(input?: { title?: string; model?: string }): Promise<Chat>;
+  getChat(chatId: string): Promise<Chat>;
+  renameChat(chatId: string, title: string): Promise<Chat>;
+  /** Deletes the chat; its tails close and its stored state and queued sends are dropped. */
+  deleteChat(chatId: string): Promise<void>;
+  /**
+   * Sends a user message. It shows at once as a pending message in the chat's tails, goes
+   * through the persistent outbox (in order, exactly once, waiting for the network and for the
+   * previous answer) and resolves when the server accepted the turn. Rejects only when the
+   * server refuses it for good (e.g. `text_too_long`); the pending message is then `failed`.
+   */
+  send(chatId: string, text: string, options?: SendOptions): Promise<SendResult>;
+  /** Stops the chat's running answer. */
+  stop(chatId: string): Promise<{ stopped: boolean }>;
+  /** A live view of the chat. Opening a chat twice shares one connection; close each handle. */
+  openChat(chatId: string): ChatTail;
+  /** Removes a `failed` pending message. */
+  dismiss(chatId: string, clientMessageId: string): void;
+  /** Sends not yet accepted by the server, in order (resolves once they are stored). */
+  outbox(): Promise<readonly OutboxEntry[]>;
+  /** Closes every tail and stops the outbox (queued sends stay stored for the next client). */
+  close(): Promise<void>;
+}
+
+export function createChatClient(options: ChatClientOptions): ChatClient {
+  if (!options?.baseUrl) throw new TypeError("createChatClient: baseUrl is required");
+  const baseUrl = options.baseUrl.replace(/\/+$/, "");
+  const fetchImpl: FetchLike = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+  const storage = options.storage ?? defaultStorage();
+  const clock = options.clock ?? Date.now;
+  const network = options.network ?? browserNetwork();
+  const backoff = resolveBackoff(options.reconnect);
+  const keys = storageKeys(baseUrl);
+  const endpoint = { baseUrl, fetch: fetchImpl, ...(options.publishableKey ? { publishableKey: options.publishableKey } : {}) };
+  const tokens = options.getToken ? customTokenSource(options.getToken) : guestTokenSource({ endpoint, storage, key: keys.token });
+  const http: Http = createHttp({ ...endpoint, tokens });
+  const pending = new PendingStore();
+  const tails = new Map<string, { core: TailCore; handles: number }>();
+  let closed = false;
+
+  const context: TailContext = {
+    baseUrl,
+    http,
+    storage,
+    storageKey: keys.tail,
+    network,
+    backoff,
+    staleAfterMs: options.staleAfterMs ?? 45_000,
+    persistIntervalMs: options.persistIntervalMs ?? 250,
+    multiTab: options.multiTab ?? tabsSupported(),
+    pending,
+  };
+
+  function openChat(chatId: string): ChatTail {
+    if (closed) throw new Error("open-chat: the client is closed");
+    let entry = tails.get(chatId);
+    if (!entry) tails.set(chatId, (entry = { core: new TailCore(context, chatId), handles: 0 }));
+    entry.handles++;
+    const owned = entry;
+    return new TailHandle(owned.core, async () => {
+      owned.handles--;
+      if (owned.handles > 0) return;
+      if (tails.get(chatId) === owned) tails.delete(chatId);
+      await owned.core.close();
+    });
+  }
+
+  const outbox = new Outbox({ http, storage, key: keys.outbox, network, backoff, pending, openTail: openChat, clock });
+
+  return {
+    baseUrl,
+    async listChats({ limit, cursor } = {}) {
+      // `limit` has no constant in @open-chat/shared yet (QUERY covers the tail's parameters).
+      return http.json<ChatPage>({ method: "GET", path: ROUTES.chats, query: { limit, [QUERY.cursor]: cursor } });
+    },
+    async createChat(input = {}) {
+      return http.json<Chat>({ method: "POST", path: ROUTES.chats, body: input });
+    },
+    async getChat(chatId) {
+      return http.json<Chat>({ method: "GET", path: ROUTES.chat(chatId) });
+    },
+    async renameChat(chatId, title) {
+      return http.json<Chat>({ method: "PATCH", path: ROUTES.chat(chatId), body: { title } });
+    },
+    async deleteChat(chatId) {
+      await http.json<void>({ method: "DELETE", path: ROUTES.chat(chatId) });
+      await outbox.forget(chatId);
+      pending.remove(chatId, pending.list(chatId).map((m) => m.clientId));
+      await storage.delete(keys.tail(chatId)).catch(() => {});
+    },
+    async send(chatId, text, sendOptions = {}) {
+      const clientMessageId = sendOptions.clientMessageId ?? newClientMessageId();
+      const entry: OutboxEntry = { chatId, clientMessageId, text, queuedAt: new Date(clock()).toISOString() };
+      if (sendOptions.model !== undefined) entry.model = sendOptions.model;
+      pending.add(pendingFor(entry));
+      return outbox.enqueue(entry);
+    },
+    async stop(chatId) {
+      return http.json<{ stopped: boolean }>({ method: "POST", path: ROUTES.stop(chatId), body: {} });
+    },
+    openChat,
+    dismiss(chatId, clientMessageId) {
+      if (pending.list(chatId).some((m) => m.clientId === clientMessageId && m.status === "failed")) pending.remove(chatId, [clientMessageId]);
+    },
+    outbox: () => outbox.list(),
+    async close() {
+      if (closed) return;
+      closed = true;
+      await outbox.close();
+      await Promise.all([...tails.values()].map(({ core }) => core.close()));
+      tails.clear();
+    },
+  };
+}
