@@ -41,7 +41,10 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       databaseUrl = pg.connectionString;
     }
     await applyMigrations({ connectionString: databaseUrl });
-    const db = createDb({ connectionString: databaseUrl });
+    // PGlite serves every socket connection from ONE Postgres session: parallel connections
+    // interleave their protocol messages (08P01) and leak into each other's transactions.
+    // One connection serialises them, which is what PGlite does internally anyway.
+    const db = createDb({ connectionString: databaseUrl, max: config.databaseUrl ? 10 : 1 });
     stops.push(() => db.close());
 
     let streamsUrl = config.streamsUrl;

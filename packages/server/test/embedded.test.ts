@@ -54,3 +54,28 @@ it("starts with everything embedded, runs a turn, and keeps it across a restart"
     await second.close();
   }
 }, 120_000);
+
+it("serves concurrent requests on embedded PGlite without mixing up their queries", async () => {
+  const dataDir = await mkdtemp(join(tmpdir(), "open-chat-embedded-"));
+  dirs.push(dataDir);
+  const server = await startServer(configFromEnv({ DATA_DIR: dataDir, PORT: "0" }), () => {});
+  try {
+    const api = apiClient(server.url, await signIn(server.url));
+    // PGlite runs one session for every socket connection: interleaved extended-protocol
+    // messages from parallel pool connections used to fail with 08P01.
+    const chats = await Promise.all(Array.from({ length: 20 }, (_, i) => api.createChat({ title: `c${i}` })));
+    const replies = await Promise.all([
+      ...chats.map((chat, i) => api.send(chat.id, { clientMessageId: `m${i}`, text: "hi [[tokens:3]]" })),
+      ...chats.map((chat) => api.call("PATCH", `/v1/chats/${chat.id}`, { title: "renamed" })),
+      ...chats.map(() => api.call("GET", "/v1/chats?limit=5")),
+      ...Array.from({ length: 10 }, () => signIn(server.url).then(() => ({ status: 200 }))),
+    ]);
+    expect(replies.map((r) => r.status).filter((s) => s >= 300)).toEqual([]);
+    await server.services.generations.idle();
+    const listed = (await api.call("GET", "/v1/chats?limit=100")).body.chats;
+    expect(listed.map((c: { title: string }) => c.title)).toEqual(Array(20).fill("renamed"));
+  } finally {
+    await server.close();
+  }
+}, 120_000);
+
