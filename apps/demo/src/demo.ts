@@ -1,0 +1,43 @@
+/**
+ * Starts the whole demo in this process: the Open Chat server (everything embedded unless
+ * configured) and the demo site on its own origin. Used by `pnpm start` and the e2e tests.
+ */
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { configFromEnv, listen, startServer, type RunningServer } from "@open-chat/server";
+import { createSite } from "./site.js";
+
+export interface Demo {
+  server: RunningServer;
+  /** The demo site's origin, e.g. http://127.0.0.1:3001 */
+  siteUrl: string;
+  close(): Promise<void>;
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+export async function startDemo(env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): Promise<Demo> {
+  const server = await startServer(configFromEnv(env), log);
+  try {
+    const widgetRoot = dirname(createRequire(import.meta.url).resolve("@open-chat/widget/package.json"));
+    const app = createSite({
+      apiUrl: server.url,
+      // From dist/ (built) and src/ (tests run the sources): pages live in public/.
+      pagesDir: join(here, "..", "public"),
+      assetDirs: [join(widgetRoot, "dist", "cdn"), join(here, "..", "dist", "site"), join(here, "..", "public")],
+    });
+    const site = await listen(app.fetch, { host: env.HOST ?? "127.0.0.1", port: Number(env.DEMO_PORT ?? 3001) });
+    return {
+      server,
+      siteUrl: site.url,
+      async close() {
+        await site.close();
+        await server.close();
+      },
+    };
+  } catch (error) {
+    await server.close();
+    throw error;
+  }
+}

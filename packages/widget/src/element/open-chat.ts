@@ -1,0 +1,299 @@
+/**
+ * `<open-chat>`: the public element, and the only code a page loads up front. It is a small
+ * shell — attributes, methods, events, the launcher bubble with its unread badge, the panel —
+ * that imports the full chat UI (`<open-chat-view>`, Lit + SDK + markdown: a chunk of its own)
+ * only when the panel first opens, when `mode="inline"`, on `preload`, or when a method needs it.
+ * The shell is a plain custom element on purpose: Lit then lives only in the lazy chunk, so it
+ * is neither paid for before the launcher opens nor shipped twice.
+ */
+import { emit, type OpenChatUnreadDetail } from "../shared/events.js";
+import { CLOSE_REQUEST, EVENTS, VIEW_PARTS, VIEW_TAG } from "../shared/names.js";
+import { clearStoredState } from "../shared/storage.js";
+import { resolveStrings, type OpenChatStrings } from "../shared/strings.js";
+import type { OpenChatView } from "../view/open-chat-view.js";
+import { reflectAttributes } from "./properties.js";
+import { adoptShellStyles } from "./styles.js";
+
+const TEMPLATE = `<button class="launcher" part="launcher" type="button" aria-expanded="false" aria-controls="panel" aria-haspopup="dialog" title="" hidden>
+<svg class="when-closed" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>
+<svg class="when-open" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M6 6l12 12M18 6L6 18"/></svg>
+<span class="badge" part="badge" aria-hidden="true" hidden></span></button><div class="panel" part="panel" id="panel" title=""></div>`;
+
+/** Attributes forwarded to the view as properties. */
+const FORWARDED = {
+  api: "api",
+  "publishable-key": "publishableKey",
+  "chat-id": "chatId",
+  title: "heading",
+  placeholder: "placeholder",
+  greeting: "greeting",
+  locale: "locale",
+} as const;
+
+/**
+ * An embeddable AI chat: every token is stored in a durable log before it is shown, so a reload,
+ * a network drop or a closed tab loses nothing.
+ *
+ * @example
+ * <script type="module" src="https://cdn.example.com/open-chat.js"></script>
+ * <open-chat api="https://chat.example.com" title="Ask us"></open-chat>
+ *
+ * @fires open-chat:ready - The full element loaded and connected to the server; `detail.chatId`.
+ * @fires open-chat:message - An assistant answer ended (completed, stopped or failed); `detail.message`.
+ * @fires open-chat:error - A request failed or an answer failed; `detail.error`, `detail.code`.
+ * @fires open-chat:open - The launcher panel opened.
+ * @fires open-chat:close - The launcher panel closed.
+ * @fires open-chat:unread - The unread count changed; `detail.count`.
+ *
+ * @csspart launcher - The floating launcher button (launcher mode).
+ * @csspart badge - The unread badge on the launcher.
+ * @csspart panel - The chat panel (floating in launcher mode, in flow in inline mode).
+ * @csspart header - The panel header. Also: title, status, toggle-list-button, new-chat-button, close-button.
+ * @csspart chat-list - The side panel with the chats. Also: chat-item.
+ * @csspart transcript - The message log. Also: greeting, message, message-user, message-assistant,
+ *   message-content, message-error, saved, copy-button, retry-button.
+ * @csspart composer - The message form. Also: input, send-button, stop-button, error (the error banner).
+ *
+ * @cssprop --open-chat-accent - Brand colour: launcher, send button, user messages.
+ * @cssprop --open-chat-accent-text - Text and icons on the accent colour.
+ * @cssprop --open-chat-background - Panel background.
+ * @cssprop --open-chat-surface - Assistant messages, hovered controls.
+ * @cssprop --open-chat-text - Text colour.
+ * @cssprop --open-chat-muted - Secondary text (status, meta, placeholders).
+ * @cssprop --open-chat-border - Borders and dividers.
+ * @cssprop --open-chat-link - Links and code keywords.
+ * @cssprop --open-chat-code-background - Code blocks and inline code.
+ * @cssprop --open-chat-user-background - User messages (default: the accent).
+ * @cssprop --open-chat-user-text - Text of user messages (default: accent text).
+ * @cssprop --open-chat-danger - Errors, failed sends.
+ * @cssprop --open-chat-success - The saved mark, the live dot.
+ * @cssprop --open-chat-warning - The reconnecting dot.
+ * @cssprop --open-chat-focus-ring - Focus outlines.
+ * @cssprop --open-chat-badge-background - Unread badge.
+ * @cssprop --open-chat-badge-text - Unread badge text.
+ * @cssprop --open-chat-font-family - Font.
+ * @cssprop --open-chat-font-size - Base font size (15px).
+ * @cssprop --open-chat-radius - Corner radius of the panel and bubbles (14px).
+ * @cssprop --open-chat-shadow - Shadow of the launcher and floating panel.
+ * @cssprop --open-chat-offset - Launcher/panel distance from the viewport corner (20px).
+ * @cssprop --open-chat-launcher-size - Launcher diameter (56px).
+ * @cssprop --open-chat-z-index - Stacking of the launcher and panel (2147483000).
+ * @cssprop --open-chat-width - Floating panel width (400px).
+ * @cssprop --open-chat-height - Floating panel height (640px).
+ * @cssprop --open-chat-inline-height - Height in inline mode (600px).
+ */
+export class OpenChatElement extends HTMLElement {
+  static readonly observedAttributes = [...Object.keys(FORWARDED), "mode", "open", "theme", "user-token", "allow-images", "preload"];
+
+  declare api: string;
+  declare publishableKey: string;
+  declare chatId: string;
+  declare placeholder: string;
+  declare greeting: string;
+  declare locale: string;
+  declare theme: "light" | "dark" | "auto";
+  declare userToken: string;
+  declare allowImages: boolean;
+  declare preload: boolean;
+
+  private readonly _root: ShadowRoot;
+  private readonly _launcher: HTMLButtonElement;
+  private readonly _badge: HTMLElement;
+  private readonly _panel: HTMLElement;
+  private _view: OpenChatView | null = null;
+  private _mounting: Promise<OpenChatView> | null = null;
+  private _strings: Partial<OpenChatStrings> | null = null;
+  private _token: string | null = null;
+  private _unread = 0;
+  private _styled = false;
+
+  constructor() {
+    super();
+    this._root = this.attachShadow({ mode: "open" });
+    this._root.innerHTML = TEMPLATE;
+    this._launcher = this._root.querySelector(".launcher")!;
+    this._badge = this._root.querySelector(".badge")!;
+    this._panel = this._root.querySelector(".panel")!;
+    this._launcher.addEventListener("click", () => this.toggle());
+    this._launcher.addEventListener("pointerenter", () => void importView().catch(() => {}), { once: true });
+    this._launcher.addEventListener("focus", () => void importView().catch(() => {}), { once: true });
+    this._root.addEventListener(CLOSE_REQUEST, () => this.close());
+    this._root.addEventListener(EVENTS.unread, (event) => this._onUnread(event as CustomEvent<OpenChatUnreadDetail>));
+    this.addEventListener("keydown", (event) => this._onKeydown(event));
+  }
+
+  /** Launcher mode (default) shows a floating bubble; inline mode fills the element. */
+  get mode(): "inline" | "launcher" {
+    return this.getAttribute("mode") === "inline" ? "inline" : "launcher";
+  }
+  set mode(value: "inline" | "launcher") {
+    this.setAttribute("mode", value);
+  }
+
+  /** Whether the launcher panel is open (the `open` attribute). Inline mode is always open. */
+  get isOpen(): boolean {
+    return this.mode === "inline" || this.hasAttribute("open");
+  }
+  set isOpen(value: boolean) {
+    this.toggleAttribute("open", value);
+  }
+
+  /** Answers that ended while the launcher panel was closed. */
+  get unread(): number {
+    return this._unread;
+  }
+
+  /** Override any user-visible text (merged over the English defaults). */
+  get strings(): Partial<OpenChatStrings> | null {
+    return this._strings;
+  }
+  set strings(value: Partial<OpenChatStrings> | null) {
+    this._strings = value;
+    this._sync();
+  }
+
+  connectedCallback(): void {
+    if (!this._styled) {
+      adoptShellStyles(this._root, this.nonce ?? "");
+      this._styled = true;
+    }
+    this._sync();
+  }
+
+  attributeChangedCallback(name: string, before: string | null, after: string | null): void {
+    if (before === after) return;
+    if (name === "open" && this.isConnected && this.mode === "launcher") this._onOpenChanged(after !== null);
+    else if (name === "user-token" && this._view) void this.identify(after ?? "");
+    this._sync();
+  }
+
+  /** Opens the launcher panel (loads the full element the first time). */
+  open(): void {
+    this.isOpen = true;
+  }
+
+  /** Closes the launcher panel; focus returns to the launcher. */
+  close(): void {
+    if (this.mode === "launcher") this.isOpen = false;
+  }
+
+  toggle(): void {
+    if (this.mode === "launcher") this.isOpen = !this.isOpen;
+  }
+
+  /** Sends a message as the user (creating a chat if needed); resolves when the server accepted it. */
+  async send(text: string) {
+    return (await this._mount()).send(text);
+  }
+
+  /** Starts a new conversation (created on its first message). */
+  async newChat(): Promise<void> {
+    (await this._mount()).newChat();
+  }
+
+  /** Logs out: forgets the guest token, cached transcripts, queued sends and the current chat. */
+  async reset(): Promise<void> {
+    this._setUnread(0);
+    if (this._view) await this._view.reset();
+    else if (this.api) clearStoredState(this.api);
+  }
+
+  /** Switches to a tenant-signed identity (its token becomes the bearer token); clears the previous user's state. */
+  async identify(token: string): Promise<void> {
+    this._token = token;
+    this._setUnread(0);
+    if (this._view) await this._view.identify(token);
+    else if (this.api) clearStoredState(this.api);
+  }
+
+  private _sync(): void {
+    const s = resolveStrings(this._strings);
+    const launcher = this.mode === "launcher";
+    const open = this.isOpen;
+    const label = launcher && open ? s.closeChat : this._unread > 0 ? `${s.openChat}, ${s.unread(this._unread)}` : s.openChat;
+    this._launcher.hidden = !launcher;
+    this._launcher.setAttribute("aria-expanded", String(launcher && open));
+    this._launcher.setAttribute("aria-label", label);
+    this._badge.hidden = !(launcher && !open && this._unread > 0);
+    this._badge.textContent = this._unread > 99 ? "99+" : String(this._unread);
+    this._panel.className = `panel ${launcher ? "launcher-mode" : "inline-mode"}`;
+    this._panel.hidden = !open;
+    this._panel.setAttribute("role", launcher ? "dialog" : "region");
+    this._panel.setAttribute("aria-label", this.getAttribute("title") || s.title);
+    if (this.locale) this._panel.setAttribute("lang", this.locale);
+    else this._panel.removeAttribute("lang");
+    if (this._view) this._forward(this._view);
+    if (this.isConnected && (open || this.preload)) void this._mount().catch(() => {});
+  }
+
+  private _forward(view: OpenChatView): void {
+    for (const [attribute, property] of Object.entries(FORWARDED)) view[property] = this.getAttribute(attribute) ?? "";
+    view.userToken = this._token ?? this.getAttribute("user-token") ?? "";
+    view.mode = this.mode;
+    view.opened = this.isOpen;
+    view.allowImages = this.allowImages;
+    view.strings = this._strings;
+  }
+
+  /** Loads and mounts the full view once. */
+  private _mount(): Promise<OpenChatView> {
+    this._mounting ??= (async () => {
+      const status = document.createElement("p");
+      status.className = "loading";
+      status.setAttribute("role", "status");
+      status.textContent = resolveStrings(this._strings).loading;
+      this._panel.replaceChildren(status);
+      const nonce = this.nonce;
+      if (nonce) (globalThis as { litNonce?: string }).litNonce ??= nonce; // Lit's <style> fallback
+      await importView();
+      const view = document.createElement(VIEW_TAG);
+      view.setAttribute("exportparts", VIEW_PARTS.join(", "));
+      this._view = view;
+      this._forward(view);
+      this._panel.replaceChildren(view);
+      if (this.mode === "launcher" && this.isOpen) void view.focusInput();
+      return view;
+    })();
+    this._mounting.catch((error: unknown) => {
+      this._mounting = null;
+      const failure = error instanceof Error ? error : new Error(String(error));
+      const status = this._panel.querySelector(".loading");
+      if (status) status.textContent = resolveStrings(this._strings).loadFailed;
+      emit(this, EVENTS.error, { error: failure, code: "load_failed" });
+    });
+    return this._mounting;
+  }
+
+  private _onOpenChanged(open: boolean): void {
+    if (!open && this.matches(":focus-within")) this._launcher.focus(); // before the panel hides
+    if (open) this._setUnread(0);
+    emit(this, open ? EVENTS.open : EVENTS.close);
+    if (open && this._view) void this._view.focusInput();
+  }
+
+  private _onKeydown(event: KeyboardEvent): void {
+    if (event.key !== "Escape" || event.defaultPrevented || this.mode !== "launcher" || !this.isOpen) return;
+    event.preventDefault();
+    this.close();
+    this._launcher.focus();
+  }
+
+  private _onUnread(event: CustomEvent<OpenChatUnreadDetail>): void {
+    this._unread = event.detail.count;
+    this._sync();
+  }
+
+  private _setUnread(count: number): void {
+    if (count === this._unread) return;
+    this._unread = count;
+    emit(this, EVENTS.unread, { count });
+    this._sync();
+  }
+}
+
+/** The lazily loaded chunk with the full UI (kept as one literal import for bundlers). */
+function importView(): Promise<unknown> {
+  return import("../view/open-chat-view.js");
+}
+
+reflectAttributes(OpenChatElement);

@@ -1,0 +1,56 @@
+/**
+ * Every name the widget puts on the wire of the page, written once: tag names, event names and
+ * the internal events the launcher shell and the full view exchange inside the shadow root.
+ */
+
+/** The public element. */
+export const TAG = "open-chat";
+/** The full chat UI, defined by the lazily loaded chunk and mounted inside `<open-chat>`. */
+export const VIEW_TAG = "open-chat-view";
+/** One transcript message (renders into its parent's shadow root). */
+export const MESSAGE_TAG = "open-chat-message";
+
+/** Public events. All bubble and are composed (they cross shadow roots). */
+export const EVENTS = {
+  ready: "open-chat:ready",
+  message: "open-chat:message",
+  error: "open-chat:error",
+  open: "open-chat:open",
+  close: "open-chat:close",
+  unread: "open-chat:unread",
+} as const;
+
+/** Internal (non-composed) event: the view's close button asks the shell to close. */
+export const CLOSE_REQUEST = "open-chat-view:close";
+
+/** Parts of the view that `<open-chat>` forwards with `exportparts`. */
+export const VIEW_PARTS = [
+  "header",
+  "title",
+  "status",
+  "toggle-list-button",
+  "new-chat-button",
+  "close-button",
+  "chat-list",
+  "chat-item",
+  "transcript",
+  "greeting",
+  "message",
+  "message-user",
+  "message-assistant",
+  "message-content",
+  "message-error",
+  "saved",
+  "copy-button",
+  "retry-button",
+  "composer",
+  "input",
+  "send-button",
+  "stop-button",
+  "error",
+] as const;
+
+/** Parses a boolean attribute value the way HTML does: present means true. */
+export function isPresent(value: string | null): boolean {
+  return value !== null;
+}

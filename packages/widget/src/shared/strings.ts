@@ -1,0 +1,88 @@
+/**
+ * The widget's user-visible text. English defaults; pass a partial object as the `strings`
+ * property to translate or reword (`el.strings = { send: "Senden" }`). `locale` sets the
+ * element's `lang` (screen reader pronunciation) and number/date formatting.
+ */
+export interface OpenChatStrings {
+  title: string;
+  openChat: string;
+  closeChat: string;
+  /** Launcher label suffix while answers are unread, e.g. "2 unread". */
+  unread: (count: number) => string;
+  loading: string;
+  loadFailed: string;
+  chats: string;
+  showChats: string;
+  newChat: string;
+  untitled: string;
+  rename: (title: string) => string;
+  renameInput: string;
+  remove: (title: string) => string;
+  confirmRemove: (title: string) => string;
+  noChats: string;
+  transcript: string;
+  message: string;
+  placeholder: string;
+  send: string;
+  stop: string;
+  retry: string;
+  copy: string;
+  copied: string;
+  saved: string;
+  sending: string;
+  sendFailed: string;
+  you: string;
+  assistant: string;
+  stopped: string;
+  failed: string;
+  dismiss: string;
+  image: string;
+  status: Record<"idle" | "connecting" | "live" | "reconnecting" | "offline" | "closed", string>;
+}
+
+export const DEFAULT_STRINGS: OpenChatStrings = {
+  title: "Chat",
+  openChat: "Open chat",
+  closeChat: "Close chat",
+  unread: (count) => `${count} unread`,
+  loading: "Loading…",
+  loadFailed: "The chat could not be loaded.",
+  chats: "Chats",
+  showChats: "Show chats",
+  newChat: "New chat",
+  untitled: "Untitled chat",
+  rename: (title) => `Rename “${title}”`,
+  renameInput: "Chat title",
+  remove: (title) => `Delete “${title}”`,
+  confirmRemove: (title) => `Confirm: delete “${title}”`,
+  noChats: "No chats yet.",
+  transcript: "Conversation",
+  message: "Message",
+  placeholder: "Ask anything…",
+  send: "Send",
+  stop: "Stop",
+  retry: "Retry",
+  copy: "Copy",
+  copied: "Copied",
+  saved: "Saved",
+  sending: "Sending…",
+  sendFailed: "Not sent",
+  you: "You",
+  assistant: "Assistant",
+  stopped: "Stopped",
+  failed: "The answer failed",
+  dismiss: "Dismiss",
+  image: "Image",
+  status: {
+    idle: "Not connected",
+    connecting: "Connecting…",
+    live: "Live",
+    reconnecting: "Reconnecting…",
+    offline: "Offline",
+    closed: "Disconnected",
+  },
+};
+
+export function resolveStrings(overrides?: Partial<OpenChatStrings> | null): OpenChatStrings {
+  return overrides ? { ...DEFAULT_STRINGS, ...overrides, status: { ...DEFAULT_STRINGS.status, ...overrides.status } } : DEFAULT_STRINGS;
+}

@@ -1,0 +1,312 @@
+/**
+ * The live chat state of `<open-chat-view>`, as a Lit reactive controller (like lit's `Task`):
+ * it owns the SDK client and the tail of the chat on screen, starts them in `hostConnected`,
+ * closes them in `hostDisconnected`, and calls `requestUpdate()` only when what the view
+ * renders changes — the list of messages, the "generating" flag, the connection status.
+ * A message's own content is NOT here: each `<open-chat-message>` subscribes to its message,
+ * so a streaming token re-renders that one message only.
+ */
+import { createChatClient, OpenChatError, type ChatClient, type ChatTail, type ConnectionState, type SendResult, type TailState } from "@open-chat/sdk";
+import type { ChatMessage } from "@open-chat/shared";
+import type { ReactiveController, ReactiveControllerHost } from "lit";
+import { emit, type OpenChatErrorDetail } from "../shared/events.js";
+import { EVENTS } from "../shared/names.js";
+import { clearStoredState, readCurrentChat, writeCurrentChat } from "../shared/storage.js";
+import type { OpenChatStrings } from "../shared/strings.js";
+import { announce, CompletionTracker, keyOf, retryOf, sameKeys } from "./completions.js";
+
+export interface ChatConfig {
+  api: string;
+  publishableKey: string;
+  userToken: string;
+  /** The chat to show (`chat-id`); empty = the remembered one, else none until the first send. */
+  chatId: string;
+}
+
+export type ViewStatus = ConnectionState["status"] | "idle";
+
+export interface ChatControllerOptions {
+  strings(): OpenChatStrings;
+  /** A chat was created or changed title: the list should show it. */
+  onChatsChanged?(): void;
+}
+
+export class ChatController implements ReactiveController {
+  client: ChatClient | null = null;
+  tail: ChatTail | null = null;
+  chatId: string | null = null;
+  /** Row keys of the transcript, in order. */
+  keys: readonly string[] = [];
+  generating = false;
+  status: ViewStatus = "idle";
+  /** The last error shown in the banner (dismissible). */
+  error: string | null = null;
+  /** The polite live region's text: the last answer that ended. */
+  announcement = "";
+  unread = 0;
+
+  private config: ChatConfig | null = null;
+  private connected = false;
+  private visible = true;
+  private epoch = 0;
+  private clientKey = "";
+  private skipConfiguredChat = false;
+  private starting: Promise<void> = Promise.resolve();
+  private stops: Array<() => void> = [];
+  private tracker = new CompletionTracker();
+
+  constructor(
+    private readonly host: ReactiveControllerHost & HTMLElement,
+    private readonly options: ChatControllerOptions,
+  ) {
+    host.addController(this);
+  }
+
+  hostConnected(): void {
+    this.connected = true;
+    if (this.config) this.restart();
+  }
+
+  hostDisconnected(): void {
+    this.connected = false;
+    this.epoch++;
+    void this.shutdown();
+  }
+
+  /** New settings from the element. Restarts the client only when the server or identity changed. */
+  configure(config: ChatConfig): void {
+    const previous = this.config;
+    this.config = config;
+    if (!this.connected) return;
+    if (!this.client || clientKeyOf(config) !== this.clientKey) this.restart();
+    else if (config.chatId && config.chatId !== previous?.chatId && config.chatId !== this.chatId) this.select(config.chatId);
+  }
+
+  /**
+   * Panel shown or hidden: answers that end while hidden count as unread (`open-chat:unread`).
+   * Showing it resets the count silently: `<open-chat>` announces the reset itself.
+   */
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible) this.unread = 0;
+  }
+
+  /** The client, once started (rejects when no `api` is set). */
+  async ready(): Promise<ChatClient> {
+    await this.starting;
+    if (!this.client) throw new Error("open-chat: set the `api` attribute to the server's URL");
+    return this.client;
+  }
+
+  /** Sends `text` in the current chat, creating a chat first when there is none. */
+  async send(text: string): Promise<SendResult | undefined> {
+    const body = text.trim();
+    if (!body) return undefined;
+    try {
+      const { client, chatId } = await this.target(body);
+      return await client.send(chatId, body);
+    } catch (error) {
+      this.report(error);
+      throw error;
+    }
+  }
+
+  /** The composer's send: resolves false when nothing was queued (no server, chat not created). */
+  async submit(text: string): Promise<boolean> {
+    let target: { client: ChatClient; chatId: string };
+    try {
+      target = await this.target(text);
+    } catch (error) {
+      this.report(error);
+      return false;
+    }
+    // A refused send stays visible as a failed message with a Retry button.
+    target.client.send(target.chatId, text).catch((error: unknown) => this.report(error));
+    return true;
+  }
+
+  private async target(text: string): Promise<{ client: ChatClient; chatId: string }> {
+    const client = await this.ready();
+    if (this.chatId) return { client, chatId: this.chatId };
+    const chat = await client.createChat({ title: text.replace(/\s+/g, " ").slice(0, 80) });
+    if (this.client === client) this.select(chat.id);
+    this.options.onChatsChanged?.();
+    return { client, chatId: chat.id };
+  }
+
+  async stop(): Promise<void> {
+    if (!this.client || !this.chatId) return;
+    await this.client.stop(this.chatId).catch((error: unknown) => this.report(error));
+  }
+
+  /** Retries a row: a failed send is sent again; a failed or stopped answer re-sends its question. */
+  async retry(key: string): Promise<void> {
+    const target = this.tail && this.client && this.chatId ? retryOf(this.tail.state.messages, key) : null;
+    if (!target) return;
+    if (target.dismiss) this.client!.dismiss(this.chatId!, target.dismiss);
+    await this.send(target.text).catch(() => {});
+  }
+
+  /** Shows the chat with this id. */
+  select(chatId: string): void {
+    if (!this.client || (chatId === this.chatId && this.tail)) return;
+    this.detach();
+    this.chatId = chatId;
+    writeCurrentChat(this.config!.api, chatId);
+    const tail = this.client.openChat(chatId);
+    this.tail = tail;
+    this.stops.push(
+      tail.subscribe((state) => this.onState(tail, state)),
+      tail.subscribeConnection((connection) => this.onConnection(tail, connection)),
+    );
+    this.onState(tail, tail.state);
+    this.onConnection(tail, tail.connection);
+    this.host.requestUpdate();
+  }
+
+  /** Leaves the current chat; the next send creates a new one. */
+  newChat(): void {
+    this.detach();
+    if (this.config) writeCurrentChat(this.config.api, null);
+    this.host.requestUpdate();
+  }
+
+  /** Logs out: closes the client, forgets the guest token, snapshots, outbox and current chat. */
+  async reset(): Promise<void> {
+    this.skipConfiguredChat = true;
+    this.restart(true);
+    await this.starting;
+  }
+
+  /** Switches to a tenant-signed identity (stored state of the previous user is cleared). */
+  async identify(token: string): Promise<void> {
+    if (this.config) this.config = { ...this.config, userToken: token };
+    await this.reset();
+  }
+
+  dismissError(): void {
+    this.error = null;
+    this.host.requestUpdate();
+  }
+
+  /** Shows an error in the banner and dispatches `open-chat:error`. */
+  report(error: unknown): void {
+    const failure = error instanceof Error ? error : new Error(String(error));
+    const detail: OpenChatErrorDetail = { error: failure, chatId: this.chatId };
+    if (failure instanceof OpenChatError) detail.code = failure.code;
+    this.error = failure instanceof OpenChatError ? failure.detail : failure.message;
+    emit(this.host, EVENTS.error, detail);
+    this.host.requestUpdate();
+  }
+
+  private restart(clear = false): void {
+    const epoch = ++this.epoch;
+    const config = this.config;
+    this.clientKey = config ? clientKeyOf(config) : "";
+    const previous = this.starting;
+    this.starting = (async () => {
+      await previous.catch(() => {});
+      await this.shutdown();
+      if (clear && config?.api) clearStoredState(config.api);
+      if (epoch !== this.epoch || !config || !this.connected) return;
+      this.start(config);
+    })();
+  }
+
+  private start(config: ChatConfig): void {
+    this.status = "idle";
+    this.error = null;
+    this.unread = 0;
+    if (!config.api) return void this.host.requestUpdate();
+    const token = config.userToken;
+    this.client = createChatClient({
+      baseUrl: config.api,
+      ...(config.publishableKey ? { publishableKey: config.publishableKey } : {}),
+      // A tenant-signed identity is passed through as the bearer token; on a 401 we have no newer
+      // one, so the request fails and `open-chat:error` lets the page call `identify()` again.
+      ...(token ? { getToken: ({ refresh }: { refresh: boolean }) => (refresh ? null : token) } : {}),
+    });
+    const chatId = (this.skipConfiguredChat ? "" : config.chatId) || readCurrentChat(config.api);
+    this.skipConfiguredChat = false;
+    if (chatId) this.select(chatId);
+    this.host.requestUpdate();
+    emit(this.host, EVENTS.ready, { chatId: this.chatId });
+  }
+
+  private async shutdown(): Promise<void> {
+    this.detach();
+    const client = this.client;
+    this.client = null;
+    this.status = "idle";
+    if (client) await client.close().catch(() => {});
+  }
+
+  private detach(): void {
+    for (const stop of this.stops) stop();
+    this.stops = [];
+    const tail = this.tail;
+    this.tail = null;
+    this.chatId = null;
+    this.keys = [];
+    this.generating = false;
+    this.tracker = new CompletionTracker();
+    if (tail) void tail.close().catch(() => {});
+  }
+
+  private onState(tail: ChatTail, state: TailState): void {
+    if (tail !== this.tail) return;
+    const keys = state.messages.map(keyOf);
+    const generating = state.log.messages.some((m) => m.role === "assistant" && m.status === "streaming");
+    const changed = generating !== this.generating || !sameKeys(keys, this.keys);
+    if (changed) {
+      this.keys = keys;
+      this.generating = generating;
+    }
+    for (const message of this.tracker.update(state.log.messages)) this.onEnded(message);
+    if (state.deleted) return this.onGone();
+    if (changed) this.host.requestUpdate();
+  }
+
+  private onConnection(tail: ChatTail, connection: ConnectionState): void {
+    if (tail !== this.tail) return;
+    if (connection.upToDate && !this.tracker.isLive) this.tracker.markLive();
+    if (connection.status === "closed" && connection.closeReason !== "closed") {
+      // A remembered chat that is gone (deleted elsewhere, another user's) is forgotten quietly.
+      const remembered = this.config?.chatId !== this.chatId;
+      const missing = connection.error instanceof OpenChatError && connection.error.status === 404;
+      if (connection.error && !(remembered && missing)) this.report(connection.error);
+      return this.onGone();
+    }
+    if (connection.status !== this.status) {
+      this.status = connection.status;
+      this.host.requestUpdate();
+    }
+  }
+
+  /** The chat was deleted or cannot be read (e.g. `chat_not_found`): forget it. */
+  private onGone(): void {
+    this.newChat();
+    this.options.onChatsChanged?.();
+  }
+
+  private onEnded(message: ChatMessage): void {
+    const strings = this.options.strings();
+    this.announcement = announce(message, strings, this.announcement);
+    const chatId = this.chatId ?? message.chatId;
+    emit(this.host, EVENTS.message, { chatId, message });
+    if (message.status === "error") {
+      const detail: OpenChatErrorDetail = { error: new Error(message.error?.message ?? strings.failed), chatId };
+      if (message.error) detail.code = message.error.code;
+      emit(this.host, EVENTS.error, detail);
+    }
+    if (!this.visible) {
+      this.unread++;
+      emit(this.host, EVENTS.unread, { count: this.unread });
+    }
+    this.host.requestUpdate();
+  }
+}
+
+function clientKeyOf(config: ChatConfig): string {
+  return JSON.stringify([config.api, config.publishableKey, config.userToken]);
+}

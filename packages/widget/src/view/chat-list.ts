@@ -1,0 +1,139 @@
+/**
+ * `<open-chat-list>`: the side panel — new chat, the user's chats (switch, rename in place,
+ * delete with a confirming second press). It owns only its editing state and reports what the
+ * user asked for with (non-composed) events; the view calls the controllers. Renders into the
+ * view's shadow root, so the view's styles and parts apply.
+ *
+ * @fires oc-new - New chat.
+ * @fires oc-select - Switch to `detail` (a chat id).
+ * @fires oc-rename - Rename `detail.chatId` to `detail.title`.
+ * @fires oc-delete - Delete `detail` (a chat id), after the confirming press.
+ */
+import type { Chat } from "@open-chat/sdk";
+import { LitElement, html, nothing } from "lit";
+import { repeat } from "lit/directives/repeat.js";
+import { DEFAULT_STRINGS, type OpenChatStrings } from "../shared/strings.js";
+import { icons } from "./icons.js";
+
+export class OpenChatList extends LitElement {
+  static override properties = {
+    chats: { attribute: false },
+    loading: { type: Boolean },
+    currentId: { attribute: false },
+    strings: { attribute: false },
+    _renaming: { state: true },
+    _confirming: { state: true },
+  };
+
+  declare chats: readonly Chat[];
+  declare loading: boolean;
+  declare currentId: string | null;
+  declare strings: OpenChatStrings;
+  declare private _renaming: string | null;
+  declare private _confirming: string | null;
+
+  constructor() {
+    super();
+    this.chats = [];
+    this.loading = false;
+    this.currentId = null;
+    this.strings = DEFAULT_STRINGS;
+    this._renaming = null;
+    this._confirming = null;
+  }
+
+  protected override createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  protected override render() {
+    const s = this.strings;
+    return html`<nav id="chats" class="chats" part="chat-list" aria-label=${s.chats}>
+      <button type="button" class="new" @click=${() => this._emit("oc-new")}>${icons.plus}<span>${s.newChat}</span></button>
+      <h3>${s.chats}</h3>
+      ${this.chats.length === 0 ? html`<p>${this.loading ? s.loading : s.noChats}</p>` : nothing}
+      <ul>
+        ${repeat(
+          this.chats,
+          (chat) => chat.id,
+          (chat) => this._renderChat(chat),
+        )}
+      </ul>
+    </nav>`;
+  }
+
+  private _renderChat(chat: Chat) {
+    const s = this.strings;
+    const title = chat.title || s.untitled;
+    const confirming = this._confirming === chat.id;
+    const remove = confirming ? s.confirmRemove(title) : s.remove(title);
+    return html`<li part="chat-item">
+      ${this._renaming === chat.id
+        ? html`<input type="text" aria-label=${s.renameInput} .value=${chat.title ?? ""} maxlength="200" @keydown=${(e: KeyboardEvent) => this._onRenameKey(e, chat.id)} @blur=${(e: FocusEvent) => this._onRenameBlur(e, chat.id)} />`
+        : html`<button type="button" class="open" aria-current=${chat.id === this.currentId ? "true" : "false"} @click=${() => this._emit("oc-select", chat.id)}>${title}</button>`}
+      <button type="button" class="icon rename" aria-label=${s.rename(title)} title=${s.rename(title)} @click=${() => this._onStartRename(chat.id)}>${icons.edit}</button>
+      <button type="button" class="icon delete ${confirming ? "danger" : ""}" aria-label=${remove} title=${remove} @click=${() => this._onDelete(chat.id)} @blur=${this._onDeleteBlur}>
+        ${icons.trash}
+      </button>
+    </li>`;
+  }
+
+  private _emit(type: string, detail?: unknown): void {
+    this.dispatchEvent(new CustomEvent(type, { bubbles: true, detail }));
+  }
+
+  private async _onStartRename(chatId: string): Promise<void> {
+    this._renaming = chatId;
+    await this.updateComplete;
+    const input = this.querySelector("input");
+    input?.focus();
+    input?.select();
+  }
+
+  /** Leaves the title field; focus goes back to the chat's rename button. */
+  private async _finishRename(chatId: string, title: string, save: boolean): Promise<void> {
+    this._renaming = null;
+    if (save) this._emit("oc-rename", { chatId, title });
+    await this.updateComplete;
+    const index = this.chats.findIndex((c) => c.id === chatId);
+    this.querySelectorAll<HTMLButtonElement>("li .rename")[index]?.focus();
+  }
+
+  private _onRenameKey(event: KeyboardEvent, chatId: string): void {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      void this._finishRename(chatId, (event.target as HTMLInputElement).value, true);
+    } else if (event.key === "Escape") {
+      event.preventDefault(); // handled here: `<open-chat>` does not close on it
+      event.stopPropagation();
+      void this._finishRename(chatId, "", false);
+    }
+  }
+
+  private _onRenameBlur(event: FocusEvent, chatId: string): void {
+    if (this._renaming !== chatId) return;
+    this._renaming = null;
+    this._emit("oc-rename", { chatId, title: (event.target as HTMLInputElement).value });
+  }
+
+  private _onDelete(chatId: string): void {
+    if (this._confirming !== chatId) {
+      this._confirming = chatId;
+      return;
+    }
+    this._confirming = null;
+    this._emit("oc-delete", chatId);
+  }
+
+  private _onDeleteBlur(): void {
+    this._confirming = null;
+  }
+}
+
+if (!customElements.get("open-chat-list")) customElements.define("open-chat-list", OpenChatList);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "open-chat-list": OpenChatList;
+  }
+}

@@ -1,0 +1,224 @@
+/**
+ * Styles of transcript rows: bubbles, markdown, highlight.js tokens (mapped onto the theme
+ * tokens, so code follows light/dark mode), the typing indicator, errors and the meta row.
+ */
+import { css } from "lit";
+
+export const messageStyles = css`
+  .msg {
+    display: flex;
+    flex-direction: column;
+    max-width: 88%;
+  }
+  .msg.user {
+    align-self: flex-end;
+    align-items: flex-end;
+  }
+  .msg.assistant {
+    align-self: flex-start;
+  }
+  .content {
+    padding: 8px 12px;
+    border-radius: var(--_oc-radius);
+    background: var(--_oc-surface);
+    overflow-wrap: anywhere;
+    max-width: 100%;
+  }
+  .msg.user .content {
+    background: var(--_oc-user-bg);
+    color: var(--_oc-user-text);
+  }
+  .msg.pending .content {
+    opacity: 0.75;
+  }
+  .msg.failed .content {
+    outline: 1px solid var(--_oc-danger);
+  }
+  .plain {
+    margin: 0;
+    white-space: pre-wrap;
+  }
+  .md-block > :first-child {
+    margin-top: 0;
+  }
+  .md-block > :last-child {
+    margin-bottom: 0;
+  }
+  .md-block + .md-block {
+    margin-top: 0.6em;
+  }
+  .md p,
+  .md ul,
+  .md ol,
+  .md pre,
+  .md table,
+  .md blockquote {
+    margin: 0.5em 0;
+  }
+  .md h1,
+  .md h2,
+  .md h3,
+  .md h4,
+  .md h5,
+  .md h6 {
+    margin: 0.6em 0 0.3em;
+    line-height: 1.25;
+    font-size: 1.05em;
+  }
+  .md h1 {
+    font-size: 1.3em;
+  }
+  .md h2 {
+    font-size: 1.18em;
+  }
+  .md ul,
+  .md ol {
+    padding-left: 1.4em;
+  }
+  .md a {
+    color: var(--_oc-link);
+    text-decoration: underline;
+  }
+  .md code {
+    font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace;
+    font-size: 0.9em;
+    background: var(--_oc-code-bg);
+    padding: 0.1em 0.3em;
+    border-radius: 4px;
+  }
+  .md pre {
+    background: var(--_oc-code-bg);
+    padding: 10px;
+    border-radius: calc(var(--_oc-radius) / 2);
+    overflow-x: auto;
+  }
+  .md pre code {
+    padding: 0;
+    background: none;
+  }
+  .md blockquote {
+    border-left: 3px solid var(--_oc-border);
+    padding-left: 10px;
+    color: var(--_oc-muted);
+  }
+  .md table {
+    border-collapse: collapse;
+    display: block;
+    overflow-x: auto;
+  }
+  .md th,
+  .md td {
+    border: 1px solid var(--_oc-border);
+    padding: 4px 8px;
+  }
+  .md td[align="center"],
+  .md th[align="center"] {
+    text-align: center;
+  }
+  .md td[align="right"],
+  .md th[align="right"] {
+    text-align: right;
+  }
+  .md hr {
+    border: 0;
+    border-top: 1px solid var(--_oc-border);
+  }
+  .hljs-keyword,
+  .hljs-selector-tag,
+  .hljs-built_in,
+  .hljs-type {
+    color: var(--_oc-link);
+  }
+  .hljs-string,
+  .hljs-attr,
+  .hljs-symbol,
+  .hljs-addition {
+    color: var(--_oc-success);
+  }
+  .hljs-number,
+  .hljs-literal,
+  .hljs-variable,
+  .hljs-template-variable {
+    color: var(--_oc-warning);
+  }
+  .hljs-title,
+  .hljs-section,
+  .hljs-name,
+  .hljs-deletion {
+    color: var(--_oc-danger);
+  }
+  .hljs-comment,
+  .hljs-quote,
+  .hljs-meta {
+    color: var(--_oc-muted);
+    font-style: italic;
+  }
+  .typing {
+    display: inline-flex;
+    gap: 3px;
+    margin-left: 4px;
+    vertical-align: middle;
+  }
+  .typing i {
+    width: 5px;
+    height: 5px;
+    border-radius: 50%;
+    background: var(--_oc-muted);
+    animation: oc-blink 1.2s infinite ease-in-out;
+  }
+  .typing i:nth-child(2) {
+    animation-delay: 0.2s;
+  }
+  .typing i:nth-child(3) {
+    animation-delay: 0.4s;
+  }
+  @keyframes oc-blink {
+    0%,
+    80%,
+    100% {
+      opacity: 0.25;
+    }
+    40% {
+      opacity: 1;
+    }
+  }
+  .problem {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    margin-top: 4px;
+    color: var(--_oc-danger);
+    font-size: 0.9em;
+  }
+  .problem p {
+    margin: 0;
+  }
+  .retry {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    padding: 2px 8px;
+    border-color: currentColor;
+  }
+  .meta {
+    display: flex;
+    align-items: center;
+    gap: 4px;
+    min-height: 24px;
+    color: var(--_oc-muted);
+    font-size: 0.8em;
+  }
+  .meta .icon {
+    min-width: 28px;
+    min-height: 28px;
+    opacity: 0.8;
+  }
+  .saved {
+    display: inline-flex;
+    color: var(--_oc-success);
+  }
+  .saved svg {
+    width: 14px;
+    height: 14px;
+  }
+`;

@@ -1,0 +1,274 @@
+/**
+ * `<open-chat-view>`: the full chat UI — header with the connection indicator, the collapsible
+ * chat list, the transcript (`role="log"`), the composer and a polite live region that
+ * announces each finished answer once. `<open-chat>` loads this module lazily (its own chunk)
+ * and mounts the element in its shadow root; the live state lives in {@link ChatController}.
+ */
+import { LitElement, html, nothing, type PropertyValues } from "lit";
+import { live } from "lit/directives/live.js";
+import { repeat } from "lit/directives/repeat.js";
+import { CLOSE_REQUEST, VIEW_TAG } from "../shared/names.js";
+import { DEFAULT_STRINGS, resolveStrings, type OpenChatStrings } from "../shared/strings.js";
+import { ChatController } from "./chat-controller.js";
+import "./chat-list.js";
+import { ChatListController } from "./chat-list-controller.js";
+import { icons } from "./icons.js";
+import "./open-chat-message.js";
+import { messageStyles } from "./message-styles.js";
+import { viewStyles } from "./styles.js";
+
+export class OpenChatView extends LitElement {
+  static override styles = [viewStyles, messageStyles];
+
+  static override properties = {
+    api: {},
+    publishableKey: { attribute: "publishable-key" },
+    userToken: { attribute: false },
+    chatId: { attribute: "chat-id" },
+    mode: {},
+    opened: { type: Boolean },
+    heading: {},
+    placeholder: {},
+    greeting: {},
+    locale: {},
+    allowImages: { type: Boolean, attribute: "allow-images" },
+    strings: { attribute: false },
+    _listOpen: { state: true },
+    _draft: { state: true },
+  };
+
+  declare api: string;
+  declare publishableKey: string;
+  declare userToken: string;
+  declare chatId: string;
+  declare mode: "inline" | "launcher";
+  declare opened: boolean;
+  declare heading: string;
+  declare placeholder: string;
+  declare greeting: string;
+  declare locale: string;
+  declare allowImages: boolean;
+  declare strings: Partial<OpenChatStrings> | null;
+  declare private _listOpen: boolean;
+  declare private _draft: string;
+
+  private _strings: OpenChatStrings = DEFAULT_STRINGS;
+  private _pinned = true;
+  private _resize: ResizeObserver | undefined;
+
+  readonly chat = new ChatController(this, {
+    strings: () => this._strings,
+    onChatsChanged: () => this.list.invalidate(),
+  });
+  readonly list = new ChatListController(this, this.chat);
+
+  constructor() {
+    super();
+    this.api = "";
+    this.publishableKey = "";
+    this.userToken = "";
+    this.chatId = "";
+    this.mode = "inline";
+    this.opened = false;
+    this.heading = "";
+    this.placeholder = "";
+    this.greeting = "";
+    this.locale = "";
+    this.allowImages = false;
+    this.strings = null;
+    this._listOpen = false;
+    this._draft = "";
+  }
+
+  /** Sends a message (creating a chat when none is shown); resolves when the server accepted it. */
+  send(text: string) {
+    return this.chat.send(text);
+  }
+
+  newChat(): void {
+    this.chat.newChat();
+    this.focusInput();
+  }
+
+  reset(): Promise<void> {
+    this.list.chats = [];
+    return this.chat.reset();
+  }
+
+  identify(token: string): Promise<void> {
+    this.userToken = token;
+    this.list.chats = [];
+    return this.chat.identify(token);
+  }
+
+  async focusInput(): Promise<void> {
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLTextAreaElement>("#input")?.focus();
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    if (this.hasUpdated) this._stickToBottom();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this._resize?.disconnect();
+    this._resize = undefined;
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    if (changed.has("strings")) this._strings = resolveStrings(this.strings);
+    if (changed.has("api") || changed.has("publishableKey") || changed.has("userToken") || changed.has("chatId")) {
+      this.chat.configure({ api: this.api, publishableKey: this.publishableKey, userToken: this.userToken, chatId: this.chatId });
+    }
+    if (changed.has("opened") || changed.has("mode")) this.chat.setVisible(this.mode !== "launcher" || this.opened);
+  }
+
+  protected override firstUpdated(): void {
+    this._stickToBottom();
+  }
+
+  /** Keeps the transcript scrolled to the end while answers grow, unless the reader scrolled up. */
+  private _stickToBottom(): void {
+    const transcript = this.renderRoot.querySelector<HTMLElement>(".transcript");
+    const messages = this.renderRoot.querySelector<HTMLElement>(".messages");
+    if (!transcript || !messages || this._resize) return;
+    this._resize = new ResizeObserver(() => {
+      if (this._pinned) transcript.scrollTop = transcript.scrollHeight;
+    });
+    this._resize.observe(messages);
+    this._resize.observe(transcript);
+  }
+
+  protected override render() {
+    const s = this._strings;
+    const chat = this.chat;
+    return html`<div class="view" lang=${this.locale || nothing}>
+      <div class="header" part="header">
+        <button type="button" class="icon" part="toggle-list-button" aria-label=${s.showChats} title=${s.showChats} aria-expanded=${this._listOpen ? "true" : "false"} aria-controls="chats" @click=${this._onToggleList}>
+          ${icons.menu}
+        </button>
+        <h2 id="title" part="title">${this.heading || s.title}</h2>
+        ${chat.status === "idle"
+          ? nothing
+          : html`<span class="status ${chat.status}" part="status"><span class="dot" aria-hidden="true"></span><span>${s.status[chat.status]}</span></span>`}
+        <button type="button" class="icon" part="new-chat-button" aria-label=${s.newChat} title=${s.newChat} @click=${this._onNewChat}>${icons.plus}</button>
+        ${this.mode === "launcher"
+          ? html`<button type="button" class="icon" part="close-button" aria-label=${s.closeChat} title=${s.closeChat} @click=${this._onClose}>${icons.close}</button>`
+          : nothing}
+      </div>
+      <div class="body">
+        ${this._listOpen ? this._renderList() : nothing}
+        <div class="main">
+          ${chat.error
+            ? html`<div class="banner" part="error" role="alert">
+                <span>${chat.error}</span>
+                <button type="button" class="icon" aria-label=${s.dismiss} @click=${() => chat.dismissError()}>${icons.close}</button>
+              </div>`
+            : nothing}
+          <div class="transcript" part="transcript" role="log" aria-live="off" aria-label=${s.transcript} tabindex="0" @scroll=${this._onScroll} @oc-retry=${this._onRetry}>
+            <div class="messages">
+              ${this.greeting && chat.keys.length === 0
+                ? html`<div class="msg assistant"><div class="content" part="greeting"><p class="plain">${this.greeting}</p></div></div>`
+                : nothing}
+              ${repeat(
+                chat.keys,
+                (key) => key,
+                (key) => html`<open-chat-message .tail=${chat.tail} .messageKey=${key} .strings=${s} ?allow-images=${this.allowImages}></open-chat-message>`,
+              )}
+            </div>
+          </div>
+          <form class="composer" part="composer" @submit=${this._onSubmit}>
+            <label for="input" class="sr-only">${s.message}</label>
+            <textarea id="input" part="input" rows="1" enterkeyhint="send" placeholder=${this.placeholder || s.placeholder} .value=${live(this._draft)} @input=${this._onInput} @keydown=${this._onKeydown}></textarea>
+            ${chat.generating
+              ? html`<button type="button" class="stop" part="stop-button" @click=${this._onStop}>${icons.stop}<span>${s.stop}</span></button>`
+              : nothing}
+            <button type="submit" class="send" part="send-button" aria-label=${s.send} title=${s.send} ?disabled=${!this._draft.trim()}>${icons.send}</button>
+          </form>
+          <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${chat.announcement}</div>
+        </div>
+      </div>
+    </div>`;
+  }
+
+  private _renderList() {
+    return html`<open-chat-list
+      .chats=${this.list.chats}
+      ?loading=${this.list.loading}
+      .currentId=${this.chat.chatId}
+      .strings=${this._strings}
+      @oc-new=${this._onNewChat}
+      @oc-select=${(event: CustomEvent<string>) => this._onSelect(event.detail)}
+      @oc-rename=${(event: CustomEvent<{ chatId: string; title: string }>) => void this.list.rename(event.detail.chatId, event.detail.title)}
+      @oc-delete=${(event: CustomEvent<string>) => void this.list.remove(event.detail)}
+    ></open-chat-list>`;
+  }
+
+  private _onToggleList(): void {
+    this._listOpen = !this._listOpen;
+    if (this._listOpen) this.list.ensure();
+  }
+
+  private _onNewChat(): void {
+    this.newChat();
+  }
+
+  private _onClose(): void {
+    this.dispatchEvent(new CustomEvent(CLOSE_REQUEST, { bubbles: true }));
+  }
+
+  private _onSelect(chatId: string): void {
+    this.chat.select(chatId);
+    void this.focusInput();
+  }
+
+  private _onScroll(event: Event): void {
+    const transcript = event.currentTarget as HTMLElement;
+    this._pinned = transcript.scrollHeight - transcript.scrollTop - transcript.clientHeight < 32;
+  }
+
+  private _onRetry(event: CustomEvent<string>): void {
+    this._pinned = true;
+    void this.chat.retry(event.detail);
+  }
+
+  private _onStop(): void {
+    void this.chat.stop();
+  }
+
+  private _onInput(event: InputEvent): void {
+    this._draft = (event.target as HTMLTextAreaElement).value;
+  }
+
+  private _onKeydown(event: KeyboardEvent): void {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this._submit();
+    }
+  }
+
+  private _onSubmit(event: SubmitEvent): void {
+    event.preventDefault();
+    this._submit();
+  }
+
+  private _submit(): void {
+    const text = this._draft.trim();
+    if (!text) return;
+    this._draft = "";
+    this._pinned = true;
+    void this.chat.submit(text).then((queued) => {
+      if (!queued && !this._draft) this._draft = text; // nothing was sent: give the text back
+    });
+  }
+}
+
+if (!customElements.get(VIEW_TAG)) customElements.define(VIEW_TAG, OpenChatView);
+
+declare global {
+  interface HTMLElementTagNameMap {
+    "open-chat-view": OpenChatView;
+  }
+}

@@ -1,0 +1,267 @@
+/**
+ * Layout styles of the full chat view: header, chat list, transcript, composer (rows and
+ * markdown are in `message-styles.ts`). Lit adopts them as constructable stylesheets — no
+ * inline `<style>` — so a strict `style-src 'self'` CSP holds. Colours come from the `--_oc-*`
+ * tokens that `<open-chat>` derives from the public `--open-chat-*` custom properties.
+ */
+import { css } from "lit";
+
+export const viewStyles = css`
+  :host {
+    display: flex;
+    flex-direction: column;
+    height: 100%;
+    min-height: 0;
+    background: var(--_oc-bg);
+    color: var(--_oc-text);
+    font-family: var(--_oc-font);
+    font-size: var(--_oc-font-size);
+    line-height: 1.5;
+  }
+  *,
+  *::before,
+  *::after {
+    box-sizing: border-box;
+  }
+  .view {
+    display: flex;
+    flex-direction: column;
+    height: 100%;
+    min-height: 0;
+  }
+  .sr-only {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    padding: 0;
+    margin: -1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+    border: 0;
+  }
+  button {
+    font: inherit;
+    color: inherit;
+    background: none;
+    border: 1px solid transparent;
+    border-radius: calc(var(--_oc-radius) / 2);
+    cursor: pointer;
+  }
+  button:disabled {
+    cursor: default;
+    opacity: 0.55;
+  }
+  :focus-visible {
+    outline: 2px solid var(--_oc-focus);
+    outline-offset: 2px;
+  }
+  .icon {
+    display: inline-grid;
+    place-items: center;
+    min-width: 32px;
+    min-height: 32px;
+    padding: 4px;
+  }
+  .icon:hover,
+  .chats li button:hover {
+    background: var(--_oc-surface);
+  }
+  .header {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    padding: 8px 10px;
+    border-bottom: 1px solid var(--_oc-border);
+  }
+  h2 {
+    flex: 1;
+    margin: 0;
+    font-size: 1em;
+    font-weight: 600;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .status {
+    display: inline-flex;
+    align-items: center;
+    gap: 5px;
+    font-size: 0.8em;
+    color: var(--_oc-muted);
+  }
+  .dot {
+    width: 8px;
+    height: 8px;
+    border-radius: 50%;
+    background: var(--_oc-muted);
+  }
+  .status.live .dot {
+    background: var(--_oc-success);
+  }
+  .status.reconnecting .dot,
+  .status.connecting .dot {
+    background: var(--_oc-warning);
+  }
+  .status.offline .dot,
+  .status.closed .dot {
+    background: var(--_oc-danger);
+  }
+  .body {
+    position: relative;
+    display: flex;
+    flex: 1;
+    min-height: 0;
+  }
+  .chats {
+    display: flex;
+    flex-direction: column;
+    width: min(260px, 75%);
+    border-right: 1px solid var(--_oc-border);
+    background: var(--_oc-bg);
+    overflow-y: auto;
+    padding: 8px;
+    gap: 6px;
+  }
+  .chats h3 {
+    margin: 4px 6px;
+    font-size: 0.85em;
+    color: var(--_oc-muted);
+  }
+  .chats ul {
+    list-style: none;
+    margin: 0;
+    padding: 0;
+  }
+  .chats li {
+    display: flex;
+    align-items: center;
+    gap: 2px;
+  }
+  .chats li .open {
+    flex: 1;
+    min-width: 0;
+    text-align: left;
+    padding: 6px 8px;
+    overflow: hidden;
+    text-overflow: ellipsis;
+    white-space: nowrap;
+  }
+  .chats li .open[aria-current="true"] {
+    font-weight: 600;
+    background: var(--_oc-surface);
+  }
+  .chats input {
+    flex: 1;
+    min-width: 0;
+    font: inherit;
+    color: inherit;
+    background: var(--_oc-bg);
+    border: 1px solid var(--_oc-border);
+    border-radius: 4px;
+    padding: 4px 6px;
+  }
+  .chats .danger {
+    color: var(--_oc-danger);
+    border-color: var(--_oc-danger);
+  }
+  .chats p {
+    margin: 6px;
+    color: var(--_oc-muted);
+  }
+  .chats .new {
+    display: flex;
+    align-items: center;
+    gap: 6px;
+    padding: 6px 8px;
+    border: 1px solid var(--_oc-border);
+  }
+  .main {
+    display: flex;
+    flex-direction: column;
+    flex: 1;
+    min-width: 0;
+  }
+  @media (max-width: 520px) {
+    .chats {
+      position: absolute;
+      inset: 0 auto 0 0;
+      z-index: 1;
+      box-shadow: var(--_oc-shadow);
+    }
+  }
+  .banner {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    margin: 8px 10px 0;
+    padding: 6px 6px 6px 10px;
+    border: 1px solid var(--_oc-danger);
+    border-radius: calc(var(--_oc-radius) / 2);
+    color: var(--_oc-danger);
+  }
+  .banner span {
+    flex: 1;
+  }
+  .transcript {
+    flex: 1;
+    min-height: 0;
+    overflow-y: auto;
+    overscroll-behavior: contain;
+    padding: 12px 10px;
+  }
+  .messages {
+    display: flex;
+    flex-direction: column;
+    gap: 10px;
+  }
+  .composer {
+    display: flex;
+    align-items: flex-end;
+    gap: 6px;
+    padding: 8px 10px 10px;
+    border-top: 1px solid var(--_oc-border);
+  }
+  textarea {
+    flex: 1;
+    resize: none;
+    field-sizing: content;
+    min-height: 40px;
+    max-height: 160px;
+    padding: 8px 10px;
+    font: inherit;
+    color: inherit;
+    background: var(--_oc-bg);
+    border: 1px solid var(--_oc-border);
+    border-radius: calc(var(--_oc-radius) / 1.5);
+  }
+  textarea::placeholder {
+    color: var(--_oc-muted);
+  }
+  .send,
+  .stop {
+    display: inline-flex;
+    align-items: center;
+    gap: 4px;
+    min-height: 40px;
+    min-width: 40px;
+    justify-content: center;
+    padding: 0 10px;
+  }
+  .send {
+    background: var(--_oc-accent);
+    color: var(--_oc-accent-text);
+  }
+  .stop {
+    border-color: var(--_oc-border);
+  }
+  @media (prefers-reduced-motion: reduce) {
+    *,
+    *::before,
+    *::after {
+      animation: none !important;
+      transition: none !important;
+      scroll-behavior: auto !important;
+    }
+  }
+`;

@@ -1,0 +1,87 @@
+/** Shared helpers of the browser suites: the real server's URL, scripted replies, waiting, shadow queries. */
+import type { ChatMessage } from "@open-chat/shared";
+import type { OpenChatElement } from "../../src/element/open-chat.js";
+import type { OpenChatMessage } from "../../src/view/open-chat-message.js";
+import type { OpenChatView } from "../../src/view/open-chat-view.js";
+
+let config: Promise<{ api: string }> | undefined;
+
+/** The URL of the real Open Chat server the test runner started. */
+export async function serverUrl(): Promise<string> {
+  config ??= fetch("/__open-chat/config.json").then((r) => r.json() as Promise<{ api: string }>);
+  return (await config).api;
+}
+
+/** A prompt that makes the test model answer with exactly `markdown`. */
+export function scripted(markdown: string): string {
+  const bytes = new TextEncoder().encode(markdown);
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `[[md:${btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}]]`;
+}
+
+/** Polls until `probe` returns a truthy value (returned), or fails after `timeout` ms. */
+export async function until<T>(probe: () => T | null | undefined | false, timeout = 10_000, what = "condition"): Promise<T> {
+  const started = performance.now();
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (performance.now() - started > timeout) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** The mounted `<open-chat-view>` of an `<open-chat>` (waits for the lazy chunk). */
+export async function viewOf(el: OpenChatElement): Promise<OpenChatView> {
+  const view = await until(() => el.shadowRoot!.querySelector("open-chat-view"), 10_000, "the view to mount");
+  await view.updateComplete;
+  return view;
+}
+
+/** Query inside the view's shadow root. */
+export function $<E extends Element = HTMLElement>(view: OpenChatView, selector: string): E | null {
+  return view.shadowRoot!.querySelector<E>(selector);
+}
+
+export function $$<E extends Element = HTMLElement>(view: OpenChatView, selector: string): E[] {
+  return [...view.shadowRoot!.querySelectorAll<E>(selector)];
+}
+
+/** Types into the composer and presses Enter. */
+export async function type(view: OpenChatView, text: string): Promise<void> {
+  const input = $<HTMLTextAreaElement>(view, "#input")!;
+  input.focus();
+  input.value = text;
+  input.dispatchEvent(new InputEvent("input", { bubbles: true, composed: true }));
+  await view.updateComplete;
+  input.dispatchEvent(new KeyboardEvent("keydown", { key: "Enter", bubbles: true, composed: true, cancelable: true }));
+  await view.updateComplete;
+}
+
+/** Rows of the transcript as `{ role, status, text }`. */
+export function rows(view: OpenChatView) {
+  return $$<OpenChatMessage>(view, "open-chat-message").map((row) => ({
+    role: row.message?.role,
+    status: row.message?.status,
+    text: row.message?.text ?? "",
+    element: row,
+  }));
+}
+
+/** Waits for the last assistant row to end and returns it. */
+export async function lastAnswer(view: OpenChatView, timeout = 15_000) {
+  return until(
+    () => {
+      const last = rows(view).at(-1);
+      return last?.role === "assistant" && last.status !== "streaming" ? last : null;
+    },
+    timeout,
+    "the answer to end",
+  );
+}
+
+/** A finished assistant message object, for rendering `<open-chat-message .message=…>` directly. */
+export function assistant(text: string, status: ChatMessage["status"] = "completed"): ChatMessage {
+  const at = new Date().toISOString();
+  return { id: `m-${Math.random().toString(36).slice(2)}`, chatId: "c", role: "assistant", text, status, createdAt: at, updatedAt: at };
+}
