@@ -10,7 +10,7 @@ import { startDemo } from "./demo.js";
 
 const demo = await startDemo();
 const site = demo.siteUrl;
-console.log(`open-chat demo: ${site}/ (launcher)  ${site}/inline  ${site}/custom (SDK + TanStack DB)`);
+console.log(`open-chat demo: API ${demo.apiUrl}, site ${site}/ (launcher)  ${site}/inline  ${site}/custom (SDK + TanStack DB)`);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

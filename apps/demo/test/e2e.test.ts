@@ -41,8 +41,8 @@ async function assistantReaches(page: Page, status: string, minChars = 0) {
 
 /** The page shows exactly one user and one assistant message, and the answer equals the server's. */
 async function expectMatchesServer(page: Page) {
-  const { token, chatId } = await widgetIdentity(page, e2e.demo.server.url);
-  const server = await serverMessages(e2e.demo.server.url, token, chatId);
+  const { token, chatId } = await widgetIdentity(page, e2e.demo.apiUrl);
+  const server = await serverMessages(e2e.demo.apiUrl, token, chatId);
   const answer = server.at(-1)!;
   expect(answer).toMatchObject({ role: "assistant", status: "completed" });
   expect(answer.text.split(/\s+/).filter(Boolean)).toHaveLength(300);
@@ -80,10 +80,10 @@ test("cutting the network for seconds mid-answer: the reply catches up with no g
   await ask(page, LONG);
   await assistantReaches(page, "streaming", 40);
   await context.setOffline(true);
-  const { token, chatId } = await widgetIdentity(page, e2e.demo.server.url);
+  const { token, chatId } = await widgetIdentity(page, e2e.demo.apiUrl);
   // While the page is offline the answer keeps growing in the server's log.
   const shownBefore = (await transcript(page)).at(-1)![2].length;
-  await expect.poll(async () => normalize((await serverMessages(e2e.demo.server.url, token, chatId)).at(-1)!.text).length, { timeout: 30_000, interval: 100 }).toBeGreaterThan(shownBefore + 200);
+  await expect.poll(async () => normalize((await serverMessages(e2e.demo.apiUrl, token, chatId)).at(-1)!.text).length, { timeout: 30_000, interval: 100 }).toBeGreaterThan(shownBefore + 200);
   await context.setOffline(false);
   await assistantReaches(page, "completed");
   await expectMatchesServer(page);

@@ -7,7 +7,7 @@ import { DEFAULT_SETTINGS, type ServerSettings } from "./services.js";
 export interface ServerConfig {
   host: string;
   port: number;
-  /** Public URL of this server (Better Auth needs it). */
+  /** Public URL of this server (Better Auth needs it): PUBLIC_URL, else http://HOST:PORT. */
   baseUrl: string;
   dataDir: string;
   /** Postgres; unset = embedded PGlite under dataDir. */
@@ -39,7 +39,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   return {
     host,
     port,
-    baseUrl: env.BASE_URL ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
+    baseUrl: publicUrl(env.PUBLIC_URL) ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     dataDir: env.DATA_DIR ?? ".data",
     databaseUrl: env.DATABASE_URL || undefined,
     streamsUrl: env.STREAMS_URL || undefined,
@@ -65,6 +65,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(",").map((o) => o.trim()) : "*",
     },
   };
+}
+
+/** PUBLIC_URL must be an absolute http(s) URL (not e.g. a bundler's "/" base path). */
+function publicUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== "http:" && url.protocol !== "https:")) {
+    throw new Error(`PUBLIC_URL must be an absolute http(s) URL, got ${JSON.stringify(raw)}`);
+  }
+  return url.origin;
 }
 
 function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {

@@ -1,0 +1,29 @@
+import { describe, expect, it } from "vitest";
+import { configFromEnv } from "../src/config.js";
+
+describe("configFromEnv", () => {
+  it("runs everything embedded by default", () => {
+    const config = configFromEnv({});
+    expect(config).toMatchObject({ host: "127.0.0.1", port: 3000, baseUrl: "http://127.0.0.1:3000", dataDir: ".data", defaultModel: "open-chat-local" });
+    expect(config.databaseUrl ?? config.streamsUrl ?? config.model).toBeUndefined();
+  });
+
+  it("picks OpenRouter, then any OpenAI-compatible endpoint", () => {
+    expect(configFromEnv({ OPENROUTER_API_KEY: "k" }).model).toMatchObject({ baseURL: "https://openrouter.ai/api/v1", apiKey: "k" });
+    expect(configFromEnv({ OPENROUTER_API_KEY: "k" }).defaultModel).toBe("openai/gpt-4o-mini");
+    expect(configFromEnv({ OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "x", MODEL: "m" })).toMatchObject({
+      model: { baseURL: "http://127.0.0.1:9/v1", apiKey: "x" },
+      defaultModel: "m",
+    });
+  });
+
+  it("rejects bad values with the variable's name", () => {
+    // A bundler's BASE_URL="/" must not leak in: PUBLIC_URL is our name, and it must be absolute.
+    expect(() => configFromEnv({ PUBLIC_URL: "/" })).toThrow(/PUBLIC_URL must be an absolute http\(s\) URL/);
+    expect(configFromEnv({ BASE_URL: "/" }).baseUrl).toBe("http://127.0.0.1:3000");
+    expect(configFromEnv({ PUBLIC_URL: "https://chat.example.com/ignored/path" }).baseUrl).toBe("https://chat.example.com");
+    expect(() => configFromEnv({ PORT: "eighty" })).toThrow(/PORT must be a non-negative integer/);
+    expect(() => configFromEnv({ GENERATION_IDLE_TIMEOUT_MS: "-5" })).toThrow(/GENERATION_IDLE_TIMEOUT_MS/);
+    expect(configFromEnv({ TAIL_LONG_POLL_MS: "60000" }).settings.tail.longPollMs).toBe(5000);
+  });
+});
