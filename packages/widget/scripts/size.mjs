@@ -2,21 +2,36 @@
 // (1) before the launcher opens — the loader and its static imports — and (2) once the full
 // element is loaded, plus the on-demand highlight.js chunk. Fails when over budget, and
 // reports any module (Lit in particular) that ends up in more than one file.
+//
+// It measures the build tsup.config.ts makes (dist/cdn/): the same esbuild options
+// (scripts/cdn.mjs), built in memory here for esbuild's metafile, and compares the result with
+// dist/cdn/ when a build is there.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join, relative } from "node:path";
 import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
-import { cdnOptions } from "./bundles.mjs";
+import { cdnOptions, cdnOutDir, root } from "./cdn.mjs";
 
 const KB = 1000;
 const BUDGET = { loader: 6 * KB, full: 60 * KB };
+const outDir = join(root, cdnOutDir);
+const local = (path) => path.slice(`${cdnOutDir}/`.length);
 
+/**
+ * The script-tag build, in memory. Minified, it is byte for byte what tsup writes: tsup asks
+ * esbuild for external source maps (the maps feed the chunk hashes, hence the same output
+ * directory) and appends the sourceMappingURL comment itself. `minify: false` is the "raw" figure.
+ */
 async function bundle(minify) {
-  const result = await build({ ...cdnOptions({ minify, outdir: "size-out" }), write: false, sourcemap: false, legalComments: "none" });
+  const result = await build({ ...cdnOptions({ minify }), absWorkingDir: root, outdir: cdnOutDir, sourcemap: minify ? "external" : false, metafile: true, write: false, logLevel: "warning" });
   const files = new Map();
   for (const file of result.outputFiles) {
-    const name = file.path.slice(file.path.lastIndexOf("size-out/") + "size-out/".length);
-    files.set(name, file.contents);
+    if (!file.path.endsWith(".js")) continue;
+    const name = relative(outDir, file.path);
+    const comment = minify ? Buffer.from(`//# sourceMappingURL=${basename(name)}.map`) : Buffer.alloc(0);
+    files.set(name, Buffer.concat([file.contents, comment]));
   }
-  const meta = new Map(Object.entries(result.metafile.outputs).map(([path, output]) => [path.replace(/^size-out\//, ""), output]));
+  const meta = new Map(Object.entries(result.metafile.outputs).map(([path, output]) => [local(path), output]));
   return { files, meta };
 }
 
@@ -26,7 +41,7 @@ function closure(meta, start) {
   const visit = (name) => {
     if (seen.has(name)) return;
     seen.add(name);
-    for (const imported of meta.get(name)?.imports ?? []) if (imported.kind === "import-statement") visit(imported.path.replace(/^size-out\//, ""));
+    for (const imported of meta.get(name)?.imports ?? []) if (imported.kind === "import-statement") visit(local(imported.path));
   };
   visit(start);
   return seen;
@@ -34,7 +49,7 @@ function closure(meta, start) {
 
 function dynamicImports(meta, names) {
   const found = new Set();
-  for (const name of names) for (const imported of meta.get(name)?.imports ?? []) if (imported.kind === "dynamic-import") found.add(imported.path.replace(/^size-out\//, ""));
+  for (const name of names) for (const imported of meta.get(name)?.imports ?? []) if (imported.kind === "dynamic-import") found.add(local(imported.path));
   return [...found];
 }
 
@@ -76,7 +91,7 @@ const rows = [
 });
 
 const kb = (n) => `${(n / KB).toFixed(1)} kB`;
-console.log("open-chat script-tag bundle (esbuild, ESM, 1 kB = 1000 bytes)\n");
+console.log(`open-chat script-tag bundle (${cdnOutDir}/: tsup, esbuild, ESM; 1 kB = 1000 bytes)\n`);
 console.log(`${"".padEnd(40)}${"raw".padStart(10)}${"min".padStart(10)}${"gzip".padStart(10)}  budget (gzip)`);
 let failed = false;
 for (const row of rows) {
@@ -111,6 +126,17 @@ const litFiles = new Set(litInputs.flatMap((input) => owners.get(input)));
 console.log(`\nLit: ${litInputs.length} modules, in ${[...litFiles].join(", ")} only (not in the loader: ${[...litFiles].every((f) => !minGroups.loader.has(f))}).`);
 console.log(duplicated.length === 0 ? "No module is duplicated across files." : `DUPLICATED modules:\n${duplicated.map(([i, n]) => `  ${i}: ${n.join(", ")}`).join("\n")}`);
 failed ||= duplicated.length > 0;
+
+// The files measured here against the tsup build in dist/cdn/ (when built).
+if (existsSync(outDir)) {
+  const built = readdirSync(outDir).filter((name) => name.endsWith(".js"));
+  const same = built.length === min.files.size && built.every((name) => min.files.get(name)?.equals(readFileSync(join(outDir, name))));
+  console.log(
+    same
+      ? `\n${cdnOutDir}/ (tsup build): the same ${built.length} files, byte for byte.`
+      : `\nWARNING: ${cdnOutDir}/ differs from the files measured here: run \`pnpm build\` (stale build), or make tsup.config.ts use scripts/cdn.mjs's options again.`,
+  );
+}
 
 if (failed) {
   console.error("\nsize check FAILED");

@@ -13,7 +13,7 @@ import { extname, join, normalize } from "node:path";
 import { build } from "esbuild";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cdnOptions } from "../scripts/bundles.mjs";
+import { cdnOptions, root } from "../scripts/cdn.mjs";
 import { startBackend, type Backend } from "./server/backend.mjs";
 
 const CSP = "script-src 'self'; style-src 'self'";
@@ -58,7 +58,7 @@ describe("strict CSP (script-src 'self'; style-src 'self')", () => {
   beforeAll(async () => {
     backend = await startBackend();
     bundleDir = mkdtempSync(join(tmpdir(), "open-chat-csp-bundle-"));
-    await build({ ...cdnOptions({ outdir: bundleDir }), logLevel: "silent" });
+    await build({ ...cdnOptions(), absWorkingDir: root, outdir: bundleDir, sourcemap: "linked", logLevel: "silent" });
     site = createServer((req, res) => {
       const path = new URL(req.url ?? "/", "http://x").pathname;
       if (path === "/") {
