@@ -68,7 +68,7 @@ export async function sendTurn(services: Services, user: EndUser, chatId: string
     events.make({ type: EVENT_TYPE.messageCreated, chatId, messageId: turn.assistantMessageId, role: "assistant", text: "", model }),
     events.make({ type: EVENT_TYPE.generationStarted, chatId, messageId: turn.assistantMessageId, holder: settings.holder, model }),
   ];
-  let history;
+  let history: Awaited<ReturnType<typeof readChat>>;
   try {
     // Producer seq 0: if an earlier attempt's append did land, this one is a no-op duplicate.
     await services.streams.append(stream, opening, { key, producer: { id: producerId, epoch: 0, seq: 0 } });
