@@ -37,7 +37,6 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.route("/", healthRoutes(services));
   app.on(["GET", "POST"], "/v1/auth/*", (c) => services.auth.handler(c.req.raw));
   app.use("/v1/chats/*", requireUser({ auth: services.auth }));
-  app.use("/v1/chats", requireUser({ auth: services.auth }));
   app.route("/v1/chats", chatRoutes(services));
   app.route("/v1/chats", messageRoutes(services));
   app.route("/v1/chats", eventRoutes(services));
