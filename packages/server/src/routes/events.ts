@@ -33,13 +33,14 @@ export function eventRoutes(services: Services) {
     await services.ensureUserStream(user);
 
     if (live === LIVE_MODE.sse) {
-      await probe(async () => {
+      const first = await probe(async () => {
         const page = await streams.read(stream, { offset, key });
         if (await isPastTail(streams, stream, key, offset, page)) throw pastTail();
+        return page;
       });
       return streamSSE(
         c,
-        (sse) => pipeSseTail(sse, { streams, stream, key, offset, ...settings.tail }),
+        (sse) => pipeSseTail(sse, { streams, stream, key, offset, first, ...settings.tail }),
         // The client reconnects from its last id; one line is enough.
         async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
       );

@@ -7,7 +7,7 @@
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { SSEStreamingApi } from "hono/streaming";
-import type { StreamsClient } from "../streams/client.js";
+import type { ReadResult, StreamsClient } from "../streams/client.js";
 import { isPastTail } from "./past-tail.js";
 
 export interface SseTailOptions {
@@ -15,6 +15,8 @@ export interface SseTailOptions {
   stream: string;
   key: string;
   offset: string;
+  /** The catch-up page the route already read from `offset` (to check it before answering 200). */
+  first?: ReadResult;
   /** Comment line interval while idle. */
   heartbeatMs: number;
   /** Client reconnect hint (`retry:`). */
@@ -34,13 +36,17 @@ export async function pipeSseTail(sse: SSEStreamingApi, options: SseTailOptions)
     let offset = options.offset;
     let upToDate = false;
     let announced = false;
+    let first = options.first;
     while (!upstream.signal.aborted) {
-      const page = await options.streams.read(options.stream, {
-        offset,
-        key: options.key,
-        ...(upToDate ? { live: "long-poll" as const, timeoutMs: options.longPollMs } : {}),
-        signal: upstream.signal,
-      });
+      const page: ReadResult =
+        first ??
+        (await options.streams.read(options.stream, {
+          offset,
+          key: options.key,
+          ...(upToDate ? { live: "long-poll" as const, timeoutMs: options.longPollMs } : {}),
+          signal: upstream.signal,
+        }));
+      first = undefined;
       // A page that neither reached the end nor carried records: the offset is past the end
       // of the log (see past-tail.ts). End the response; the reconnect gets 400 invalid_offset.
       if (await isPastTail(options.streams, options.stream, options.key, offset, page)) return;
