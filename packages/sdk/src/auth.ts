@@ -4,9 +4,8 @@
  * user, and signs in again once when the server answers 401. A `getToken` function replaces all
  * of that (your own auth).
  */
-import { HEADER } from "@open-chat/shared";
+import { API_PATH, HEADER } from "@open-chat/shared";
 import { errorFrom, sendRaw, type Endpoint } from "./http.js";
-import { ROUTES } from "./routes.js";
 import type { ChatStorage } from "./storage.js";
 
 /**
@@ -40,7 +39,7 @@ export function guestTokenSource(options: { endpoint: Endpoint; storage: ChatSto
   let pending: Promise<string> | null = null;
 
   async function signIn(): Promise<string> {
-    const request = { method: "POST", path: ROUTES.signInAnonymous, body: {} };
+    const request = { method: "POST", path: API_PATH.signInAnonymous, body: {} };
     const response = await sendRaw(endpoint, request);
     if (!response.ok) throw await errorFrom(response, { method: request.method, url: request.path });
     let token = response.headers.get(HEADER.authToken);

@@ -2,7 +2,7 @@
  * `createChatClient`: the SDK's entry point. It owns the HTTP layer (auth, errors), the chat
  * API, one shared tail per open chat and the outbox every send goes through.
  */
-import { QUERY } from "@open-chat/shared";
+import { API_PATH, QUERY } from "@open-chat/shared";
 import { guestTokenSource, customTokenSource, type GetToken } from "./auth.js";
 import { resolveBackoff, type ReconnectOptions } from "./backoff.js";
 import { createHttp, type FetchLike, type Http } from "./http.js";
@@ -10,7 +10,6 @@ import { newClientMessageId } from "./ids.js";
 import { browserNetwork, type NetworkSignal } from "./network.js";
 import { Outbox, pendingFor, type OutboxEntry } from "./outbox.js";
 import { PendingStore } from "./pending.js";
-import { ROUTES } from "./routes.js";
 import { defaultStorage, storageKeys, type ChatStorage } from "./storage.js";
 import { TailCore, type TailContext } from "./tail.js";
 import { TailHandle } from "./tail-handle.js";
@@ -131,20 +130,19 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   return {
     baseUrl,
     async listChats({ limit, cursor } = {}) {
-      // `limit` has no constant in @open-chat/shared yet (QUERY covers the tail's parameters).
-      return http.json<ChatPage>({ method: "GET", path: ROUTES.chats, query: { limit, [QUERY.cursor]: cursor } });
+      return http.json<ChatPage>({ method: "GET", path: API_PATH.chats, query: { [QUERY.limit]: limit, [QUERY.cursor]: cursor } });
     },
     async createChat(input = {}) {
-      return http.json<Chat>({ method: "POST", path: ROUTES.chats, body: input });
+      return http.json<Chat>({ method: "POST", path: API_PATH.chats, body: input });
     },
     async getChat(chatId) {
-      return http.json<Chat>({ method: "GET", path: ROUTES.chat(chatId) });
+      return http.json<Chat>({ method: "GET", path: API_PATH.chat(chatId) });
     },
     async renameChat(chatId, title) {
-      return http.json<Chat>({ method: "PATCH", path: ROUTES.chat(chatId), body: { title } });
+      return http.json<Chat>({ method: "PATCH", path: API_PATH.chat(chatId), body: { title } });
     },
     async deleteChat(chatId) {
-      await http.json<void>({ method: "DELETE", path: ROUTES.chat(chatId) });
+      await http.json<void>({ method: "DELETE", path: API_PATH.chat(chatId) });
       await outbox.forget(chatId);
       pending.remove(chatId, pending.list(chatId).map((m) => m.clientId));
       await storage.delete(keys.tail(chatId)).catch(() => {});
@@ -157,7 +155,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       return outbox.enqueue(entry);
     },
     async stop(chatId) {
-      return http.json<{ stopped: boolean }>({ method: "POST", path: ROUTES.stop(chatId), body: {} });
+      return http.json<{ stopped: boolean }>({ method: "POST", path: API_PATH.stop(chatId), body: {} });
     },
     openChat,
     dismiss(chatId, clientMessageId) {

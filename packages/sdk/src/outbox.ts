@@ -12,12 +12,12 @@
  * Tabs sharing storage merge their entries on write; a duplicate send across tabs is harmless
  * for the same reason.
  */
+import { API_PATH } from "@open-chat/shared";
 import { backoffDelay, pause, type Backoff } from "./backoff.js";
 import { OpenChatError, isRetryable } from "./errors.js";
 import type { Http } from "./http.js";
 import type { NetworkSignal } from "./network.js";
 import type { PendingStore } from "./pending.js";
-import { ROUTES } from "./routes.js";
 import type { ChatStorage } from "./storage.js";
 import type { ChatTail, SendResult } from "./types.js";
 
@@ -102,7 +102,7 @@ export class Outbox {
     const gone = this.entries.filter((e) => e.chatId === chatId);
     if (gone.length === 0) return;
     this.entries = this.entries.filter((e) => e.chatId !== chatId);
-    const request = { method: "POST", url: ROUTES.messages(chatId) };
+    const request = { method: "POST", url: API_PATH.messages(chatId) };
     for (const entry of gone) {
       this.finished(entry.clientMessageId);
       const error = new OpenChatError({ status: 404, code: "chat_deleted", detail: "the chat was deleted before this message was sent", request });
@@ -153,7 +153,7 @@ export class Outbox {
       try {
         const body: Record<string, string> = { clientMessageId: entry.clientMessageId, text: entry.text };
         if (entry.model !== undefined) body.model = entry.model;
-        const answer = await deps.http.json<Omit<SendResult, "clientMessageId">>({ method: "POST", path: ROUTES.messages(chatId), body, signal });
+        const answer = await deps.http.json<Omit<SendResult, "clientMessageId">>({ method: "POST", path: API_PATH.messages(chatId), body, signal });
         const result: SendResult = { clientMessageId: entry.clientMessageId, ...answer };
         attempt = 0;
         busy = 0;

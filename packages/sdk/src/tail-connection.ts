@@ -5,12 +5,11 @@
  * when the network comes back or the page wakes, and paused while offline. It owns no state:
  * batches and control frames go to the callbacks, which fold and persist.
  */
-import { HEADER, LIVE_MODE, QUERY, START_OFFSET, type TailControl } from "@open-chat/shared";
+import { API_PATH, HEADER, LIVE_MODE, QUERY, START_OFFSET, type TailControl } from "@open-chat/shared";
 import { backoffDelay, pause, type Backoff } from "./backoff.js";
 import { OpenChatError, TransportError } from "./errors.js";
 import type { Http } from "./http.js";
 import type { NetworkSignal } from "./network.js";
-import { ROUTES } from "./routes.js";
 import { readEventStream } from "./sse.js";
 import type { ConnectionStatus, TailStats } from "./types.js";
 
@@ -106,10 +105,10 @@ export class TailConnection {
           if (!error.retryable) return { reason: "error", error };
         }
         lastError = tag
-          ? new TransportError({ request: { method: "GET", url: ROUTES.events(deps.chatId) }, reason: `connection ${tag}` })
+          ? new TransportError({ request: { method: "GET", url: API_PATH.events(deps.chatId) }, reason: `connection ${tag}` })
           : error instanceof Error
             ? error
-            : new TransportError({ request: { method: "GET", url: ROUTES.events(deps.chatId) }, reason: "stream ended" });
+            : new TransportError({ request: { method: "GET", url: API_PATH.events(deps.chatId) }, reason: "stream ended" });
         deps.stats.reconnects++;
         if (tag === "restart" || tag === "reconnect" || tag === "offline") continue;
         deps.onStatus(deps.network.isOnline() ? "reconnecting" : "offline", lastError);
@@ -139,7 +138,7 @@ export class TailConnection {
       deps.stats.connects++;
       const request = {
         method: "GET",
-        path: ROUTES.events(deps.chatId),
+        path: API_PATH.events(deps.chatId),
         query: { [QUERY.offset]: offset, [QUERY.live]: LIVE_MODE.sse },
         headers,
         signal: controller.signal,

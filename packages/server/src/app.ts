@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { HEADER } from "@open-chat/shared";
+import { API_PATH, HEADER } from "@open-chat/shared";
 import type { AppEnv } from "./env.js";
 import { renderError, renderNotFound } from "./http/api-error.js";
 import { requireUser } from "./middleware/require-user.js";
@@ -35,10 +35,10 @@ export function createApp(deps: AppDeps): OpenChatApp {
     }),
   );
   app.route("/", healthRoutes(services));
-  app.on(["GET", "POST"], "/v1/auth/*", (c) => services.auth.handler(c.req.raw));
-  app.use("/v1/chats/*", requireUser({ auth: services.auth }));
-  app.route("/v1/chats", chatRoutes(services));
-  app.route("/v1/chats", messageRoutes(services));
-  app.route("/v1/chats", eventRoutes(services));
+  app.on(["GET", "POST"], `${API_PATH.auth}/*`, (c) => services.auth.handler(c.req.raw));
+  app.use(`${API_PATH.chats}/*`, requireUser({ auth: services.auth }));
+  app.route(API_PATH.chats, chatRoutes(services));
+  app.route(API_PATH.chats, messageRoutes(services));
+  app.route(API_PATH.chats, eventRoutes(services));
   return { app, services };
 }

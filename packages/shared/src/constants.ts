@@ -22,11 +22,12 @@ export const HEADER = {
   publishableKey: "X-Open-Chat-Key",
 } as const;
 
-/** Query parameters of the chat tail. */
+/** Query parameters of the chat tail (`offset`, `live`, `cursor`) and of the chat list (`limit`, `cursor`). */
 export const QUERY = {
   offset: "offset",
   live: "live",
   cursor: "cursor",
+  limit: "limit",
 } as const;
 
 /** Values of the `live` query parameter. */

@@ -19,6 +19,7 @@ export {
   type LiveMode,
   type EventType,
 } from "./constants.js";
+export { API_PATH, CHAT_ROUTE } from "./paths.js";
 export { ERROR_CODES, isErrorCode, readErrorBody, type ErrorCode, type ErrorBody } from "./errors.js";
 export {
   EVENT_ID_PATTERN,
@@ -62,4 +63,4 @@ export {
   type MessageStatus,
 } from "./fold.js";
 export { isValidOffset, compareOffsets, maxOffset, isAfter } from "./offsets.js";
-export { type TailControl } from "./tail.js";
+export { type TailControl } from "./control.js";

@@ -33,6 +33,7 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { anonymous } from "better-auth/plugins/anonymous";
 import { bearer } from "better-auth/plugins/bearer";
+import { API_PATH } from "@open-chat/shared";
 import type { PrismaClient } from "../generated/prisma/client.js";
 
 /** The tenant every user belongs to unless told otherwise; seeded by the init migration. */
@@ -55,7 +56,7 @@ export interface CreateAuthOptions {
   resolveTenantId?: (request: Request | undefined) => string | null | undefined | Promise<string | null | undefined>;
 }
 
-export function createAuth({ prisma, secret, baseURL, basePath = "/v1/auth", trustedOrigins = [], resolveTenantId }: CreateAuthOptions) {
+export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, trustedOrigins = [], resolveTenantId }: CreateAuthOptions) {
   return betterAuth({
     appName: "Open Chat",
     secret,

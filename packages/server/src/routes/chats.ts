@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { EVENT_TYPE, LIMITS } from "@open-chat/shared";
+import { CHAT_ROUTE, EVENT_TYPE, LIMITS, QUERY } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { readJson } from "../http/body.js";
 import { ApiError } from "../http/api-error.js";
@@ -38,22 +38,22 @@ export function chatRoutes(services: Services) {
       return c.json(toJson(chat), 201);
     })
     .get("/", async (c) => {
-      const limit = Number(c.req.query("limit") ?? 20);
+      const limit = Number(c.req.query(QUERY.limit) ?? 20);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-        throw new ApiError(400, "invalid_request", "limit: must be an integer from 1 to 100");
+        throw new ApiError(400, "invalid_request", `${QUERY.limit}: must be an integer from 1 to 100`);
       }
-      const page = await chats.list(c.var.user, { limit, cursor: c.req.query("cursor") || undefined });
+      const page = await chats.list(c.var.user, { limit, cursor: c.req.query(QUERY.cursor) || undefined });
       return c.json({ chats: page.chats.map(toJson), nextCursor: page.nextCursor });
     })
-    .get("/:chatId", async (c) => c.json(toJson(await chats.get(c.var.user, c.req.param("chatId")))))
-    .patch("/:chatId", async (c) => {
+    .get(CHAT_ROUTE.chat, async (c) => c.json(toJson(await chats.get(c.var.user, c.req.param("chatId")))))
+    .patch(CHAT_ROUTE.chat, async (c) => {
       const { title } = await readJson(c, RenameChat);
       const user = c.var.user;
       const chat = await chats.rename(user, c.req.param("chatId"), title);
       await appendChatEvent(await services.ensureUserStream(user), chat.id, { type: EVENT_TYPE.chatRenamed, title });
       return c.json(toJson(chat));
     })
-    .delete("/:chatId", async (c) => {
+    .delete(CHAT_ROUTE.chat, async (c) => {
       const user = c.var.user;
       const chatId = c.req.param("chatId");
       await chats.get(user, chatId); // 404 before any side effect

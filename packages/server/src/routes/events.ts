@@ -5,7 +5,7 @@
  */
 import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
-import { HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
+import { CHAT_ROUTE, HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
 import { chatKey, userStreamName } from "../chats/stream-names.js";
@@ -17,7 +17,7 @@ import type { Services } from "../services.js";
 export function eventRoutes(services: Services) {
   const { streams, settings } = services;
 
-  return new Hono<AppEnv>().get("/:chatId/events", async (c) => {
+  return new Hono<AppEnv>().get(CHAT_ROUTE.events, async (c) => {
     const user = c.var.user;
     const chat = await services.chats.get(user, c.req.param("chatId"));
     const live = c.req.query(QUERY.live);

@@ -4,7 +4,7 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { LIMITS } from "@open-chat/shared";
+import { CHAT_ROUTE, LIMITS } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
 import { readJson } from "../http/body.js";
@@ -20,7 +20,7 @@ const SendMessage = v.object({
 
 export function messageRoutes(services: Services) {
   return new Hono<AppEnv>()
-    .post("/:chatId/messages", async (c) => {
+    .post(CHAT_ROUTE.messages, async (c) => {
       const body = await readJson(c, SendMessage);
       const text = typeof body.text === "string" ? body.text : undefined;
       if (text === undefined || text.trim() === "") throw new ApiError(400, "text_required", "text: a non-empty string is required");
@@ -30,7 +30,7 @@ export function messageRoutes(services: Services) {
       const result = await sendTurn(services, c.var.user, c.req.param("chatId"), { clientMessageId: body.clientMessageId, text, model: body.model });
       return c.json(result, 202);
     })
-    .post("/:chatId/stop", async (c) => {
+    .post(CHAT_ROUTE.stop, async (c) => {
       const chat = await services.chats.get(c.var.user, c.req.param("chatId"));
       const stopped = services.generations.stop(chat.id, "user");
       return c.json({ stopped }, stopped ? 202 : 200);

@@ -1,0 +1,30 @@
+/**
+ * Paths of the Open Chat HTTP API (PROTOCOL.md sections 5-8), written once. The server mounts
+ * its route groups at the prefixes; the SDK builds request paths with the functions.
+ */
+const chat = (chatId: string) => `/v1/chats/${encodeURIComponent(chatId)}`;
+
+export const API_PATH = {
+  /** Prefix of Better Auth's routes. */
+  auth: "/v1/auth",
+  /** Guest sign-in: `POST`, body `{}`; the token comes back in the `set-auth-token` header. */
+  signInAnonymous: "/v1/auth/sign-in/anonymous",
+  /** Prefix of the chat API: `GET` lists, `POST` creates. */
+  chats: "/v1/chats",
+  chat,
+  messages: (chatId: string) => `${chat(chatId)}/messages`,
+  stop: (chatId: string) => `${chat(chatId)}/stop`,
+  events: (chatId: string) => `${chat(chatId)}/events`,
+  /** Liveness (`{ ok: true }` while the process runs). */
+  healthz: "/healthz",
+  /** Readiness (Postgres and the streams tier answer). */
+  readyz: "/readyz",
+} as const;
+
+/** Route patterns below `API_PATH.chats`, as the server's router mounts them. */
+export const CHAT_ROUTE = {
+  chat: "/:chatId",
+  messages: "/:chatId/messages",
+  stop: "/:chatId/stop",
+  events: "/:chatId/events",
+} as const;
