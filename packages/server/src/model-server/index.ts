@@ -18,6 +18,10 @@
  * Callers that cannot reach `enqueue()` (browser tests) script through the last user message
  * with `[[tokens:N]]`, `[[delay:MS]]`, `[[fail:http:STATUS]]`, `[[fail:abort:N]]`,
  * `[[fail:stall:N]]`; see `directives.ts`.
+ *
+ * A request whose last message is an assistant message continues it (assistant prefill): the
+ * server streams only the part of the planned reply after that text, so a taken-over answer
+ * equals the uninterrupted one; see `continuation.ts`.
  */
 export { startModelServer } from "./start.js";
 export { tokenize } from "./tokens.js";
