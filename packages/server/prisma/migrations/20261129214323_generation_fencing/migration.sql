@@ -1,4 +1,0 @@
--- AlterTable
-ALTER TABLE "chat" ADD COLUMN     "generationEpoch" INTEGER NOT NULL DEFAULT 0,
-ADD COLUMN     "stopRequestedAt" TIMESTAMPTZ(3),
-ADD COLUMN     "stopRequestedBy" TEXT;

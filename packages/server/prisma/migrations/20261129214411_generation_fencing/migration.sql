@@ -1,0 +1,5 @@
+-- AlterTable
+ALTER TABLE "chat" ADD COLUMN     "closeWithError" TEXT,
+ADD COLUMN     "generationEpoch" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "stopRequestedAt" TIMESTAMPTZ(3),
+ADD COLUMN     "stopRequestedBy" TEXT;
