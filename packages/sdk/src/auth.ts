@@ -5,7 +5,7 @@
  * of that (your own auth).
  */
 import { API_PATH, HEADER } from "@open-chat/shared";
-import { errorFrom, sendRaw, type Endpoint } from "./http.js";
+import { errorFrom, sendRaw, type Endpoint, type TokenSource } from "./http.js";
 import type { ChatStorage } from "./storage.js";
 
 /**
@@ -13,13 +13,6 @@ import type { ChatStorage } from "./storage.js";
  * more with `refresh: true` after a 401 (return a new token, or null to give up).
  */
 export type GetToken = (context: { refresh: boolean }) => string | null | undefined | Promise<string | null | undefined>;
-
-export interface TokenSource {
-  /** The current token (signing in first if needed). */
-  get(): Promise<string | null>;
-  /** Called after a 401 with the token that was refused; returns a fresh one or null. */
-  refresh(refused: string | null): Promise<string | null>;
-}
 
 export function customTokenSource(getToken: GetToken): TokenSource {
   return {

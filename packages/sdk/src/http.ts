@@ -4,7 +4,6 @@
  */
 import { HEADER, readErrorBody } from "@open-chat/shared";
 import { OpenChatError, TransportError, isAbort, type RequestRef } from "./errors.js";
-import type { TokenSource } from "./auth.js";
 
 export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 
@@ -68,6 +67,17 @@ export async function errorFrom(response: Response, ref: RequestRef): Promise<Op
   }
   if (!readErrorBody(body) && response.status >= 500) return TransportError.fromResponse(response, ref);
   return OpenChatError.fromResponse(new Response(text, { status: response.status, statusText: response.statusText }), ref);
+}
+
+/**
+ * Where `createHttp` gets bearer tokens (auth.ts implements it: guest sign-in or your `getToken`).
+ * Defined here so that auth depends on http and never the reverse.
+ */
+export interface TokenSource {
+  /** The current token (signing in first if needed). */
+  get(): Promise<string | null>;
+  /** Called after a 401 with the token that was refused; returns a fresh one or null. */
+  refresh(refused: string | null): Promise<string | null>;
 }
 
 export interface Http {

@@ -4,7 +4,7 @@
  * messages at once and resumes reading after the offset. A missing, unreadable or
  * foreign-version value means "start from -1" (the fold is idempotent; re-reading is safe).
  */
-import { EMPTY_CHAT_STATE, START_OFFSET, isValidOffset, type ChatMessage, type ChatState } from "@open-chat/shared";
+import { EMPTY_CHAT_STATE, isValidOffset, type ChatMessage, type ChatState } from "@open-chat/shared";
 
 const SNAPSHOT_VERSION = 1;
 
@@ -82,5 +82,3 @@ export function decodeSnapshot(raw: string | null): TailSnapshot | null {
 function num(value: unknown): number {
   return typeof value === "number" && Number.isFinite(value) ? value : 0;
 }
-
-export const EMPTY_SNAPSHOT: TailSnapshot = { offset: START_OFFSET, state: EMPTY_CHAT_STATE };

@@ -37,7 +37,6 @@ export interface TabLinkHandlers {
 export class TabLink {
   private readonly channel: BroadcastChannel;
   private readonly abort = new AbortController();
-  private leading = false;
 
   constructor(
     name: string,
@@ -50,21 +49,12 @@ export class TabLink {
     navigator.locks
       .request(name, { signal: this.abort.signal }, async () => {
         if (this.abort.signal.aborted) return;
-        this.leading = true;
-        try {
-          await this.handlers.lead(this.abort.signal);
-        } finally {
-          this.leading = false;
-        }
+        await this.handlers.lead(this.abort.signal);
       })
       .catch(() => {
         // AbortError: we stopped waiting for the lock.
       });
     this.post({ t: "hello" });
-  }
-
-  get isLeader(): boolean {
-    return this.leading;
   }
 
   post(message: TabMessage): void {
