@@ -49,8 +49,3 @@ export const VIEW_PARTS = [
   "stop-button",
   "error",
 ] as const;
-
-/** Parses a boolean attribute value the way HTML does: present means true. */
-export function isPresent(value: string | null): boolean {
-  return value !== null;
-}
