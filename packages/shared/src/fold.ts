@@ -83,6 +83,12 @@ export function isTerminal(status: MessageStatus): boolean {
   return status !== "streaming";
 }
 
+/** The message with this id, or undefined (constant time, through the state's index). */
+export function findMessage(state: ChatState, id: string): ChatMessage | undefined {
+  const position = state.index.get(id);
+  return position === undefined ? undefined : state.messages[position];
+}
+
 /** Folds a batch of (unvalidated) events into a new state. */
 export function foldAll(state: ChatState, events: Iterable<unknown>): ChatState {
   const draft = new Draft(state);

@@ -57,6 +57,7 @@ export {
   foldAll,
   materialize,
   isTerminal,
+  findMessage,
   EMPTY_CHAT_STATE,
   type ChatState,
   type ChatMessage,

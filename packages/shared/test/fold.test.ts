@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { EMPTY_CHAT_STATE, fold, foldAll, materialize } from "../src/index.js";
+import { EMPTY_CHAT_STATE, findMessage, fold, foldAll, materialize } from "../src/index.js";
 import { content, producer, turn } from "./events.js";
 
 describe("fold", () => {
@@ -14,6 +14,14 @@ describe("fold", () => {
     expect(answer.generation).toEqual({ holder: "host-a", model: "m1", resumes: 0 });
     expect(state.messages[0]!.clientId).toBe("t1-c");
     expect(state).toMatchObject({ chatId: "chat_1", applied: 7, skipped: 0, duplicates: 0 });
+  });
+
+  it("findMessage finds a folded message by id", () => {
+    const state = materialize(turn("t1", "Hello"));
+    const answer = state.messages[1]!;
+    expect(findMessage(state, answer.id)).toBe(answer);
+    expect(findMessage(state, "constructor")).toBeUndefined();
+    expect(findMessage(EMPTY_CHAT_STATE, answer.id)).toBeUndefined();
   });
 
   it("applying an event twice changes nothing (dedupe by producer watermark)", () => {
