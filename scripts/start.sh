@@ -6,4 +6,5 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 . scripts/bootstrap.sh
 pnpm -r build
-exec pnpm start
+# Not `pnpm start`: pnpm would print ELIFECYCLE noise when Ctrl+C ends the demo.
+exec node apps/demo/dist/main.js

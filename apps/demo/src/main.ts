@@ -5,6 +5,10 @@
  *   PORT       API port (default 3000)
  *   DEMO_PORT  demo site port (default 3001)
  *   + every server variable (DATA_DIR, DATABASE_URL, STREAMS_URL, OPENROUTER_API_KEY, …)
+ *
+ * Ctrl+C in a terminal sends SIGINT to the whole process group, so the server process gets it
+ * directly as well as our SIGTERM; it closes its running answers either way (see the server's
+ * README, "Shutdown"). Repeated signals never make us leave before the server has exited.
  */
 import { startDemo } from "./demo.js";
 
@@ -12,11 +16,19 @@ const demo = await startDemo();
 const site = demo.siteUrl;
 console.log(`open-chat demo: API ${demo.apiUrl}, site ${site}/ (launcher)  ${site}/inline  ${site}/custom (SDK + TanStack DB)`);
 
-let stopping = false;
+let closing: Promise<void> | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
   process.on(signal, () => {
-    if (stopping) process.exit(1);
-    stopping = true;
-    demo.close().then(() => process.exit(0), () => process.exit(1));
+    if (closing) return;
+    closing = demo.close().then(
+      () => {
+        console.log("open-chat demo: stopped");
+        process.exit(0);
+      },
+      (error: unknown) => {
+        console.error("open-chat demo: shutdown failed:", error instanceof Error ? error.message : error);
+        process.exit(1);
+      },
+    );
   });
 }

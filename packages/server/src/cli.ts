@@ -16,7 +16,8 @@ async function main(command = "serve"): Promise<void> {
   switch (command) {
     case "serve": {
       const server = await startServer(configFromEnv());
-      onSignal(() => server.close());
+      // A repeated signal skips the grace period: running answers are stopped now.
+      onSignal(() => server.close(), () => server.services.generations.shutdown(0));
       return;
     }
     case "streams": {
@@ -37,11 +38,31 @@ async function main(command = "serve"): Promise<void> {
   }
 }
 
-function onSignal(stop: () => Promise<unknown>) {
+/**
+ * SIGINT/SIGTERM, once or repeated (a terminal's Ctrl+C reaches the whole process group, and a
+ * supervisor may add its own SIGTERM): the first starts a graceful stop, the next one hurries
+ * it. Neither exits before running answers have their terminal event; only if closing them
+ * hangs (e.g. the streams tier is down) do we exit after HARD_EXIT_MS and leave those answers
+ * to lease takeover.
+ */
+const HARD_EXIT_MS = 15_000;
+
+function onSignal(stop: () => Promise<unknown>, hurry?: () => Promise<unknown>) {
   let stopping = false;
+  let hurried = false;
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
-      if (stopping) process.exit(1); // a second signal: give up waiting
+      if (stopping) {
+        if (hurried || !hurry) return;
+        hurried = true;
+        console.log(`open-chat: ${signal} again, stopping running answers now`);
+        void hurry().catch(() => undefined);
+        setTimeout(() => {
+          console.error("open-chat: shutdown is taking too long; exiting, running answers are left to lease takeover");
+          process.exit(1);
+        }, HARD_EXIT_MS).unref();
+        return;
+      }
       stopping = true;
       console.log(`open-chat: ${signal}, shutting down`);
       stop().then(() => process.exit(0), (error) => {
