@@ -7,7 +7,7 @@ import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { API_PATH, HEADER } from "@open-chat/shared";
 import type { AppEnv } from "./env.js";
-import { renderError, renderNotFound } from "./http/api-error.js";
+import { renderError, renderNotFound } from "./http/render-error.js";
 import { requireUser } from "./middleware/require-user.js";
 import { chatRoutes } from "./routes/chats.js";
 import { eventRoutes } from "./routes/events.js";

@@ -2,7 +2,7 @@
  * Server configuration from environment variables (documented in the package README). Every
  * option has a default that runs the whole product embedded on one machine.
  */
-import { DEFAULT_SETTINGS, type ServerSettings } from "./services.js";
+import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
 
 export interface ServerConfig {
   host: string;

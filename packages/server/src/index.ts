@@ -10,7 +10,8 @@
 export { createApp, type OpenChatApp } from "./app.js";
 export { startServer, type RunningServer } from "./runtime.js";
 export { configFromEnv, type ServerConfig } from "./config.js";
-export { DEFAULT_SETTINGS, type AppDeps, type ServerSettings, type Services } from "./services.js";
+export { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
+export type { AppDeps, Services } from "./services.js";
 export { ApiError } from "./http/api-error.js";
 export { listen, type Listening } from "./http/listen.js";
 export { createModelClient, type ModelClient, type ModelChunk, type PromptMessage } from "./generation/model-client.js";

@@ -6,29 +6,13 @@
 import type { PrismaClient } from "./generated/prisma/client.js";
 import { createChatRepository, type ChatRepository } from "./chats/repository.js";
 import type { EndUser } from "./env.js";
-import { userStreamName } from "./chats/stream-names.js";
-import type { GenerationLimits } from "./generation/generator.js";
 import type { ModelClient } from "./generation/model-client.js";
 import { createGenerationRegistry, type GenerationRegistry } from "./generation/registry.js";
+import { createUserStreams } from "./log/user-streams.js";
 import type { StreamsClient } from "./streams/client.js";
 import type { Auth } from "./auth/auth.js";
-
-export interface ServerSettings {
-  /** Identifies this process as a lease holder. */
-  holder: string;
-  generation: GenerationLimits;
-  tail: { heartbeatMs: number; retryMs: number; longPollMs: number };
-  systemPrompt?: string;
-  /** Origins allowed to call the API from browsers; `*` for any (bearer tokens, no cookies). */
-  corsOrigins: string[] | "*";
-}
-
-export const DEFAULT_SETTINGS: ServerSettings = {
-  holder: `pid-${process.pid}`,
-  generation: { idleMs: 60_000, totalMs: 10 * 60_000, leaseMs: 30_000, appendIntervalMs: 20 },
-  tail: { heartbeatMs: 15_000, retryMs: 1_000, longPollMs: 4_000 },
-  corsOrigins: "*",
-};
+import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
+import { createTurns, type Turns } from "./turns/send-turn.js";
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -48,6 +32,8 @@ export interface Services {
   settings: ServerSettings;
   chats: ChatRepository;
   generations: GenerationRegistry;
+  /** Sending a message: lease, first append, prompt, start (turns/send-turn.ts). */
+  turns: Turns;
   /** Creates the user's stream once per process (PUT is idempotent, so a race is harmless). */
   ensureUserStream(user: EndUser): Promise<string>;
 }
@@ -59,25 +45,22 @@ export function createServices(deps: AppDeps): Services {
   const generations = createGenerationRegistry({
     streams: deps.streams,
     models: deps.models,
-    chats,
+    leases: chats,
     clock,
     holder: settings.holder,
     limits: settings.generation,
   });
-  const knownStreams = new Set<string>();
-  return {
-    ...deps,
-    clock,
-    settings,
+  const ensureUserStream = createUserStreams(deps.streams);
+  const turns = createTurns({
     chats,
     generations,
-    async ensureUserStream(user) {
-      const name = userStreamName(user);
-      if (!knownStreams.has(name)) {
-        await deps.streams.ensureStream(name);
-        knownStreams.add(name);
-      }
-      return name;
-    },
-  };
+    streams: deps.streams,
+    ensureUserStream,
+    clock,
+    defaultModel: deps.models.defaultModel,
+    holder: settings.holder,
+    leaseMs: settings.generation.leaseMs,
+    systemPrompt: settings.systemPrompt,
+  });
+  return { ...deps, clock, settings, chats, generations, turns, ensureUserStream };
 }

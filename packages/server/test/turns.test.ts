@@ -7,7 +7,7 @@ import { stream as durableStream } from "@durable-streams/client";
 import { materialize, type ChatEvent } from "@open-chat/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, assistantOf, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer, signIn, type SseFrame } from "./helpers/api.js";
-import { DEFAULT_SETTINGS } from "../src/services.js";
+import { DEFAULT_SETTINGS } from "../src/settings.js";
 import { startTestServer, type TestServer } from "./helpers/server.js";
 import { forEachStreamsBackend } from "./helpers/streams.js";
 

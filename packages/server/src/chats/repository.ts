@@ -5,7 +5,7 @@
  */
 import type { EndUser } from "../env.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
-import { ApiError } from "../http/api-error.js";
+import { DomainError } from "../domain-error.js";
 
 export interface ChatRecord {
   id: string;
@@ -62,23 +62,23 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
       return { chats, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
     },
 
-    /** The user's live chat, or 404 — the same answer for "missing", "deleted" and "not yours". */
+    /** The user's live chat, or `chat_not_found` — the same answer for "missing", "deleted" and "not yours". */
     async get(user: EndUser, id: string): Promise<ChatRecord> {
       const chat = await prisma.chat.findFirst({ where: owned(user, id), select: chatFields });
-      if (!chat) throw new ApiError(404, "chat_not_found", `chat ${id} not found`);
+      if (!chat) throw chatNotFound(id);
       return chat;
     },
 
     async rename(user: EndUser, id: string, title: string): Promise<ChatRecord> {
       const { count } = await prisma.chat.updateMany({ where: owned(user, id), data: { title, updatedAt: clock() } });
-      if (count === 0) throw new ApiError(404, "chat_not_found", `chat ${id} not found`);
+      if (count === 0) throw chatNotFound(id);
       return this.get(user, id);
     },
 
     /** Tombstones the row; the caller appends `chat.deleted` to the log. */
     async markDeleted(user: EndUser, id: string): Promise<void> {
       const { count } = await prisma.chat.updateMany({ where: owned(user, id), data: { deletedAt: clock() } });
-      if (count === 0) throw new ApiError(404, "chat_not_found", `chat ${id} not found`);
+      if (count === 0) throw chatNotFound(id);
     },
 
     async findTurn(chatId: string, clientMessageId: string): Promise<TurnRecord | null> {
@@ -87,7 +87,7 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
 
     /**
      * Records a new turn and takes the chat's generation lease in one transaction. Two sends
-     * racing on one chat serialise on the chat row: the loser gets 409 generation_in_progress.
+     * racing on one chat serialise on the chat row: the loser gets a `lease_conflict` DomainError.
      */
     async startTurn(input: TurnRecord & { holder: string; leaseMs: number; model: string }): Promise<TurnRecord> {
       const { holder, leaseMs, model, ...turn } = input;
@@ -108,7 +108,7 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
           },
         });
         if (count === 0) {
-          throw new ApiError(409, "generation_in_progress", "an answer is still being generated in this chat; wait for it or stop it");
+          throw new DomainError("lease_conflict", "an answer is still being generated in this chat; wait for it or stop it");
         }
         return tx.turn.create({ data: turn });
       });
@@ -162,6 +162,10 @@ function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
     if (typeof id !== "string" || Number.isNaN(updatedAt.getTime())) throw new Error("bad cursor");
     return { updatedAt, id };
   } catch {
-    throw new ApiError(400, "invalid_request", "cursor: not a cursor returned by this endpoint");
+    throw new DomainError("invalid_cursor", "cursor: not a cursor returned by this endpoint");
   }
+}
+
+function chatNotFound(id: string): DomainError {
+  return new DomainError("chat_not_found", `chat ${id} not found`);
 }

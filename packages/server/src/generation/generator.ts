@@ -6,8 +6,7 @@
  * the chat's generation lease.
  */
 import { EVENT_TYPE, type ChatEvent, type ErrorCode } from "@open-chat/shared";
-import type { ChatRepository } from "../chats/repository.js";
-import { createEventFactory } from "../chats/event-factory.js";
+import { createEventFactory } from "../log/event-factory.js";
 import type { StreamsClient } from "../streams/client.js";
 import { createGroupCommitAppender } from "../streams/group-commit.js";
 import { coalesceDeltas } from "./coalesce.js";
@@ -37,10 +36,16 @@ export interface GenerationJob {
   nextEventSeq: number;
 }
 
+/** The chat's generation lease, as the generator needs it (the chat repository provides it). */
+export interface GenerationLeases {
+  renewLease(chatId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean>;
+  releaseLease(chatId: string, generationId: string): Promise<void>;
+}
+
 export interface GeneratorDeps {
   streams: StreamsClient;
   models: ModelClient;
-  chats: ChatRepository;
+  leases: GenerationLeases;
   clock: () => Date;
   holder: string;
   limits: GenerationLimits;
@@ -75,7 +80,7 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
   const base = { chatId: job.chatId, messageId: job.assistantMessageId };
   const watchdog = startWatchdog(controller, { idleMs: deps.limits.idleMs, totalMs: deps.limits.totalMs });
   const lease = setInterval(() => {
-    deps.chats.renewLease(job.chatId, job.assistantMessageId, deps.holder, deps.limits.leaseMs).catch(() => {});
+    deps.leases.renewLease(job.chatId, job.assistantMessageId, deps.holder, deps.limits.leaseMs).catch(() => {});
   }, Math.max(1000, Math.floor(deps.limits.leaseMs / 3)));
   let status: GenerationResult["status"] = "completed";
   let deltas = 0;
@@ -116,7 +121,7 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
     console.error(`[open-chat] generation ${job.assistantMessageId}: append failed`, error);
     return { status: "unterminated", appends: appender.appends, deltas };
   }
-  await deps.chats.releaseLease(job.chatId, job.assistantMessageId).catch(() => {});
+  await deps.leases.releaseLease(job.chatId, job.assistantMessageId).catch(() => {});
   return { status, appends: appender.appends, deltas };
 }
 

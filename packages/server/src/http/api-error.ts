@@ -1,9 +1,7 @@
 /**
- * The one error type of the HTTP API. Handlers throw it; `renderError` (app.onError) turns it
- * into `{ error: { code, message } }` with its status. Anything else becomes a 500 `internal`
- * whose message does not leak internals.
+ * The one error type of the HTTP API. Handlers throw it; `renderError` (render-error.ts,
+ * app.onError) turns it into `{ error: { code, message } }` with its status.
  */
-import type { Context } from "hono";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import type { ErrorBody, ErrorCode } from "@open-chat/shared";
 
@@ -21,16 +19,4 @@ export class ApiError extends Error {
 
 export function errorBody(code: ErrorCode, message: string): ErrorBody {
   return { error: { code, message } };
-}
-
-export function renderError(error: Error, c: Context): Response {
-  if (error instanceof ApiError) {
-    return c.json(errorBody(error.code, error.message), error.status);
-  }
-  console.error("[open-chat] unhandled error", error);
-  return c.json(errorBody("internal", "internal server error"), 500);
-}
-
-export function renderNotFound(c: Context): Response {
-  return c.json(errorBody("not_found", `no route for ${c.req.method} ${c.req.path}`), 404);
 }

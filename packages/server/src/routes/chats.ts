@@ -10,9 +10,8 @@ import type { AppEnv } from "../env.js";
 import { readJson } from "../http/body.js";
 import { ApiError } from "../http/api-error.js";
 import type { ChatRecord } from "../chats/repository.js";
-import { createEventFactory } from "../chats/event-factory.js";
-import { chatKey } from "../chats/stream-names.js";
-import { newId } from "../chats/ids.js";
+import { newId } from "../ids.js";
+import { appendChatEvent } from "../log/chat-events.js";
 import type { Services } from "../services.js";
 
 const Title = v.pipe(v.string(), v.trim(), v.maxLength(LIMITS.maxTitleLength));
@@ -20,14 +19,7 @@ const CreateChat = v.object({ title: v.optional(v.nullable(Title)), model: v.opt
 const RenameChat = v.object({ title: v.pipe(Title, v.minLength(1, "title must not be empty")) });
 
 export function chatRoutes(services: Services) {
-  const { chats, streams, clock } = services;
-
-  /** Appends a chat-level event under a one-off producer (one event, seq 0). */
-  async function appendChatEvent(stream: string, chatId: string, payload: { type: "chat.renamed"; title: string } | { type: "chat.deleted" }) {
-    const producer = newId("chatev");
-    const event = createEventFactory(producer, clock).make({ ...payload, chatId });
-    await streams.append(stream, [event], { key: chatKey(chatId), producer: { id: producer, epoch: 0, seq: 0 } });
-  }
+  const { chats } = services;
 
   return new Hono<AppEnv>()
     .post("/", async (c) => {
@@ -50,7 +42,7 @@ export function chatRoutes(services: Services) {
       const { title } = await readJson(c, RenameChat);
       const user = c.var.user;
       const chat = await chats.rename(user, c.req.param("chatId"), title);
-      await appendChatEvent(await services.ensureUserStream(user), chat.id, { type: EVENT_TYPE.chatRenamed, title });
+      await appendChatEvent(services, await services.ensureUserStream(user), chat.id, { type: EVENT_TYPE.chatRenamed, title });
       return c.json(toJson(chat));
     })
     .delete(CHAT_ROUTE.chat, async (c) => {
@@ -60,7 +52,7 @@ export function chatRoutes(services: Services) {
       services.generations.stop(chatId, "system");
       // Log first: a tail that sees the tombstone closes. If the append fails the row stays
       // live and the client can retry the delete.
-      await appendChatEvent(await services.ensureUserStream(user), chatId, { type: EVENT_TYPE.chatDeleted });
+      await appendChatEvent(services, await services.ensureUserStream(user), chatId, { type: EVENT_TYPE.chatDeleted });
       await chats.markDeleted(user, chatId);
       return c.body(null, 204);
     });

@@ -8,10 +8,10 @@ import { streamSSE } from "hono/streaming";
 import { CHAT_ROUTE, HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
-import { chatKey, userStreamName } from "../chats/stream-names.js";
+import { isPastEnd } from "../log/past-end.js";
+import { pipeSseView } from "../log/sse-view.js";
+import { chatKey } from "../log/stream-names.js";
 import { StreamsError } from "../streams/errors.js";
-import { isPastTail } from "../tail/past-tail.js";
-import { pipeSseTail } from "../tail/sse-tail.js";
 import type { Services } from "../services.js";
 
 export function eventRoutes(services: Services) {
@@ -27,20 +27,15 @@ export function eventRoutes(services: Services) {
     // For SSE reconnects the browser-style Last-Event-ID wins over the query parameter.
     const offset = (live === LIVE_MODE.sse ? c.req.header(HEADER.lastEventId) : undefined) ?? c.req.query(QUERY.offset) ?? START_OFFSET;
     if (!isValidOffset(offset)) throw new ApiError(400, "invalid_offset", `offset: ${JSON.stringify(offset)} is not an offset of this chat`);
-    const stream = userStreamName(user);
-    const key = chatKey(chat.id);
     // A chat whose stream has never been written (created before any send) reads as empty.
-    await services.ensureUserStream(user);
+    const stream = await services.ensureUserStream(user);
+    const key = chatKey(chat.id);
 
     if (live === LIVE_MODE.sse) {
-      const first = await probe(async () => {
-        const page = await streams.read(stream, { offset, key });
-        if (await isPastTail(streams, stream, key, offset, page)) throw pastTail();
-        return page;
-      });
+      const first = await probe(() => readChecked(streams, stream, { offset, key }));
       return streamSSE(
         c,
-        (sse) => pipeSseTail(sse, { streams, stream, key, offset, first, ...settings.tail }),
+        (sse) => pipeSseView(sse, { streams, stream, key, offset, first, ...settings.tail }),
         // The client reconnects from its last id; one line is enough.
         async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
       );
@@ -48,8 +43,7 @@ export function eventRoutes(services: Services) {
 
     const page = await probe(async () => {
       const read = { offset, key, signal: c.req.raw.signal };
-      const first = await streams.read(stream, read);
-      if (await isPastTail(streams, stream, key, offset, first)) throw pastTail();
+      const first = await readChecked(streams, stream, read);
       // Long-poll only waits when the catch-up found nothing new.
       if (live !== LIVE_MODE.longPoll || first.records.length > 0 || !first.upToDate) return first;
       return streams.read(stream, { ...read, live: LIVE_MODE.longPoll, timeoutMs: settings.tail.longPollMs });
@@ -68,8 +62,13 @@ function setTailHeaders(c: Context, nextOffset: string, upToDate: boolean, curso
   c.header("Cache-Control", "no-store");
 }
 
-function pastTail(): ApiError {
-  return new ApiError(400, "invalid_offset", "offset: beyond the end of this chat; read again from -1");
+/** The first catch-up page from `offset`, or 400 when the offset lies beyond the chat's end. */
+async function readChecked(streams: Services["streams"], stream: string, read: { offset: string; key: string; signal?: AbortSignal }) {
+  const page = await streams.read(stream, read);
+  if (await isPastEnd(streams, stream, read.key, read.offset, page)) {
+    throw new ApiError(400, "invalid_offset", "offset: beyond the end of this chat; read again from -1");
+  }
+  return page;
 }
 
 /** Maps streams-tier failures of the first read to API errors before anything is sent. */

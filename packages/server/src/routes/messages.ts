@@ -8,7 +8,6 @@ import { CHAT_ROUTE, LIMITS } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
 import { readJson } from "../http/body.js";
-import { sendTurn } from "../chats/send-turn.js";
 import type { Services } from "../services.js";
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.maxIdLength), v.regex(/^[\w.:-]+$/, "only letters, digits and _ . : -"));
@@ -27,7 +26,7 @@ export function messageRoutes(services: Services) {
       if (text.length > LIMITS.maxMessageTextLength) {
         throw new ApiError(400, "text_too_long", `text: at most ${LIMITS.maxMessageTextLength} characters`);
       }
-      const result = await sendTurn(services, c.var.user, c.req.param("chatId"), { clientMessageId: body.clientMessageId, text, model: body.model });
+      const result = await services.turns.send(c.var.user, c.req.param("chatId"), { clientMessageId: body.clientMessageId, text, model: body.model });
       return c.json(result, 202);
     })
     .post(CHAT_ROUTE.stop, async (c) => {

@@ -8,7 +8,8 @@ import { createDb } from "../../src/db/client.js";
 import { createModelClient } from "../../src/generation/model-client.js";
 import { listen } from "../../src/http/listen.js";
 import { startModelServer, type ModelServer } from "../../src/model-server/index.js";
-import type { ServerSettings, Services } from "../../src/services.js";
+import type { Services } from "../../src/services.js";
+import type { ServerSettings } from "../../src/settings.js";
 import { createStreamsClient } from "../../src/streams/client.js";
 import { createTestDatabase } from "./database.js";
 

@@ -8,14 +8,17 @@
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { SSEStreamingApi } from "hono/streaming";
 import type { ReadResult, StreamsClient } from "../streams/client.js";
-import { isPastTail } from "./past-tail.js";
+import { isPastEnd } from "./past-end.js";
 
-export interface SseTailOptions {
+export interface SseViewOptions {
   streams: StreamsClient;
   stream: string;
   key: string;
   offset: string;
-  /** The catch-up page the route already read from `offset` (to check it before answering 200). */
+  /**
+   * The catch-up page the route already read from `offset` and checked with `isPastEnd`
+   * before answering 200; it is sent as is, without reading or checking it again.
+   */
   first?: ReadResult;
   /** Comment line interval while idle. */
   heartbeatMs: number;
@@ -25,7 +28,7 @@ export interface SseTailOptions {
   longPollMs: number;
 }
 
-export async function pipeSseTail(sse: SSEStreamingApi, options: SseTailOptions): Promise<void> {
+export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions): Promise<void> {
   const upstream = new AbortController();
   sse.onAbort(() => upstream.abort());
   const heartbeat = setInterval(() => {
@@ -38,18 +41,19 @@ export async function pipeSseTail(sse: SSEStreamingApi, options: SseTailOptions)
     let announced = false;
     let first = options.first;
     while (!upstream.signal.aborted) {
+      const checked = first;
+      first = undefined;
       const page: ReadResult =
-        first ??
+        checked ??
         (await options.streams.read(options.stream, {
           offset,
           key: options.key,
           ...(upToDate ? { live: "long-poll" as const, timeoutMs: options.longPollMs } : {}),
           signal: upstream.signal,
         }));
-      first = undefined;
       // A page that neither reached the end nor carried records: the offset is past the end
-      // of the log (see past-tail.ts). End the response; the reconnect gets 400 invalid_offset.
-      if (await isPastTail(options.streams, options.stream, options.key, offset, page)) return;
+      // of the log (see past-end.ts). End the response; the reconnect gets 400 invalid_offset.
+      if (!checked && (await isPastEnd(options.streams, options.stream, options.key, offset, page))) return;
       const closed = page.records.some((r) => (r as { type?: unknown }).type === EVENT_TYPE.chatDeleted);
       if (page.records.length > 0) {
         await sse.writeSSE({ event: SSE_EVENT.data, data: JSON.stringify(page.records) });

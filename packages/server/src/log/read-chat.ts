@@ -6,7 +6,7 @@ import { START_OFFSET } from "@open-chat/shared";
 import type { StreamsClient } from "../streams/client.js";
 
 export async function readChat(
-  streams: StreamsClient,
+  streams: Pick<StreamsClient, "read">,
   stream: string,
   key: string,
   from: string = START_OFFSET,

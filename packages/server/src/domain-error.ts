@@ -1,0 +1,27 @@
+/**
+ * Errors of the server's own modules (chats, turns), free of HTTP: a module says WHAT went
+ * wrong with a code, and `http/domain-errors.ts` alone decides the status and the API error
+ * code the client sees. Keeps the data layer usable outside a request.
+ */
+export type DomainErrorCode =
+  /** The chat does not exist, was deleted, or belongs to someone else (one answer for all three). */
+  | "chat_not_found"
+  /** Another answer holds the chat's generation lease. */
+  | "lease_conflict"
+  /** The same send (clientMessageId) is being processed right now. */
+  | "send_in_progress"
+  /** A list cursor that this server did not hand out. */
+  | "invalid_cursor"
+  /** The streams tier did not take a write the operation needs; retrying may succeed. */
+  | "log_unavailable";
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: DomainErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "DomainError";
+  }
+}

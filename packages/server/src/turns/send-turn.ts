@@ -1,0 +1,128 @@
+/**
+ * One user turn: record it (idempotent by clientMessageId), take the chat's generation lease,
+ * append the user's message, the assistant's empty message and generation.started in ONE
+ * append, build the prompt from the log, then start the generation detached from the
+ * request. A retried send with the same clientMessageId returns the same turn and starts
+ * nothing new (invariant 4).
+ *
+ * Sits above chats/ (turn records, lease) and generation/ (prompt, registry) and composes
+ * them; it gets exactly the dependencies it uses, not the whole service bag.
+ */
+import { EVENT_TYPE, materialize } from "@open-chat/shared";
+import type { ChatRepository, TurnRecord } from "../chats/repository.js";
+import { DomainError } from "../domain-error.js";
+import type { EndUser } from "../env.js";
+import { generationProducers } from "../generation/producers.js";
+import { buildPrompt } from "../generation/prompt.js";
+import type { GenerationRegistry } from "../generation/registry.js";
+import { newId } from "../ids.js";
+import { createEventFactory } from "../log/event-factory.js";
+import { readChat } from "../log/read-chat.js";
+import { chatKey } from "../log/stream-names.js";
+import type { EnsureUserStream } from "../log/user-streams.js";
+import type { StreamsClient } from "../streams/client.js";
+import { StreamsError } from "../streams/errors.js";
+
+export interface SendInput {
+  clientMessageId: string;
+  text: string;
+  model?: string;
+}
+
+export interface SendResult {
+  userMessageId: string;
+  assistantMessageId: string;
+  offset: string;
+}
+
+export interface TurnDeps {
+  chats: Pick<ChatRepository, "get" | "findTurn" | "startTurn" | "retakeLease" | "releaseLease" | "setTurnOffset">;
+  generations: Pick<GenerationRegistry, "isRunning" | "start">;
+  streams: Pick<StreamsClient, "append" | "read">;
+  ensureUserStream: EnsureUserStream;
+  clock: () => Date;
+  /** Model of a chat that names none and a send that names none. */
+  defaultModel: string;
+  /** This process, as the lease holder. */
+  holder: string;
+  leaseMs: number;
+  systemPrompt?: string;
+}
+
+export interface Turns {
+  send(user: EndUser, chatId: string, input: SendInput): Promise<SendResult>;
+}
+
+export function createTurns(deps: TurnDeps): Turns {
+  return { send: (user, chatId, input) => sendTurn(deps, user, chatId, input) };
+}
+
+async function sendTurn(deps: TurnDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
+  const { chats } = deps;
+  const chat = await chats.get(user, chatId);
+  const model = input.model ?? chat.model ?? deps.defaultModel;
+
+  let turn = await chats.findTurn(chatId, input.clientMessageId);
+  if (turn?.offset) return toResult(turn, turn.offset); // a retry of a completed send
+  if (turn && deps.generations.isRunning(turn.assistantMessageId)) {
+    throw new DomainError("send_in_progress", "this message is being sent right now; retry in a moment");
+  }
+  if (turn) {
+    // The first attempt recorded the turn but its append did not complete: redo it.
+    const leased = await chats.retakeLease(chatId, turn.assistantMessageId, deps.holder, deps.leaseMs);
+    if (!leased) throw new DomainError("lease_conflict", "an answer is still being generated in this chat");
+  } else {
+    const fresh = { chatId, clientMessageId: input.clientMessageId, userMessageId: newId("msg"), assistantMessageId: newId("msg"), offset: null };
+    try {
+      turn = await chats.startTurn({ ...fresh, holder: deps.holder, leaseMs: deps.leaseMs, model });
+    } catch (error) {
+      // Two copies of one send racing: the loser returns the winner's turn.
+      const winner = await chats.findTurn(chatId, input.clientMessageId);
+      if (winner?.offset) return toResult(winner, winner.offset);
+      throw error;
+    }
+  }
+
+  const stream = await deps.ensureUserStream(user);
+  const key = chatKey(chatId);
+  const { producerId, eventProducer } = generationProducers(turn.assistantMessageId, 0);
+  const events = createEventFactory(eventProducer, deps.clock);
+  const opening = [
+    events.make({ type: EVENT_TYPE.messageCreated, chatId, messageId: turn.userMessageId, role: "user", text: input.text, clientId: input.clientMessageId }),
+    events.make({ type: EVENT_TYPE.messageCreated, chatId, messageId: turn.assistantMessageId, role: "assistant", text: "", model }),
+    events.make({ type: EVENT_TYPE.generationStarted, chatId, messageId: turn.assistantMessageId, holder: deps.holder, model }),
+  ];
+  let history: Awaited<ReturnType<typeof readChat>>;
+  try {
+    // Producer seq 0: if an earlier attempt's append did land, this one is a no-op duplicate.
+    await deps.streams.append(stream, opening, { key, producer: { id: producerId, epoch: 0, seq: 0 } });
+    history = await readChat(deps.streams, stream, key);
+  } catch (error) {
+    await chats.releaseLease(chatId, turn.assistantMessageId);
+    if (error instanceof StreamsError) {
+      throw new DomainError("log_unavailable", "the message log is unavailable; retry the send with the same clientMessageId", { cause: error });
+    }
+    throw error;
+  }
+  await chats.setTurnOffset(chatId, input.clientMessageId, history.nextOffset);
+
+  const state = materialize(history.records);
+  void deps.generations.start({
+    chatId,
+    assistantMessageId: turn.assistantMessageId,
+    stream,
+    key,
+    model,
+    prompt: buildPrompt(state.messages, { systemPrompt: deps.systemPrompt, excludeMessageId: turn.assistantMessageId }),
+    producerId,
+    epoch: 0,
+    nextProducerSeq: 1,
+    eventProducer,
+    nextEventSeq: events.nextSeq,
+  });
+  return toResult(turn, history.nextOffset);
+}
+
+function toResult(turn: TurnRecord, offset: string): SendResult {
+  return { userMessageId: turn.userMessageId, assistantMessageId: turn.assistantMessageId, offset };
+}
