@@ -11,9 +11,9 @@ import { browserNetwork, type NetworkSignal } from "./network.js";
 import { Outbox, pendingFor, type OutboxEntry } from "./outbox.js";
 import { PendingStore } from "./pending.js";
 import { defaultStorage, storageKeys, type ChatStorage } from "./storage.js";
-import { TailCore, type TailContext } from "./tail.js";
-import { TailHandle } from "./tail-handle.js";
-import { tabsSupported } from "./tabs.js";
+import { TailCore, type TailContext } from "./tail/core.js";
+import { TailHandle } from "./tail/handle.js";
+import { tabsSupported } from "./tail/tabs.js";
 import type { Chat, ChatPage, ChatTail, SendResult } from "./types.js";
 
 export interface ChatClientOptions {

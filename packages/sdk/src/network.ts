@@ -1,8 +1,8 @@
 /**
- * "Are we online?" and "is now a good moment to reconnect?", as an injectable signal. The
- * default reads the browser (`navigator.onLine`, `online`/`offline`, `visibilitychange` to
- * visible, `pageshow`) and is always online with no wake-ups in Node. Tests and native shells
- * pass their own.
+ * "Are we online?", "is now a good moment to reconnect?" and "is the page going away?", as an
+ * injectable signal. The default reads the browser (`navigator.onLine`, `online`/`offline`,
+ * `visibilitychange` to visible, `pageshow`, `pagehide`) and is always online with no wake-ups
+ * in Node. Tests and native shells pass their own.
  */
 
 export interface NetworkSignal {
@@ -15,9 +15,14 @@ export interface NetworkSignal {
    * back/forward cache): a tail waiting to reconnect does so at once. Returns an unsubscribe.
    */
   onWake?(listener: () => void): () => void;
+  /**
+   * Optional: calls `listener` when the page is going away or may be frozen (`pagehide`): tails
+   * store what they show right now. Returns an unsubscribe.
+   */
+  onHide?(listener: () => void): () => void;
 }
 
-/** The browser's view of the network; in Node (no `window`) always online, never woken. */
+/** The browser's view of the network and the page; in Node (no `window`) always online, never woken or hidden. */
 export function browserNetwork(): NetworkSignal {
   const hasWindow = typeof window !== "undefined" && typeof window.addEventListener === "function";
   return {
@@ -48,6 +53,12 @@ export function browserNetwork(): NetworkSignal {
         window.removeEventListener("pageshow", pageshow);
       };
     },
+    onHide(listener) {
+      if (!hasWindow) return () => {};
+      const pagehide = () => listener();
+      window.addEventListener("pagehide", pagehide);
+      return () => window.removeEventListener("pagehide", pagehide);
+    },
   };
 }
 
@@ -59,10 +70,11 @@ export function browserNetwork(): NetworkSignal {
  * const client = createChatClient({ baseUrl, network });
  * network.set(true); // sends queued while offline go out now
  */
-export function manualNetwork(initial = true): NetworkSignal & { set(online: boolean): void; wake(): void } {
+export function manualNetwork(initial = true): NetworkSignal & { set(online: boolean): void; wake(): void; hide(): void } {
   let online = initial;
   const changes = new Set<(online: boolean) => void>();
   const wakes = new Set<() => void>();
+  const hides = new Set<() => void>();
   return {
     isOnline: () => online,
     onChange(listener) {
@@ -73,6 +85,10 @@ export function manualNetwork(initial = true): NetworkSignal & { set(online: boo
       wakes.add(listener);
       return () => wakes.delete(listener);
     },
+    onHide(listener) {
+      hides.add(listener);
+      return () => hides.delete(listener);
+    },
     set(next) {
       if (next === online) return;
       online = next;
@@ -80,6 +96,9 @@ export function manualNetwork(initial = true): NetworkSignal & { set(online: boo
     },
     wake() {
       for (const listener of [...wakes]) listener();
+    },
+    hide() {
+      for (const listener of [...hides]) listener();
     },
   };
 }

@@ -12,7 +12,7 @@
  * Tabs sharing storage merge their entries on write; a duplicate send across tabs is harmless
  * for the same reason.
  */
-import { API_PATH } from "@open-chat/shared";
+import { API_PATH, findMessage } from "@open-chat/shared";
 import { backoffDelay, pause, type Backoff } from "./backoff.js";
 import { OpenChatError, isRetryable } from "./errors.js";
 import type { Http } from "./http.js";
@@ -198,8 +198,8 @@ export class Outbox {
     try {
       await tail.until((state, connection) => {
         if (last) {
-          const position = state.log.index.get(last.assistantMessageId);
-          return position !== undefined && state.log.messages[position]!.status !== "streaming";
+          const answer = findMessage(state.log, last.assistantMessageId);
+          return answer !== undefined && answer.status !== "streaming";
         }
         return connection.upToDate && !state.log.messages.some((m) => m.role === "assistant" && m.status === "streaming");
       });

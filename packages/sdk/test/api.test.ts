@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createChatClient, memoryStorage, OpenChatError, TransportError } from "../src/index.js";
 import { EMPTY_CHAT_STATE } from "@open-chat/shared";
-import { encodeSnapshot } from "../src/snapshot.js";
+import { encodeSnapshot } from "../src/tail/snapshot.js";
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch } from "./helpers/fetch.js";
 import { startInjectProxy, type InjectProxy } from "./helpers/inject-proxy.js";

@@ -4,8 +4,8 @@ import { EMPTY_CHAT_STATE } from "@open-chat/shared";
 import { OpenChatError, TransportError, isRetryable, localStorageStorage, manualNetwork, memoryStorage } from "../src/index.js";
 import { backoffDelay, pause, resolveBackoff } from "../src/backoff.js";
 import { newClientMessageId } from "../src/ids.js";
-import { createSaver } from "../src/persist.js";
-import { decodeSnapshot } from "../src/snapshot.js";
+import { createSaver } from "../src/tail/persist.js";
+import { decodeSnapshot } from "../src/tail/snapshot.js";
 import { defaultStorage } from "../src/storage.js";
 
 describe("backoff", () => {

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { START_OFFSET } from "@open-chat/shared";
 import { createChatClient, memoryStorage, type TailMessage } from "../src/index.js";
-import { decodeSnapshot } from "../src/snapshot.js";
+import { decodeSnapshot } from "../src/tail/snapshot.js";
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch, tailCalls } from "./helpers/fetch.js";
 import { startTcpProxy, type TcpProxy } from "./helpers/proxy.js";

@@ -1,7 +1,7 @@
 /** The stored (offset, state) pair: round trip, and garbage means "start from -1". */
 import { describe, expect, test } from "vitest";
 import { foldAll, materialize } from "@open-chat/shared";
-import { decodeSnapshot, encodeSnapshot } from "../src/snapshot.js";
+import { decodeSnapshot, encodeSnapshot } from "../src/tail/snapshot.js";
 
 const at = "2026-11-23T12:00:00.000Z";
 const events = [

@@ -1,6 +1,6 @@
 /** SSE frames over fetch: split anywhere, parsed into batches and control frames; garbage is reported, not thrown. */
 import { describe, expect, test } from "vitest";
-import { parseBatch, parseControl, readEventStream } from "../src/sse.js";
+import { parseBatch, parseControl, readEventStream } from "../src/tail/sse.js";
 
 function bodyOf(text: string, chunkSizes: number[]): ReadableStream<Uint8Array> {
   const bytes = new TextEncoder().encode(text);

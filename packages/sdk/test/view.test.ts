@@ -3,7 +3,7 @@ import { describe, expect, test } from "vitest";
 import { EMPTY_CHAT_STATE } from "@open-chat/shared";
 import { PendingStore } from "../src/pending.js";
 import { pendingFor } from "../src/outbox.js";
-import { TailView } from "../src/view.js";
+import { TailStore } from "../src/tail/store.js";
 import type { TailMessage } from "../src/index.js";
 
 const at = "2026-11-23T12:00:00.000Z";
@@ -21,7 +21,7 @@ const delta = (producer: string, seq: number, messageId: string, text: string) =
 
 function setup() {
   const pending = new PendingStore();
-  const view = new TailView("c1", EMPTY_CHAT_STATE, (ids) => pending.remove("c1", ids));
+  const view = new TailStore("c1", EMPTY_CHAT_STATE, (ids) => pending.remove("c1", ids));
   pending.subscribe("c1", () => view.setPending(pending.list("c1")));
   return { pending, view };
 }

@@ -5,7 +5,7 @@
  * runs ahead of it. A write that fails (quota) deletes the key: the next load reads from -1.
  */
 import { encodeSnapshot, type TailSnapshot } from "./snapshot.js";
-import type { ChatStorage } from "./storage.js";
+import type { ChatStorage } from "../storage.js";
 
 export interface Saver {
   /** The state changed: write it soon. */

@@ -1,17 +1,19 @@
 /**
  * The network side of a tail: one `live=sse` request at a time against
- * `GET /v1/chats/:id/events`, resumed from the durable offset (`offset=` and `Last-Event-ID`),
+ * `GET /v1/chats/:id/events`, resumed from the cursor's offset (`offset=` and `Last-Event-ID`),
  * reconnected with exponential backoff + full jitter after errors or a stream end, immediately
- * when the network comes back or the page wakes, and paused while offline. It owns no state:
- * batches and control frames go to the callbacks, which fold and persist.
+ * when the network comes back or the page wakes, and paused while offline. It reports its status
+ * to the cursor and moves it with each control frame; when the offset is refused or a control
+ * frame is behind it, it resyncs the cursor and reconnects from -1. Batches go to `onBatch`.
  */
 import { API_PATH, HEADER, LIVE_MODE, QUERY, START_OFFSET, type TailControl } from "@open-chat/shared";
-import { backoffDelay, pause, type Backoff } from "./backoff.js";
-import { OpenChatError, TransportError } from "./errors.js";
-import type { Http } from "./http.js";
-import type { NetworkSignal } from "./network.js";
+import { backoffDelay, pause, type Backoff } from "../backoff.js";
+import { OpenChatError, TransportError } from "../errors.js";
+import type { Http } from "../http.js";
+import type { NetworkSignal } from "../network.js";
+import type { TailStats } from "../types.js";
+import type { TailCursor } from "./cursor.js";
 import { readEventStream } from "./sse.js";
-import type { ConnectionStatus, TailStats } from "./types.js";
 
 export interface TailConnectionDeps {
   chatId: string;
@@ -21,20 +23,17 @@ export interface TailConnectionDeps {
   /** Abort and reconnect when nothing (not even a heartbeat) arrived for this long. */
   staleAfterMs: number;
   stats: TailStats;
-  /** The offset to resume from (the last one whose batch is applied). */
-  offset(): string;
-  /** Forget the offset (keep the state): the next connection reads from -1. */
-  resetOffset(): void;
+  /** Where the offset lives: read on every connect, advanced by control frames. */
+  cursor: TailCursor;
   onBatch(events: unknown[]): void;
-  /** Returns "resync" when the offset went backwards: the connection restarts from -1. */
-  onControl(control: TailControl): "ok" | "resync";
+  /** A control frame moved the cursor (its batch is applied): persist, relay. */
+  onControl(control: TailControl): void;
   onMalformed(reason: string): void;
-  onStatus(status: Exclude<ConnectionStatus, "closed">, error?: Error): void;
 }
 
 export type ConnectionEnd = { reason: "closed" } | { reason: "deleted"; error?: Error } | { reason: "error"; error: Error };
 
-/** Why we aborted a connection ourselves. */
+/** Why we aborted a connection ourselves (`restart`: the cursor was resynced). */
 type AbortTag = "closed" | "offline" | "stale" | "restart" | "reconnect";
 
 export class TailConnection {
@@ -70,11 +69,11 @@ export class TailConnection {
       let lastError: Error | undefined;
       while (!signal.aborted) {
         if (!deps.network.isOnline()) {
-          deps.onStatus("offline", lastError);
+          deps.cursor.setStatus("offline", lastError);
           await pause(Number.POSITIVE_INFINITY, { signal, network: deps.network, kick: this.kick });
           continue;
         }
-        deps.onStatus(connectedOnce ? "reconnecting" : "connecting", lastError);
+        deps.cursor.setStatus(connectedOnce ? "reconnecting" : "connecting", lastError);
         const controller = new AbortController();
         this.current = controller;
         const onClose = () => controller.abort("closed" satisfies AbortTag);
@@ -99,7 +98,7 @@ export class TailConnection {
         if (!tag && error instanceof OpenChatError) {
           if (error.status === 404) return { reason: "deleted", error };
           if (error.code === "invalid_offset") {
-            deps.resetOffset();
+            deps.cursor.resync();
             continue;
           }
           if (!error.retryable) return { reason: "error", error };
@@ -111,7 +110,7 @@ export class TailConnection {
             : new TransportError({ request: { method: "GET", url: API_PATH.events(deps.chatId) }, reason: "stream ended" });
         deps.stats.reconnects++;
         if (tag === "restart" || tag === "reconnect" || tag === "offline") continue;
-        deps.onStatus(deps.network.isOnline() ? "reconnecting" : "offline", lastError);
+        deps.cursor.setStatus(deps.network.isOnline() ? "reconnecting" : "offline", lastError);
         await pause(backoffDelay(attempt++, deps.backoff), { signal, network: deps.network, kick: this.kick });
       }
       return { reason: "closed" };
@@ -124,7 +123,7 @@ export class TailConnection {
   /** One SSE request, read until it ends. Resolves `deleted` when the server closed the stream for good. */
   private async connectOnce(controller: AbortController, progress: { sawControl: boolean }): Promise<{ deleted: boolean; sawControl: boolean }> {
     const { deps } = this;
-    const offset = deps.offset();
+    const offset = deps.cursor.offset;
     const headers: Record<string, string> = { Accept: "text/event-stream" };
     if (offset !== START_OFFSET) headers[HEADER.lastEventId] = offset;
     let stale: ReturnType<typeof setTimeout> | undefined;
@@ -158,7 +157,13 @@ export class TailConnection {
           onMalformed: (reason) => deps.onMalformed(reason),
           onControl: (control) => {
             progress.sawControl = true;
-            if (deps.onControl(control) === "resync") controller.abort("restart" satisfies AbortTag);
+            if (deps.cursor.isBehind(control)) {
+              deps.cursor.resync();
+              controller.abort("restart" satisfies AbortTag);
+            } else {
+              deps.cursor.advance(control);
+              deps.onControl(control);
+            }
             if (control.streamClosed) deleted = true;
           },
         },

@@ -2,8 +2,8 @@
  * `ChatTail`: one caller's handle on a shared {@link TailCore}. Its subscriptions end with
  * `close()`; the core (and its connection) ends when the last handle of the chat closes.
  */
-import type { TailCore } from "./tail.js";
-import type { ChatTail, ConnectionState, TailMessage, TailState, TailStats } from "./types.js";
+import type { TailCore } from "./core.js";
+import type { ChatTail, ConnectionState, TailMessage, TailState, TailStats } from "../types.js";
 
 export class TailHandle implements ChatTail {
   private readonly cleanups = new Set<() => void>();
@@ -18,7 +18,7 @@ export class TailHandle implements ChatTail {
     return this.core.chatId;
   }
   get state(): TailState {
-    return this.core.view.state;
+    return this.core.store.state;
   }
   get connection(): ConnectionState {
     return this.core.connectionState;
@@ -34,11 +34,11 @@ export class TailHandle implements ChatTail {
   }
 
   subscribe(listener: (state: TailState) => void): () => void {
-    return this.track(this.core.view.subscribe(listener));
+    return this.track(this.core.store.subscribe(listener));
   }
 
   subscribeMessage(messageId: string, listener: (message: TailMessage | undefined) => void): () => void {
-    return this.track(this.core.view.subscribeMessage(messageId, listener));
+    return this.track(this.core.store.subscribeMessage(messageId, listener));
   }
 
   subscribeConnection(listener: (connection: ConnectionState) => void): () => void {
@@ -57,7 +57,7 @@ export class TailHandle implements ChatTail {
         if (predicate(this.state, this.connection) || this.connection.status === "closed") finish();
       };
       if (this.closing || predicate(this.state, this.connection) || this.connection.status === "closed") return resolve(this.state);
-      stops.push(this.core.view.subscribe(check), this.core.subscribeConnection(check));
+      stops.push(this.core.store.subscribe(check), this.core.subscribeConnection(check));
       this.cleanups.add(finish); // close() resolves waiting callers
     });
   }

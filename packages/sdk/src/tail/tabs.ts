@@ -7,7 +7,7 @@
  * A new follower says `hello`; the leader answers with its snapshot so it starts complete.
  */
 import type { TailControl } from "@open-chat/shared";
-import type { ConnectionStatus } from "./types.js";
+import type { ConnectionStatus } from "../types.js";
 
 export type TabMessage =
   | { t: "hello" }

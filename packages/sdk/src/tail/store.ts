@@ -1,19 +1,19 @@
 /**
- * The state a tail shows and its subscriptions: the folded log plus the pending sends that the
+ * `TailStore`: the state a tail shows and its subscriptions: the folded log plus the pending sends that the
  * log does not have yet. A pending message disappears in the same update that brings the log's
  * `message.created` with its `clientId`, at the same position (pending ones come after every log
  * message), so there is no flicker and no duplicate. Message listeners fire only when their
  * message's object changes: the fold keeps untouched messages' identity.
  */
-import { foldAll, type ChatMessage, type ChatState } from "@open-chat/shared";
-import type { PendingMessage, TailMessage, TailState } from "./types.js";
+import { findMessage, foldAll, type ChatMessage, type ChatState } from "@open-chat/shared";
+import type { PendingMessage, TailMessage, TailState } from "../types.js";
 
 interface MessageWatch {
   listener: (message: TailMessage | undefined) => void;
   last: TailMessage | undefined;
 }
 
-export class TailView {
+export class TailStore {
   private current: TailState;
   private readonly listeners = new Set<(state: TailState) => void>();
   private readonly watches = new Map<string, Set<MessageWatch>>();
@@ -101,8 +101,8 @@ export class TailView {
 
   /** A message by its id, or by the clientId it was sent with (follows a send through reconciliation). */
   private find(id: string, state: TailState): TailMessage | undefined {
-    const position = state.log.index.get(id);
-    if (position !== undefined) return state.log.messages[position];
+    const folded = findMessage(state.log, id);
+    if (folded) return folded;
     const pending = state.pending.find((m) => m.clientId === id);
     if (pending) return pending;
     for (let i = state.log.messages.length - 1; i >= 0; i--) {
