@@ -14,7 +14,15 @@
  */
 export { createChatClient, type ChatClient, type ChatClientOptions, type SendOptions } from "./client.js";
 export { OpenChatError, TransportError, isRetryable, type ChatClientError, type RequestRef } from "./errors.js";
-export { memoryStorage, localStorageStorage, defaultStorage, type ChatStorage } from "./storage.js";
+export {
+  memoryStorage,
+  localStorageStorage,
+  defaultStorage,
+  storageKeys,
+  clearStoredState,
+  type ChatStorage,
+  type StorageKeys,
+} from "./storage.js";
 export { browserNetwork, manualNetwork, type NetworkSignal } from "./network.js";
 export type { GetToken } from "./auth.js";
 export type { ReconnectOptions } from "./backoff.js";

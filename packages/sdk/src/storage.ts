@@ -9,6 +9,8 @@ export interface ChatStorage {
   get(key: string): Promise<string | null>;
   set(key: string, value: string): Promise<void>;
   delete(key: string): Promise<void>;
+  /** Optional: every stored key, so {@link clearStoredState} can find each chat's snapshot. */
+  keys?(): Promise<string[]>;
 }
 
 /** An in-memory store (Node, tests, or a page that must not persist anything). */
@@ -24,6 +26,9 @@ export function memoryStorage(initial?: Iterable<readonly [string, string]>): Ch
     },
     async delete(key) {
       entries.delete(key);
+    },
+    async keys() {
+      return [...entries.keys()];
     },
   };
 }
@@ -45,6 +50,14 @@ export function localStorageStorage(target: Storage = globalThis.localStorage): 
     async delete(key) {
       target.removeItem(key);
     },
+    async keys() {
+      const keys: string[] = [];
+      for (let i = 0; i < target.length; i++) {
+        const key = target.key(i);
+        if (key !== null) keys.push(key);
+      }
+      return keys;
+    },
   };
 }
 
@@ -64,13 +77,34 @@ export function defaultStorage(): ChatStorage {
   return memoryStorage();
 }
 
-/** The storage keys of one client (one `baseUrl`). */
+/**
+ * The storage layout of one client (one `baseUrl`; a trailing `/` is ignored): every key starts
+ * with `prefix` (`open-chat:<baseUrl>:`). An app may keep its own keys under the same prefix
+ * (the widget does) so that {@link clearStoredState} removes them too.
+ */
 export function storageKeys(baseUrl: string) {
-  const root = `open-chat:${baseUrl}`;
+  const prefix = `open-chat:${baseUrl.replace(/\/+$/, "")}:`;
   return {
-    token: `${root}:token`,
-    outbox: `${root}:outbox`,
-    tail: (chatId: string) => `${root}:tail:${chatId}`,
+    prefix,
+    /** The guest token. */
+    token: `${prefix}token`,
+    /** Sends the server has not accepted yet. */
+    outbox: `${prefix}outbox`,
+    /** One chat's durable offset with its folded snapshot. */
+    tail: (chatId: string) => `${prefix}tail:${chatId}`,
   };
 }
 export type StorageKeys = ReturnType<typeof storageKeys>;
+
+/**
+ * Removes everything stored for `baseUrl`: the guest token, the outbox, every chat's offset and
+ * snapshot, and any other key under the prefix (log out). Listing the chats' keys needs
+ * `storage.keys()` (memory and localStorage have it); without it only the token and the outbox
+ * go. Close the client first, or it writes its state again.
+ */
+export async function clearStoredState(storage: ChatStorage, baseUrl: string): Promise<void> {
+  const keys = storageKeys(baseUrl);
+  const stored = (await storage.keys?.()) ?? [];
+  const doomed = new Set([keys.token, keys.outbox, ...stored.filter((key) => key.startsWith(keys.prefix))]);
+  for (const key of doomed) await storage.delete(key);
+}

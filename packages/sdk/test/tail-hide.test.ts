@@ -3,7 +3,7 @@
  * hiding (`pagehide` in browsers), without waiting for the coalescing interval.
  */
 import { expect, test } from "vitest";
-import { createChatClient, manualNetwork, memoryStorage, type FetchLike } from "../src/index.js";
+import { createChatClient, manualNetwork, memoryStorage, storageKeys, type FetchLike } from "../src/index.js";
 import { decodeSnapshot } from "../src/tail/snapshot.js";
 
 const OFFSET = "0000000000000000000B000000";
@@ -29,7 +29,7 @@ test("the network signal's hide stores the shown state at once", async () => {
   const client = createChatClient({ baseUrl: "http://api.test", fetch, getToken: () => "t", storage, network, multiTab: false, persistIntervalMs: 60_000 });
   const tail = client.openChat("c1");
   await tail.until((_state, connection) => connection.offset === OFFSET);
-  const key = "open-chat:http://api.test:tail:c1";
+  const key = storageKeys("http://api.test").tail("c1");
   expect(storage.entries.get(key)).toBeUndefined(); // the coalescing timer has not fired
   network.hide();
   await Promise.resolve();
