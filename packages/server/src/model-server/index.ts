@@ -25,6 +25,7 @@
  */
 export { startModelServer } from "./start.js";
 export { tokenize } from "./tokens.js";
+export { lastUserText } from "./request.js";
 export type {
   ChatCompletionRequest,
   ChatMessage,

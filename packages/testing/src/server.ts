@@ -1,0 +1,87 @@
+/**
+ * A real Open Chat server for integration tests, started the way production starts it
+ * (`startServer` from @open-chat/server): a throwaway Postgres database, streams-local in a
+ * temp folder (or a streams tier the test runs), our own model server over real HTTP, the app
+ * on a loopback port. No mocks of our components; `close()` removes everything it made.
+ *
+ * @example
+ * const server = await startTestServer();
+ * server.model.enqueue({ tokens: ["Hel", "lo"] });
+ * const token = await signInAsGuest(server.url);
+ * ...
+ * await server.close();
+ */
+import { DEFAULT_SETTINGS, startServer, type RunningServer, type ServerSettings, type Services } from "@open-chat/server";
+import { startModelServer, type ModelServer, type ModelServerOptions } from "@open-chat/server/model-server";
+import { createTestDatabase, type TestDatabase } from "./database.js";
+import { makeTempDir, removeDir } from "./temp-dir.js";
+
+export interface TestServerOptions {
+  /** A running streams tier (e.g. the Bun streams-server). Default: embedded streams-local in the temp folder. */
+  streams?: { url: string; apiKey?: string | undefined };
+  /** Settings over the production defaults; `tail` defaults to {@link TEST_TAIL_SETTINGS}. Default: none. */
+  settings?: Partial<ServerSettings>;
+  /** Options of our model server, e.g. `defaultReply` or `tokenDelayMs`. Default: its own defaults. */
+  model?: ModelServerOptions;
+  /** The model name the server asks for (and records on answers). Default "test-model". */
+  defaultModel?: string;
+}
+
+/** Tail timings that keep tests quick: a 1 s upstream long-poll, a 500 ms SSE retry hint. */
+export const TEST_TAIL_SETTINGS: ServerSettings["tail"] = { heartbeatMs: 15_000, retryMs: 500, longPollMs: 1_000 };
+
+export interface TestServer {
+  url: string;
+  server: RunningServer;
+  services: Services;
+  /** Our model server: `enqueue()` scripts the next answers, `requests` records what it was asked. */
+  model: ModelServer;
+  database: TestDatabase;
+  /** Resolves when every running answer has ended. */
+  idle(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  const dataDir = makeTempDir("open-chat-server-");
+  const cleanups: Array<() => Promise<unknown> | unknown> = [() => removeDir(dataDir)];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step();
+  };
+  try {
+    const database = await createTestDatabase();
+    cleanups.push(() => database.drop());
+    const model = await startModelServer(options.model);
+    cleanups.push(() => model.close());
+    const server = await startServer(
+      {
+        host: "127.0.0.1",
+        port: 0,
+        baseUrl: "http://127.0.0.1",
+        dataDir,
+        databaseUrl: database.url,
+        streamsUrl: options.streams?.url,
+        streamsApiKey: options.streams?.apiKey,
+        model: { baseURL: model.url, apiKey: "test", name: "test model server" },
+        defaultModel: options.defaultModel ?? "test-model",
+        authSecret: "test-secret-test-secret-test-secret",
+        shutdownGraceMs: 5_000,
+        settings: { ...DEFAULT_SETTINGS, tail: TEST_TAIL_SETTINGS, ...options.settings },
+      },
+      () => {},
+    );
+    cleanups.push(() => server.close());
+    return {
+      url: server.url,
+      server,
+      services: server.services,
+      model,
+      database,
+      idle: () => server.services.generations.idle(),
+      close: cleanup,
+    };
+  } catch (error) {
+    await cleanup();
+    throw error;
+  }
+}
