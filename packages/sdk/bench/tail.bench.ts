@@ -12,7 +12,7 @@ import { afterAll, beforeAll, test } from "vitest";
 import { createChatClient, memoryStorage, type ChatClient } from "../src/index.js";
 import { storageKeys } from "../src/storage.js";
 import { encodeSnapshot } from "../src/tail/snapshot.js";
-import { readLog, startTestServer, type TestServer } from "../test/helpers/server.js";
+import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
 import { storedToken } from "../test/helpers/util.js";
 import { foldAll, materialize, type ChatState } from "@open-chat/shared";
 

@@ -11,7 +11,7 @@ import { storageKeys } from "../src/storage.js";
 import { recordingFetch } from "./helpers/fetch.js";
 import { startInjectProxy, type InjectProxy } from "./helpers/inject-proxy.js";
 import { startTcpProxy } from "./helpers/proxy.js";
-import { readLog, startTestServer, type TestServer } from "./helpers/server.js";
+import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
 import { answered, storedToken } from "./helpers/util.js";
 
 let server: TestServer;

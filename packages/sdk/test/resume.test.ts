@@ -9,7 +9,7 @@ import { decodeSnapshot } from "../src/tail/snapshot.js";
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch, tailCalls } from "./helpers/fetch.js";
 import { startTcpProxy, type TcpProxy } from "./helpers/proxy.js";
-import { readLog, startTestServer, type TestServer } from "./helpers/server.js";
+import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
 import { answered, seeded, storedToken } from "./helpers/util.js";
 
 let server: TestServer;

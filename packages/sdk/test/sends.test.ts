@@ -8,7 +8,7 @@ import { createChatClient, manualNetwork, memoryStorage, type TailState } from "
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch, sendCalls } from "./helpers/fetch.js";
 import { startTcpProxy, type TcpProxy } from "./helpers/proxy.js";
-import { readLog, startTestServer, type TestServer } from "./helpers/server.js";
+import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
 import { answered, storedToken, users } from "./helpers/util.js";
 
 let server: TestServer;

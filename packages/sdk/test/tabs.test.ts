@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createChatClient, memoryStorage } from "../src/index.js";
-import { readLog, startTestServer, type TestServer } from "./helpers/server.js";
+import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
 import { answered, storedToken } from "./helpers/util.js";
 
 let server: TestServer;

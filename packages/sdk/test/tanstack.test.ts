@@ -7,7 +7,7 @@ import { createCollection, createLiveQueryCollection, eq } from "@tanstack/db";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createChatClient, memoryStorage } from "../src/index.js";
 import { chatCollectionOptions, messageCollectionOptions } from "../src/tanstack.js";
-import { startTestServer, type TestServer } from "./helpers/server.js";
+import { startTestServer, type TestServer } from "@open-chat/testing";
 
 let server: TestServer;
 beforeAll(async () => {

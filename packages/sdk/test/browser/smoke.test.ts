@@ -11,13 +11,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { build } from "tsup";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { startTestServer, type TestServer } from "../helpers/server.js";
+import { chromiumPath, launchChromium, startTestServer, type TestServer } from "@open-chat/testing";
 
-const CHROMIUM = process.env.CHROME_PATH ?? "/usr/bin/chromium";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
 
 let server: TestServer;
 let site: http.Server;
@@ -49,7 +47,7 @@ beforeAll(async () => {
   // "localhost" vs "127.0.0.1": another origin than the API, still a secure context (Web Locks).
   siteUrl = `http://localhost:${(site.address() as AddressInfo).port}/`;
   server = await startTestServer();
-  browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: FLAGS });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
@@ -90,7 +88,7 @@ const waitAnswered = (page: Page, count: number) =>
     await tail.until((s) => s.messages.filter((m) => m.role === "assistant" && m.status === "completed").length === count);
   }, count);
 
-test("in Chromium: stream, share between tabs, queue offline, restore after reload", { skip: !existsSync(CHROMIUM) }, async () => {
+test("in Chromium: stream, share between tabs, queue offline, restore after reload", { skip: !existsSync(chromiumPath()) }, async () => {
   const context = await browser.newContext();
   const tab1 = await context.newPage();
   const { id: chatId } = await openClient(tab1, null);
