@@ -2,15 +2,16 @@
 // real Open Chat server started here, on the node side, for the whole run. The browser reads
 // the server's URL from /__open-chat/config.json. /__hit/* counts requests (the XSS suite
 // points hostile URLs at it) and /__hits reports the counts.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { esbuildPlugin } from "@web/dev-server-esbuild";
 import { build } from "esbuild";
 import { chromeLauncher } from "@web/test-runner-chrome";
-import { startBackend } from "./test/server/backend.mjs";
+import { register } from "tsx/esm/api";
 
-const userDataDir = mkdtempSync(join(tmpdir(), "open-chat-chromium-"));
+// @open-chat/testing ships TypeScript source: let this Node-side config load it.
+register();
+const { chromiumLaunchOptions, markdownReply, startTestServer } = await import("@open-chat/testing");
+
+const chromium = chromiumLaunchOptions();
 const GIF = Buffer.from("R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==", "base64");
 
 function openChatBackend() {
@@ -19,11 +20,11 @@ function openChatBackend() {
   return {
     name: "open-chat-backend",
     async serverStart() {
-      backend = await startBackend();
+      backend = await startTestServer({ model: { defaultReply: markdownReply } });
     },
     async serverStop() {
       await backend?.close();
-      rmSync(userDataDir, { recursive: true, force: true });
+      chromium.removeProfile();
     },
     serve(context) {
       if (context.path === "/__open-chat/config.json") return { body: JSON.stringify({ api: backend.url }), type: "json" };
@@ -68,22 +69,7 @@ export default {
   plugins: [bundledHighlighter(), esbuildPlugin({ ts: true, target: "es2022" }), openChatBackend()],
   browsers: [
     chromeLauncher({
-      launchOptions: {
-        executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-        headless: true,
-        args: [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          "--disable-dev-shm-usage",
-          `--user-data-dir=${userDataDir}`,
-        ],
-      },
+      launchOptions: { executablePath: chromium.executablePath, headless: chromium.headless, args: chromium.args },
     }),
   ],
 };

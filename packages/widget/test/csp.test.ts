@@ -11,13 +11,12 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { extname, join, normalize } from "node:path";
 import { build } from "esbuild";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { launchChromium, markdownReply, scriptedMarkdown, startTestServer, type TestServer } from "@open-chat/testing";
+import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cdnOptions, root } from "../scripts/cdn.mjs";
-import { startBackend, type Backend } from "./server/backend.mjs";
 
 const CSP = "script-src 'self'; style-src 'self'";
-const FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"];
 const TYPES: Record<string, string> = { ".js": "text/javascript", ".html": "text/html", ".map": "application/json", ".txt": "text/plain" };
 
 const recorder = `window.__violations = [];
@@ -42,12 +41,8 @@ const page = (api: string) => `<!doctype html>
 </body>
 </html>`;
 
-function scripted(markdown: string): string {
-  return `[[md:${Buffer.from(markdown, "utf8").toString("base64url")}]]`;
-}
-
 describe("strict CSP (script-src 'self'; style-src 'self')", () => {
-  let backend: Backend;
+  let backend: TestServer;
   let site: Server;
   let siteUrl: string;
   let bundleDir: string;
@@ -56,7 +51,7 @@ describe("strict CSP (script-src 'self'; style-src 'self')", () => {
   const consoleErrors: string[] = [];
 
   beforeAll(async () => {
-    backend = await startBackend();
+    backend = await startTestServer({ model: { defaultReply: markdownReply } });
     bundleDir = mkdtempSync(join(tmpdir(), "open-chat-csp-bundle-"));
     await build({ ...cdnOptions(), absWorkingDir: root, outdir: bundleDir, sourcemap: "linked", logLevel: "silent" });
     site = createServer((req, res) => {
@@ -82,11 +77,7 @@ describe("strict CSP (script-src 'self'; style-src 'self')", () => {
     });
     await new Promise<void>((resolve) => site.listen(0, "127.0.0.1", resolve));
     siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}/`;
-    browser = await chromium.launch({
-      executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium",
-      headless: true,
-      args: FLAGS, // Playwright makes (and removes) its own fresh profile directory
-    });
+    browser = await launchChromium(); // Playwright makes (and removes) its own fresh profile directory
     tab = await browser.newPage();
     tab.on("console", (message) => {
       if (message.type() === "error") consoleErrors.push(message.text());
@@ -127,7 +118,7 @@ describe("strict CSP (script-src 'self'; style-src 'self')", () => {
 
   it("renders markdown with highlighted code (the lazy highlight.js chunk)", async () => {
     const input = tab.locator("#inline textarea");
-    await input.fill(scripted("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```js\nconst x = 1;\n```"));
+    await input.fill(scriptedMarkdown("# Title\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n```js\nconst x = 1;\n```"));
     await input.press("Enter");
     const keyword = tab.locator("#inline open-chat-message article.assistant.completed code.hljs .hljs-keyword");
     await keyword.waitFor({ timeout: 20_000 });

@@ -13,12 +13,7 @@ export async function serverUrl(): Promise<string> {
 }
 
 /** A prompt that makes the test model answer with exactly `markdown`. */
-export function scripted(markdown: string): string {
-  const bytes = new TextEncoder().encode(markdown);
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return `[[md:${btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "")}]]`;
-}
+export { scriptedMarkdown as scripted } from "@open-chat/testing/scripted";
 
 /** Polls until `probe` returns a truthy value (returned), or fails after `timeout` ms. */
 export async function until<T>(probe: () => T | null | undefined | false, timeout = 10_000, what = "condition"): Promise<T> {
