@@ -13,17 +13,17 @@
  * chat.open();
  */
 import { OpenChatElement } from "./element/open-chat.js";
-import { TAG } from "./shared/names.js";
+import { TAG } from "./common/names.js";
 
 export { OpenChatElement };
-export { EVENTS, TAG } from "./shared/names.js";
-export { DEFAULT_STRINGS, type OpenChatStrings } from "./shared/strings.js";
+export { EVENTS, TAG } from "./common/names.js";
+export { DEFAULT_STRINGS, type OpenChatStrings } from "./common/strings.js";
 export type {
   OpenChatErrorDetail,
   OpenChatMessageDetail,
   OpenChatReadyDetail,
   OpenChatUnreadDetail,
-} from "./shared/events.js";
+} from "./common/events.js";
 export type { OpenChatView } from "./view/open-chat-view.js";
 
 /** Registers `<open-chat>` (idempotent; a page may load the script twice). */

@@ -6,10 +6,10 @@
  * The shell is a plain custom element on purpose: Lit then lives only in the lazy chunk, so it
  * is neither paid for before the launcher opens nor shipped twice.
  */
-import { emit, type OpenChatUnreadDetail } from "../shared/events.js";
-import { CLOSE_REQUEST, EVENTS, VIEW_PARTS, VIEW_TAG } from "../shared/names.js";
-import { clearStoredState } from "../shared/storage.js";
-import { resolveStrings, type OpenChatStrings } from "../shared/strings.js";
+import { emit, type OpenChatUnreadDetail } from "../common/events.js";
+import { CLOSE_REQUEST, EVENTS, VIEW_PARTS, VIEW_TAG } from "../common/names.js";
+import { forgetStoredState } from "../common/storage.js";
+import { resolveStrings, type OpenChatStrings } from "../common/strings.js";
 import type { OpenChatView } from "../view/open-chat-view.js";
 import { reflectAttributes } from "./properties.js";
 import { adoptShellStyles } from "./styles.js";
@@ -195,7 +195,7 @@ export class OpenChatElement extends HTMLElement {
   async reset(): Promise<void> {
     this._setUnread(0);
     if (this._view) await this._view.reset();
-    else if (this.api) clearStoredState(this.api);
+    else if (this.api) await forgetStoredState(this.api);
   }
 
   /** Switches to a tenant-signed identity (its token becomes the bearer token); clears the previous user's state. */
@@ -203,7 +203,7 @@ export class OpenChatElement extends HTMLElement {
     this._token = token;
     this._setUnread(0);
     if (this._view) await this._view.identify(token);
-    else if (this.api) clearStoredState(this.api);
+    else if (this.api) await forgetStoredState(this.api);
   }
 
   private _sync(): void {

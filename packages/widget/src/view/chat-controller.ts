@@ -9,10 +9,10 @@
 import { createChatClient, OpenChatError, type ChatClient, type ChatTail, type ConnectionState, type SendResult, type TailState } from "@open-chat/sdk";
 import type { ChatMessage } from "@open-chat/shared";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { emit, type OpenChatErrorDetail } from "../shared/events.js";
-import { EVENTS } from "../shared/names.js";
-import { clearStoredState, readCurrentChat, writeCurrentChat } from "../shared/storage.js";
-import type { OpenChatStrings } from "../shared/strings.js";
+import { emit, type OpenChatErrorDetail } from "../common/events.js";
+import { EVENTS } from "../common/names.js";
+import { forgetStoredState, readCurrentChat, writeCurrentChat } from "../common/storage.js";
+import type { OpenChatStrings } from "../common/strings.js";
 import { announce, CompletionTracker, keyOf, retryOf, sameKeys } from "./completions.js";
 
 export interface ChatConfig {
@@ -207,7 +207,7 @@ export class ChatController implements ReactiveController {
     this.starting = (async () => {
       await previous.catch(() => {});
       await this.shutdown();
-      if (clear && config?.api) clearStoredState(config.api);
+      if (clear && config?.api) await forgetStoredState(config.api);
       if (epoch !== this.epoch || !config || !this.connected) return;
       this.start(config);
     })();

@@ -12,7 +12,7 @@
 import type { Chat } from "@open-chat/sdk";
 import { LitElement, html, nothing } from "lit";
 import { repeat } from "lit/directives/repeat.js";
-import { DEFAULT_STRINGS, type OpenChatStrings } from "../shared/strings.js";
+import { DEFAULT_STRINGS, type OpenChatStrings } from "../common/strings.js";
 import { icons } from "./icons.js";
 
 export class OpenChatList extends LitElement {

@@ -7,7 +7,7 @@
 import type { TailMessage } from "@open-chat/sdk";
 import type { ChatMessage, MessageStatus } from "@open-chat/shared";
 import { renderMarkdown } from "../markdown/render.js";
-import type { OpenChatStrings } from "../shared/strings.js";
+import type { OpenChatStrings } from "../common/strings.js";
 
 export class CompletionTracker {
   private readonly seen = new Map<string, MessageStatus>();

@@ -7,8 +7,8 @@
 import { LitElement, html, nothing, type PropertyValues } from "lit";
 import { live } from "lit/directives/live.js";
 import { repeat } from "lit/directives/repeat.js";
-import { CLOSE_REQUEST, VIEW_TAG } from "../shared/names.js";
-import { DEFAULT_STRINGS, resolveStrings, type OpenChatStrings } from "../shared/strings.js";
+import { CLOSE_REQUEST, VIEW_TAG } from "../common/names.js";
+import { DEFAULT_STRINGS, resolveStrings, type OpenChatStrings } from "../common/strings.js";
 import { ChatController } from "./chat-controller.js";
 import "./chat-list.js";
 import { ChatListController } from "./chat-list-controller.js";

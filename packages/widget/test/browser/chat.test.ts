@@ -1,8 +1,8 @@
 import { expect, fixture, html, oneEvent } from "@open-wc/testing";
 import "../../src/index.js";
 import type { OpenChatElement } from "../../src/element/open-chat.js";
-import type { OpenChatMessageDetail } from "../../src/shared/events.js";
-import { storagePrefix } from "../../src/shared/storage.js";
+import type { OpenChatMessageDetail } from "../../src/common/events.js";
+import { storageKeys } from "@open-chat/sdk";
 import { realClick } from "./commands.js";
 import { $, $$, lastAnswer, rows, scripted, serverUrl, type, until, viewOf } from "./helpers.js";
 
@@ -233,7 +233,7 @@ describe("<open-chat> inline, against a real server", () => {
     const { el, view } = await mount();
     await type(view, "before reset");
     await lastAnswer(view);
-    const prefix = storagePrefix(api);
+    const { prefix } = storageKeys(api);
     expect(Object.keys(localStorage).some((key) => key.startsWith(prefix))).to.equal(true);
     await el.reset();
     expect(Object.keys(localStorage).filter((key) => key.startsWith(prefix))).to.deep.equal([]);

@@ -1,17 +1,15 @@
 /**
- * What the widget keeps in `localStorage`, next to the SDK's own keys. The SDK names its keys
- * `open-chat:<baseUrl>:…` (token, outbox, per-chat snapshots); the widget adds the chat it shows.
- * `clearStoredState` removes all of them: the `reset()` (log out) of the element.
+ * What the widget keeps in `localStorage`: the SDK's own keys (its `storageKeys` layout: token,
+ * outbox, per-chat snapshots) and, under the same prefix, the chat the widget shows.
+ * `forgetStoredState` removes all of them with the SDK's `clearStoredState`: the element's
+ * `reset()` (log out). Imported from `@open-chat/sdk/storage`, which keeps the client out of the
+ * loader (the shell needs this before the full view is loaded).
  */
-
-/** The SDK's key prefix for one server (it ignores a trailing slash in `baseUrl`). */
-export function storagePrefix(api: string): string {
-  return `open-chat:${api.replace(/\/+$/, "")}:`;
-}
+import { clearStoredState, localStorageStorage, storageKeys } from "@open-chat/sdk/storage";
 
 /** Key of the chat the widget shows for this server. */
 export function currentChatKey(api: string): string {
-  return `${storagePrefix(api)}widget:current-chat`;
+  return `${storageKeys(api).prefix}widget:current-chat`;
 }
 
 function local(): Storage | null {
@@ -42,18 +40,10 @@ export function writeCurrentChat(api: string, chatId: string | null): void {
 }
 
 /** Removes every key the SDK and the widget stored for this server (guest token included). */
-export function clearStoredState(api: string): void {
+export async function forgetStoredState(api: string): Promise<void> {
   const store = local();
   if (!store) return;
-  const prefix = storagePrefix(api);
-  try {
-    const keys: string[] = [];
-    for (let i = 0; i < store.length; i++) {
-      const key = store.key(i);
-      if (key?.startsWith(prefix)) keys.push(key);
-    }
-    for (const key of keys) store.removeItem(key);
-  } catch {
+  await clearStoredState(localStorageStorage(store), api).catch(() => {
     // Nothing stored that we can reach.
-  }
+  });
 }
