@@ -12,6 +12,8 @@ register();
 const { chromiumLaunchOptions, markdownReply, startTestServer } = await import("@open-chat/testing");
 
 const chromium = chromiumLaunchOptions();
+// The browser may still write to its profile after serverStop: remove it again on exit.
+process.once("exit", () => chromium.removeProfile());
 const GIF = Buffer.from("R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==", "base64");
 
 function openChatBackend() {
