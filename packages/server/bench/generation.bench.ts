@@ -6,16 +6,16 @@
  * Run: pnpm --filter @open-chat/server bench   (needs Postgres on 127.0.0.1:5432)
  */
 import { materialize } from "@open-chat/shared";
-import { createStreamsClient } from "../src/streams/client.js";
-import { apiClient, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer, signIn } from "../test/helpers/api.js";
-import { startTestServer } from "../test/helpers/server.js";
+import { createStreamsClient } from "../src/streams/client/http-client.js";
+import { signInAsGuest, startTestServer } from "@open-chat/testing";
+import { apiClient, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer } from "../test/helpers/api.js";
 import { startStreamsBackend } from "../test/helpers/streams.js";
 
 const TOKENS = 500;
 const streams = await startStreamsBackend("embedded");
-const server = await startTestServer({ streamsUrl: streams.url });
+const server = await startTestServer({ streams: { url: streams.url } });
 try {
-  const token = await signIn(server.url);
+  const token = await signInAsGuest(server.url);
   const api = apiClient(server.url, token);
   console.log(`answers of ${TOKENS} tokens, embedded streams-local\n`);
   console.log("mode                                   token gap   appends/answer   ms/answer");

@@ -1,7 +1,8 @@
+import { createTestDatabase, type TestDatabase } from "@open-chat/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth, resolveSession, resolveUser, type Auth } from "../src/auth/auth.js";
 import { createDb, type Db } from "../src/db/client.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
+import { applyMigrations } from "../src/db/migrate.js";
 
 const BASE_URL = "http://127.0.0.1:3000";
 const SECRET = "test-secret-0123456789-0123456789-abcdef";
@@ -11,7 +12,7 @@ let db: Db;
 let auth: Auth;
 
 beforeAll(async () => {
-  database = await createTestDatabase();
+  database = await createTestDatabase({ migrate: applyMigrations });
   db = createDb({ connectionString: database.url, max: 4 });
   auth = createAuth({ prisma: db.prisma, secret: SECRET, baseURL: BASE_URL });
 });

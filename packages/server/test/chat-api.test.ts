@@ -2,28 +2,17 @@
  * Chat CRUD and bad input, on real Postgres + embedded streams-local + real HTTP.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, signIn } from "./helpers/api.js";
-import { startTestServer, type TestServer } from "./helpers/server.js";
-import { startStreamsBackend, type RunningStreamsBackend } from "./helpers/streams.js";
+import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
+import { apiClient } from "./helpers/api.js";
+import { startLoopbackProxy, startStreamsBackend, type LoopbackProxy, type RunningStreamsBackend } from "./helpers/streams.js";
 
 let streams: RunningStreamsBackend;
 /** A well-formed offset no chat has reached (the streams tier does not reject it by itself). */
 const PAST_END = "ZZZZZZZZZZZZZZZZZZZZZZZZZZ";
-/** Upstream long-polls (server -> streams tier), to prove a closed tail leaks none. */
+/** Upstream long-polls (server -> streams tier, seen by a proxy between them), to prove a closed tail leaks none. */
 const longPolls = { parked: Promise.withResolvers<void>(), ended: Promise.withResolvers<"aborted" | "answered">() };
-const countingFetch: typeof fetch = async (input, init) => {
-  if (!String(input instanceof Request ? input.url : input).includes("live=long-poll")) return fetch(input, init);
-  longPolls.parked.resolve();
-  try {
-    const response = await fetch(input, init);
-    await response.clone().arrayBuffer();
-    longPolls.ended.resolve("answered");
-    return response;
-  } catch (error) {
-    longPolls.ended.resolve(init?.signal?.aborted ? "aborted" : "answered");
-    throw error;
-  }
-};
+const isLongPoll = (req: { url?: string | undefined }) => (req.url ?? "").includes("live=long-poll");
+let streamsProxy: LoopbackProxy;
 let server: TestServer;
 let alice: ReturnType<typeof apiClient>;
 let aliceToken: string;
@@ -31,17 +20,23 @@ let bob: ReturnType<typeof apiClient>;
 
 beforeAll(async () => {
   streams = await startStreamsBackend("embedded");
+  streamsProxy = await startLoopbackProxy({
+    target: streams.url,
+    onRequest: (req) => isLongPoll(req) && longPolls.parked.resolve(),
+    onRelayed: (req) => isLongPoll(req) && longPolls.ended.resolve("answered"),
+    onClientGone: (req) => isLongPoll(req) && longPolls.ended.resolve("aborted"),
+  });
   server = await startTestServer({
-    streamsUrl: streams.url,
-    fetch: countingFetch,
+    streams: { url: streamsProxy.url },
     settings: { tail: { heartbeatMs: 50, retryMs: 750, longPollMs: 4_000 } },
   });
-  aliceToken = await signIn(server.url);
+  aliceToken = await signInAsGuest(server.url);
   alice = apiClient(server.url, aliceToken);
-  bob = apiClient(server.url, await signIn(server.url));
+  bob = apiClient(server.url, await signInAsGuest(server.url));
 });
 afterAll(async () => {
   await server?.close();
+  await streamsProxy?.close();
   await streams?.stop();
 });
 

@@ -3,21 +3,19 @@
  * folder (PGlite over the wire protocol, streams-local, our model server). Runs a turn, then
  * restarts on the same folder: the chat and its answer are still there.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { makeTempDir, removeDir, signInAsGuest } from "@open-chat/testing";
 import { afterAll, expect, it } from "vitest";
 import { configFromEnv } from "../src/config.js";
 import { startServer } from "../src/runtime.js";
-import { apiClient, assistantOf, signIn } from "./helpers/api.js";
+import { apiClient, assistantOf } from "./helpers/api.js";
 
 const dirs: string[] = [];
 afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  for (const dir of dirs) removeDir(dir);
 });
 
 it("starts with everything embedded, runs a turn, and keeps it across a restart", async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), "open-chat-embedded-"));
+  const dataDir = makeTempDir("open-chat-embedded-");
   dirs.push(dataDir);
   const config = configFromEnv({ DATA_DIR: dataDir, PORT: "0", SHUTDOWN_GRACE_MS: "5000" });
   const lines: string[] = [];
@@ -28,7 +26,7 @@ it("starts with everything embedded, runs a turn, and keeps it across a restart"
   try {
     expect(first.embedded).toEqual({ database: true, streams: true, model: true });
     expect(lines.join("\n")).toMatch(/NO MODEL PROVIDER CONFIGURED/);
-    token = await signIn(first.url);
+    token = await signInAsGuest(first.url);
     const api = apiClient(first.url, token);
     chatId = (await api.createChat({ title: "embedded" })).id;
     const turn = (await api.send(chatId, { clientMessageId: "e1", text: "hello [[tokens:40]]" })).body;
@@ -56,11 +54,11 @@ it("starts with everything embedded, runs a turn, and keeps it across a restart"
 }, 120_000);
 
 it("serves concurrent requests on embedded PGlite without mixing up their queries", async () => {
-  const dataDir = await mkdtemp(join(tmpdir(), "open-chat-embedded-"));
+  const dataDir = makeTempDir("open-chat-embedded-");
   dirs.push(dataDir);
   const server = await startServer(configFromEnv({ DATA_DIR: dataDir, PORT: "0" }), () => {});
   try {
-    const api = apiClient(server.url, await signIn(server.url));
+    const api = apiClient(server.url, await signInAsGuest(server.url));
     // PGlite runs one session for every socket connection: interleaved extended-protocol
     // messages from parallel pool connections used to fail with 08P01.
     const chats = await Promise.all(Array.from({ length: 20 }, (_, i) => api.createChat({ title: `c${i}` })));
@@ -68,7 +66,7 @@ it("serves concurrent requests on embedded PGlite without mixing up their querie
       ...chats.map((chat, i) => api.send(chat.id, { clientMessageId: `m${i}`, text: "hi [[tokens:3]]" })),
       ...chats.map((chat) => api.call("PATCH", `/v1/chats/${chat.id}`, { title: "renamed" })),
       ...chats.map(() => api.call("GET", "/v1/chats?limit=5")),
-      ...Array.from({ length: 10 }, () => signIn(server.url).then(() => ({ status: 200 }))),
+      ...Array.from({ length: 10 }, () => signInAsGuest(server.url).then(() => ({ status: 200 }))),
     ]);
     expect(replies.map((r) => r.status).filter((s) => s >= 300)).toEqual([]);
     await server.services.generations.idle();

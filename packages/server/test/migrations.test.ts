@@ -3,9 +3,9 @@ import { cpSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { createTestDatabase, type TestDatabase } from "@open-chat/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyMigrations, defaultMigrationsDir, MigrationError } from "../src/db/migrate.js";
-import { createTestDatabase, type TestDatabase } from "./helpers/database.js";
 
 const MIGRATIONS_DIR = defaultMigrationsDir();
 const committed = readdirSync(MIGRATIONS_DIR)
@@ -31,7 +31,7 @@ afterEach(async () => {
 });
 
 async function freshDatabase(): Promise<TestDatabase> {
-  const database = await createTestDatabase({ migrate: false });
+  const database = await createTestDatabase();
   cleanups.push(() => database.drop());
   return database;
 }

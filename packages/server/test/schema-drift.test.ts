@@ -5,10 +5,10 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { TEST_DATABASE_ADMIN_URL } from "@open-chat/testing";
 import { describe, expect, it } from "vitest";
 import { defaultMigrationsDir } from "../src/db/migrate.js";
 import { diffMigrationsToSchema } from "../scripts/schema-engine.js";
-import { TEST_DATABASE_ADMIN_URL } from "./helpers/database.js";
 
 const schemaPath = fileURLToPath(new URL("../prisma/schema.prisma", import.meta.url));
 const schema = readFileSync(schemaPath, "utf8");

@@ -5,18 +5,19 @@ import { utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
+import { makeTempDir, removeDir } from "@open-chat/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { createStreamsClient } from "../src/streams/client.js";
-import { startEmbeddedStreams } from "../src/streams/embedded.js";
-import { makeTempDir, readAll, removeDir, uniqueStreamName } from "./helpers/streams.js";
+import { createStreamsClient } from "../src/streams/client/http-client.js";
+import { startEmbeddedStreams } from "../src/streams/tier/embedded.js";
+import { readAll, uniqueStreamName } from "./helpers/streams.js";
 
 describe("embedded streams-local", () => {
   const dirs: string[] = [];
   afterAll(async () => {
-    await Promise.all(dirs.map(removeDir));
+    dirs.forEach(removeDir);
   });
   const tempDir = async () => {
-    const dir = await makeTempDir("open-chat-embedded-");
+    const dir = makeTempDir("open-chat-embedded-");
     dirs.push(dir);
     return dir;
   };
@@ -86,8 +87,8 @@ describe("embedded streams-local", () => {
     const scriptPath = join(await tempDir(), "crashing-owner.mts");
     await writeFile(
       scriptPath,
-      `import { startEmbeddedStreams } from ${JSON.stringify(fileURLToPath(new URL("../src/streams/embedded.ts", import.meta.url)))};
-       import { createStreamsClient } from ${JSON.stringify(fileURLToPath(new URL("../src/streams/client.ts", import.meta.url)))};
+      `import { startEmbeddedStreams } from ${JSON.stringify(fileURLToPath(new URL("../src/streams/tier/embedded.ts", import.meta.url)))};
+       import { createStreamsClient } from ${JSON.stringify(fileURLToPath(new URL("../src/streams/client/http-client.ts", import.meta.url)))};
        const s = await startEmbeddedStreams({ dataDir: process.argv[2] });
        const c = createStreamsClient({ baseUrl: s.url });
        await c.ensureStream("crash");

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { StreamsError } from "../src/streams/errors.js";
-import { createGroupCommitAppender, splitBySize } from "../src/streams/group-commit.js";
+import { StreamsError } from "../src/streams/client/errors.js";
+import { createGroupCommitAppender, splitBySize, type GroupCommitAppender, type GroupCommitTimer } from "../src/streams/client/group-commit.js";
+import { holdAppends, type HeldAppends } from "./helpers/held-appends.js";
 import { forEachStreamsBackend, readAll, startLoopbackProxy, uniqueStreamName } from "./helpers/streams.js";
 
 /** Yields to the event loop (I/O included) — a token arriving from the network, not a sleep. */
@@ -11,19 +12,66 @@ type Delta = { type: "delta"; text: string };
 /** Merges consecutive deltas into one (what the generator does with text deltas). */
 const mergeDeltas = (buffered: Delta[]): Delta[] => [{ type: "delta", text: buffered.map((d) => d.text).join("") }];
 
+/**
+ * Pushes `items` one per event-loop turn while every append is held in flight until `window`
+ * more items were pushed: the first append carries item 0, each later one exactly the `window`
+ * items pushed while its predecessor was in flight, the last one the rest. How fast the
+ * machine is changes none of that.
+ */
+async function pushWhileHeld<T>(appender: GroupCommitAppender<T>, held: HeldAppends, items: readonly T[], window: number): Promise<void> {
+  for (let i = 0; i < items.length; i++) {
+    appender.push(items[i]!);
+    await nextTick();
+    if (i % window !== 0) continue;
+    if (i > 0) held.release();
+    await held.started(i / window + 1);
+  }
+  held.open();
+}
+
+/** The batch sizes `pushWhileHeld` produces. */
+const heldBatchSizes = (count: number, window: number) => [1, ...Array.from({ length: Math.floor((count - 1) / window) }, () => window), (count - 1) % window].filter((n) => n > 0);
+
+/** A clock that only moves when the test says so; `sleep` waits for `advance`. */
+function manualTimer() {
+  let now = 0;
+  const sleeps: Array<{ ms: number; wake: () => void }> = [];
+  const asked = { next: Promise.withResolvers<void>() };
+  const timer: GroupCommitTimer = {
+    now: () => now,
+    sleep: (ms) =>
+      new Promise<void>((wake) => {
+        sleeps.push({ ms, wake });
+        asked.next.resolve();
+      }),
+  };
+  return {
+    timer,
+    sleeps,
+    /** Resolves once the appender asked to sleep. */
+    asked: () => asked.next.promise,
+    /** Moves the clock by `ms` and wakes every sleeper. */
+    advance(ms: number) {
+      now += ms;
+      asked.next = Promise.withResolvers<void>();
+      for (const sleeper of sleeps.splice(0)) sleeper.wake();
+    },
+  };
+}
+
 forEachStreamsBackend((backend, kind) => {
   it("sends 1000 quickly pushed records in far fewer appends, in order, exactly once", async () => {
     const client = backend().client();
     const stream = uniqueStreamName("gc");
     await client.ensureStream(stream);
-    const appender = createGroupCommitAppender<{ i: number }>({ client, stream, key: "chat:1", producerId: "gen:1" });
+    const held = holdAppends(client);
+    const appender = createGroupCommitAppender<{ i: number }>({ client: held.client, stream, key: "chat:1", producerId: "gen:1" });
     const records = 1000;
-    for (let i = 0; i < records; i++) {
-      appender.push({ i });
-      await nextTick();
-    }
+    await pushWhileHeld(appender, held, Array.from({ length: records }, (_, i) => ({ i })), 100);
     await appender.close();
     console.info(`[group commit, ${kind}] ${records} records -> ${appender.appends} appends`);
+    // Everything pushed while one append was in flight went out as the next single append.
+    expect(held.batches.map((batch) => batch.length)).toEqual(heldBatchSizes(records, 100));
     expect(appender.appends).toBeGreaterThan(1);
     expect(appender.appends).toBeLessThan(records / 10);
     expect(appender.nextSeq).toBe(appender.appends);
@@ -38,19 +86,18 @@ forEachStreamsBackend((backend, kind) => {
     const client = backend().client();
     const stream = uniqueStreamName("gc-coalesce");
     await client.ensureStream(stream);
+    const held = holdAppends(client);
     const appender = createGroupCommitAppender<Delta>({
-      client,
+      client: held.client,
       stream,
       key: "chat:1",
       producerId: "gen:coalesce",
       coalesce: mergeDeltas,
     });
     const pieces = Array.from({ length: 500 }, (_, i) => `t${i} `);
-    for (const text of pieces) {
-      appender.push({ type: "delta", text });
-      await nextTick();
-    }
+    await pushWhileHeld(appender, held, pieces.map((text): Delta => ({ type: "delta", text })), 50);
     await appender.flush();
+    expect(held.batches.every((batch) => batch.length === 1)).toBe(true); // each batch merged into one record
     const log = (await readAll(client, stream, "chat:1")) as Delta[];
     console.info(`[group commit, ${kind}] 500 deltas -> ${log.length} merged records in ${appender.appends} appends`);
     expect(log.length).toBe(appender.appends);
@@ -62,14 +109,20 @@ forEachStreamsBackend((backend, kind) => {
     const client = backend().client();
     const stream = uniqueStreamName("gc-interval");
     await client.ensureStream(stream);
-    // A window far longer than the pushes below take, so the count does not depend on speed.
-    const appender = createGroupCommitAppender<Delta>({ client, stream, key: "chat:1", producerId: "gen:interval", minIntervalMs: 1_000, coalesce: mergeDeltas });
+    // The appender's clock is the test's: the window ends only when the test moves the clock,
+    // after every push below, so the count does not depend on speed.
+    const clock = manualTimer();
+    const appender = createGroupCommitAppender<Delta>({ client, stream, key: "chat:1", producerId: "gen:interval", minIntervalMs: 1_000, coalesce: mergeDeltas, timer: clock.timer });
     appender.push({ type: "delta", text: "first " });
     await appender.flush(); // the first append is not held
     for (let i = 0; i < 50; i++) {
       appender.push({ type: "delta", text: `${i} ` });
       await nextTick();
     }
+    await clock.asked();
+    expect(clock.sleeps.map((s) => s.ms)).toEqual([1_000]); // held for the whole window: no time has passed
+    expect(appender.appends).toBe(1);
+    clock.advance(1_000);
     await appender.close();
     expect(appender.appends).toBe(2);
     const log = (await readAll(client, stream, "chat:1")) as Delta[];

@@ -1,9 +1,10 @@
+import { makeTempDir, removeDir } from "@open-chat/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { createStreamsClient } from "../src/streams/client.js";
-import { StreamsError } from "../src/streams/errors.js";
-import { serveStreamsFromEnv, streamsOptionsFromEnv } from "../src/streams/serve.js";
-import { startStreamsServerProcess } from "../src/streams/server-process.js";
-import { makeTempDir, readAll, removeDir, streamsBackendKinds, uniqueStreamName, useStreamsBackend } from "./helpers/streams.js";
+import { createStreamsClient } from "../src/streams/client/http-client.js";
+import { StreamsError } from "../src/streams/client/errors.js";
+import { serveStreamsFromEnv, streamsOptionsFromEnv } from "../src/streams/tier/serve.js";
+import { startStreamsServerProcess } from "../src/streams/tier/server-process.js";
+import { readAll, streamsBackendKinds, uniqueStreamName, useStreamsBackend } from "./helpers/streams.js";
 
 const withBun = streamsBackendKinds().includes("bun-server");
 const silent = { log: () => {}, error: () => {} };
@@ -27,10 +28,10 @@ describe.runIf(withBun)("bun streams-server with api-key auth", () => {
 describe.runIf(withBun)("bun streams-server process lifecycle", () => {
   const dirs: string[] = [];
   afterAll(async () => {
-    await Promise.all(dirs.map(removeDir));
+    dirs.forEach(removeDir);
   });
   const tempDir = async () => {
-    const dir = await makeTempDir("open-chat-bun-");
+    const dir = makeTempDir("open-chat-bun-");
     dirs.push(dir);
     return dir;
   };

@@ -6,9 +6,9 @@
 import { stream as durableStream } from "@durable-streams/client";
 import { materialize, type ChatEvent } from "@open-chat/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { apiClient, assistantOf, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer, signIn, type SseFrame } from "./helpers/api.js";
+import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
+import { apiClient, assistantOf, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer, type SseFrame } from "./helpers/api.js";
 import { DEFAULT_SETTINGS } from "../src/settings.js";
-import { startTestServer, type TestServer } from "./helpers/server.js";
 import { forEachStreamsBackend } from "./helpers/streams.js";
 
 const words = (n: number) => Array.from({ length: n }, (_, i) => `w${i} `);
@@ -19,8 +19,8 @@ forEachStreamsBackend((backend) => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    server = await startTestServer({ streamsUrl: backend().url, streamsApiKey: backend().apiKey });
-    token = await signIn(server.url);
+    server = await startTestServer({ streams: { url: backend().url, apiKey: backend().apiKey } });
+    token = await signInAsGuest(server.url);
     api = apiClient(server.url, token);
   }, 60_000);
   afterAll(async () => {
@@ -131,12 +131,11 @@ forEachStreamsBackend((backend) => {
 
   it("ends a stalled model with model_timeout (idle watchdog)", async () => {
     const stalled = await startTestServer({
-      streamsUrl: backend().url,
-      streamsApiKey: backend().apiKey,
+      streams: { url: backend().url, apiKey: backend().apiKey },
       settings: { generation: { ...DEFAULT_SETTINGS.generation, idleMs: 300 } },
     });
     try {
-      const t = await signIn(stalled.url);
+      const t = await signInAsGuest(stalled.url);
       const client = apiClient(stalled.url, t);
       stalled.model.enqueue({ tokens: words(10), failure: { kind: "stall", afterTokens: 3 } });
       const chat = await client.createChat();

@@ -1,9 +1,11 @@
 /**
  * A tiny HTTP client for tests that talks to a running server the way any client would:
- * real fetch, bearer tokens, SSE parsed with eventsource-parser.
+ * real fetch, bearer tokens, SSE parsed with eventsource-parser. Sign-in and the catch-up log
+ * reader come from @open-chat/testing.
  */
 import { createParser } from "eventsource-parser";
-import { HEADER, START_OFFSET, materialize, type ChatEvent } from "@open-chat/shared";
+import { HEADER, materialize, type ChatEvent } from "@open-chat/shared";
+import { readLog } from "@open-chat/testing";
 
 export interface Reply {
   status: number;
@@ -30,25 +32,8 @@ export function apiClient(baseUrl: string, token?: string) {
     createChat: async (body: object = {}) => (await call("POST", "/v1/chats", body)).body as { id: string },
     send: (chatId: string, body: object) => call("POST", `/v1/chats/${chatId}/messages`, body),
     /** Catch-up reads until up to date: the chat's whole log from `offset`. */
-    async readAll(chatId: string, offset: string = START_OFFSET): Promise<{ events: ChatEvent[]; nextOffset: string }> {
-      const events: ChatEvent[] = [];
-      for (;;) {
-        const reply = await call("GET", `/v1/chats/${chatId}/events?offset=${offset}`);
-        if (reply.status !== 200) throw new Error(`readAll: ${reply.status} ${JSON.stringify(reply.body)}`);
-        events.push(...reply.body);
-        offset = reply.headers.get(HEADER.streamNextOffset)!;
-        if (reply.headers.get(HEADER.streamUpToDate) === "true") return { events, nextOffset: offset };
-      }
-    },
+    readAll: (chatId: string, offset?: string) => readLog(baseUrl, token ?? "", chatId, offset),
   };
-}
-
-/** Signs in as a guest and returns the bearer token. */
-export async function signIn(baseUrl: string): Promise<string> {
-  const response = await fetch(`${baseUrl}/v1/auth/sign-in/anonymous`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
-  const token = response.headers.get(HEADER.authToken);
-  if (response.status !== 200 || !token) throw new Error(`sign-in failed: ${response.status} ${await response.text()}`);
-  return token;
 }
 
 export interface SseFrame {

@@ -16,14 +16,13 @@
  * without Bun.
  */
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { makeTempDir, removeDir } from "@open-chat/testing";
 import { afterAll, beforeAll, describe } from "vitest";
-import { createStreamsClient, type StreamsClient, type StreamsClientOptions } from "../../src/streams/client.js";
-import { startEmbeddedStreams } from "../../src/streams/embedded.js";
-import { startStreamsServerProcess } from "../../src/streams/server-process.js";
+import { createStreamsClient } from "../../src/streams/client/http-client.js";
+import type { StreamsClient, StreamsClientOptions } from "../../src/streams/client/types.js";
+import { startEmbeddedStreams } from "../../src/streams/tier/embedded.js";
+import { startStreamsServerProcess } from "../../src/streams/tier/server-process.js";
 
 export type StreamsBackendKind = "embedded" | "bun-server";
 
@@ -51,16 +50,8 @@ export function streamsBackendKinds(): StreamsBackendKind[] {
   return ALL_KINDS.filter((k) => wanted.includes(k));
 }
 
-export async function makeTempDir(prefix = "open-chat-streams-"): Promise<string> {
-  return mkdtemp(join(tmpdir(), prefix));
-}
-
-export async function removeDir(dir: string): Promise<void> {
-  await rm(dir, { recursive: true, force: true, maxRetries: 3 });
-}
-
 export async function startStreamsBackend(kind: StreamsBackendKind): Promise<RunningStreamsBackend> {
-  const dataDir = await makeTempDir(`open-chat-${kind}-`);
+  const dataDir = makeTempDir(`open-chat-${kind}-`);
   try {
     if (kind === "embedded") {
       const server = await startEmbeddedStreams({ dataDir });
@@ -74,7 +65,7 @@ export async function startStreamsBackend(kind: StreamsBackendKind): Promise<Run
       console.info(`[streams fixture] bun streams-server stopped in ${Math.round(performance.now() - t0)} ms`);
     });
   } catch (error) {
-    await removeDir(dataDir);
+    removeDir(dataDir);
     throw error;
   }
 }
@@ -96,7 +87,7 @@ function backend(
       try {
         await stopServer();
       } finally {
-        await removeDir(dataDir);
+        removeDir(dataDir);
       }
     },
   };
@@ -170,6 +161,8 @@ export interface LoopbackProxyOptions {
   onRequest?: (req: IncomingMessage, index: number) => void;
   /** Called when a client goes away before its response was relayed (e.g. an abort). */
   onClientGone?: (req: IncomingMessage, index: number) => void;
+  /** Called when a response was relayed in full. */
+  onRelayed?: (req: IncomingMessage, index: number) => void;
 }
 
 export interface LoopbackProxy {
@@ -209,7 +202,10 @@ export async function startLoopbackProxy(options: LoopbackProxyOptions): Promise
         }
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
-        up.on("end", () => (finished = true));
+        up.on("end", () => {
+          finished = true;
+          options.onRelayed?.(req, i);
+        });
       },
     );
     upstream.on("error", () => {
