@@ -8,7 +8,7 @@
 import { configFromEnv } from "./config.js";
 import { applyMigrations } from "./db/migrate.js";
 import { startServer } from "./runtime.js";
-import { serveStreamsFromEnv } from "./streams/serve.js";
+import { serveStreamsFromEnv } from "./streams/tier/serve.js";
 
 const USAGE = "usage: open-chat <serve|streams|migrate>";
 

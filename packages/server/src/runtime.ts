@@ -15,8 +15,8 @@ import { loadOrCreateSecret } from "./auth/secret.js";
 import { createModelClient } from "./generation/model-client.js";
 import { listen } from "./http/listen.js";
 import { startModelServer } from "./model-server/index.js";
-import { createStreamsClient } from "./streams/client.js";
-import { startEmbeddedStreams } from "./streams/embedded.js";
+import { createStreamsClient } from "./streams/client/http-client.js";
+import { startEmbeddedStreams } from "./streams/tier/embedded.js";
 
 export interface RunningServer extends OpenChatApp {
   url: string;

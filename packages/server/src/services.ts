@@ -9,7 +9,7 @@ import type { EndUser } from "./env.js";
 import type { ModelClient } from "./generation/model-client.js";
 import { createGenerationRegistry, type GenerationRegistry } from "./generation/registry.js";
 import { createUserStreams } from "./log/user-streams.js";
-import type { StreamsClient } from "./streams/client.js";
+import type { StreamsClient } from "./streams/client/types.js";
 import type { Auth } from "./auth/auth.js";
 import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
 import { createTurns, type Turns } from "./turns/send-turn.js";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { createStreamsClient } from "../src/streams/client.js";
-import { StreamsError } from "../src/streams/errors.js";
+import { createStreamsClient } from "../src/streams/client/http-client.js";
+import { StreamsError } from "../src/streams/client/errors.js";
 import { deferred, forEachStreamsBackend, readAll, startLoopbackProxy, uniqueStreamName } from "./helpers/streams.js";
 
 forEachStreamsBackend((backend) => {

@@ -7,8 +7,8 @@
  */
 import { EVENT_TYPE, type ChatEvent, type ErrorCode } from "@open-chat/shared";
 import { createEventFactory } from "../log/event-factory.js";
-import type { StreamsClient } from "../streams/client.js";
-import { createGroupCommitAppender } from "../streams/group-commit.js";
+import type { StreamsClient } from "../streams/client/types.js";
+import { createGroupCommitAppender } from "../streams/client/group-commit.js";
 import { coalesceDeltas } from "./coalesce.js";
 import { classifyModelError, type ModelClient, type PromptMessage } from "./model-client.js";
 import { GenerationTimeout, startWatchdog } from "./watchdog.js";

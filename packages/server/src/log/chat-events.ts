@@ -5,7 +5,7 @@
  * generation's seq.
  */
 import { newId } from "../ids.js";
-import type { StreamsClient } from "../streams/client.js";
+import type { StreamsClient } from "../streams/client/types.js";
 import { createEventFactory } from "./event-factory.js";
 import { chatKey } from "./stream-names.js";
 

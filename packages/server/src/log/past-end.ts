@@ -5,7 +5,7 @@
  * client must resync from -1: we answer `400 invalid_offset` rather than wait forever.
  */
 import { compareOffsets } from "@open-chat/shared";
-import type { ReadResult, StreamsClient } from "../streams/client.js";
+import type { ReadResult, StreamsClient } from "../streams/client/types.js";
 
 export async function isPastEnd(streams: Pick<StreamsClient, "read">, stream: string, key: string, offset: string, page: ReadResult): Promise<boolean> {
   if (page.records.length > 0 || page.upToDate) return false;

@@ -3,7 +3,7 @@
  * returns at most ~1000 records per response). Used for prompt history and server replay.
  */
 import { START_OFFSET } from "@open-chat/shared";
-import type { StreamsClient } from "../streams/client.js";
+import type { StreamsClient } from "../streams/client/types.js";
 
 export async function readChat(
   streams: Pick<StreamsClient, "read">,

@@ -7,7 +7,7 @@
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { SSEStreamingApi } from "hono/streaming";
-import type { ReadResult, StreamsClient } from "../streams/client.js";
+import type { ReadResult, StreamsClient } from "../streams/client/types.js";
 import { isPastEnd } from "./past-end.js";
 
 export interface SseViewOptions {

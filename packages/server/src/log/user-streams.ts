@@ -4,7 +4,7 @@
  * two requests racing to create it are harmless.
  */
 import type { EndUser } from "../env.js";
-import type { StreamsClient } from "../streams/client.js";
+import type { StreamsClient } from "../streams/client/types.js";
 import { userStreamName } from "./stream-names.js";
 
 /** Resolves the user's stream name once the stream exists. */

@@ -11,7 +11,7 @@ import { ApiError } from "../http/api-error.js";
 import { isPastEnd } from "../log/past-end.js";
 import { pipeSseView } from "../log/sse-view.js";
 import { chatKey } from "../log/stream-names.js";
-import { StreamsError } from "../streams/errors.js";
+import { StreamsError } from "../streams/client/errors.js";
 import type { Services } from "../services.js";
 
 export function eventRoutes(services: Services) {

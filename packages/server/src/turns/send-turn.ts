@@ -20,8 +20,8 @@ import { createEventFactory } from "../log/event-factory.js";
 import { readChat } from "../log/read-chat.js";
 import { chatKey } from "../log/stream-names.js";
 import type { EnsureUserStream } from "../log/user-streams.js";
-import type { StreamsClient } from "../streams/client.js";
-import { StreamsError } from "../streams/errors.js";
+import type { StreamsClient } from "../streams/client/types.js";
+import { StreamsError } from "../streams/client/errors.js";
 
 export interface SendInput {
   clientMessageId: string;

@@ -3,13 +3,18 @@
  * it is in flight is buffered and goes out as the next single append. Under load the number of
  * appends tracks the streams tier's latency, not the token rate.
  *
+ * How the generator uses it (generation/generator.ts; `coalesceDeltas` is generation/coalesce.ts,
+ * `events` an event factory from log/event-factory.ts):
+ *
  * ```ts
- * const out = createGroupCommitAppender<Event>({
- *   client, stream: "user:u1", key: "chat:c1", producerId: `gen:${messageId}`, epoch: lease.epoch,
- *   coalesce: mergeTextDeltas,
+ * const appender = createGroupCommitAppender<ChatEvent>({
+ *   client: streams, stream: userStreamName(user), key: chatKey(chatId),
+ *   producerId, epoch, startSeq: 1, coalesce: coalesceDeltas, minIntervalMs: 20,
  * });
- * for await (const delta of model) out.push(toEvent(delta));
- * await out.close(); // every pushed event is acknowledged by the streams tier
+ * for await (const chunk of models.stream({ model, messages, signal })) {
+ *   if (chunk.type === "delta") appender.push(events.make({ type: "message.delta", chatId, messageId, text: chunk.text }));
+ * }
+ * await appender.close(); // every pushed event is acknowledged by the streams tier
  * ```
  *
  * Exactly once: every append carries the idempotent producer headers, `seq` + 1 per append. A
@@ -19,7 +24,7 @@
  * lost or doubled. A seq gap (409), a stale epoch (403, another writer took over) or any other
  * rejection is fatal: `flush`/`close` reject, `push` throws, `onError` is called once.
  */
-import type { AppendResult, StreamsClient } from "./client.js";
+import type { AppendResult, StreamsClient } from "./types.js";
 import { StreamsError } from "./errors.js";
 
 export interface GroupCommitRetryOptions {
@@ -30,6 +35,19 @@ export interface GroupCommitRetryOptions {
   /** Backoff ceiling (a `Retry-After` is honoured up to this). Default 2000 ms. */
   maxDelayMs?: number;
 }
+
+/** Time as the appender sees it; tests pass a manual one so waits never depend on machine speed. */
+export interface GroupCommitTimer {
+  /** Milliseconds on a monotonic clock. */
+  now(): number;
+  /** Resolves after `ms` milliseconds. */
+  sleep(ms: number): Promise<void>;
+}
+
+const realTimer: GroupCommitTimer = {
+  now: () => performance.now(),
+  sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 export interface GroupCommitAppenderOptions<T> {
   client: Pick<StreamsClient, "append">;
@@ -54,6 +72,8 @@ export interface GroupCommitAppenderOptions<T> {
   /** Called once with the fatal error. Default: none (the error still rejects flush/close). */
   onError?: (error: unknown) => void;
   retry?: GroupCommitRetryOptions;
+  /** The clock behind `minIntervalMs` and retry backoff. Default: `performance.now()` and `setTimeout`. */
+  timer?: GroupCommitTimer;
 }
 
 export interface GroupCommitAppender<T> {
@@ -87,6 +107,7 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   const baseDelayMs = options.retry?.baseDelayMs ?? 50;
   const maxDelayMs = options.retry?.maxDelayMs ?? 2_000;
   const minIntervalMs = options.minIntervalMs ?? 0;
+  const timer = options.timer ?? realTimer;
   if (!producerId) throw new TypeError("producerId is required");
   if (!(maxBatchBytes > 2)) throw new RangeError("maxBatchBytes must be > 2");
 
@@ -135,7 +156,7 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
         retries++;
         const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
         const delay = Math.min(maxDelayMs, Math.max(backoff, error.retryAfterMs ?? 0));
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await timer.sleep(delay);
       }
     }
   }
@@ -143,9 +164,9 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   async function pump(): Promise<void> {
     try {
       while (buffer.length > 0 && !failure) {
-        const wait = lastSentAt + minIntervalMs - performance.now();
-        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
-        lastSentAt = performance.now();
+        const wait = lastSentAt + minIntervalMs - timer.now();
+        if (wait > 0) await timer.sleep(wait);
+        lastSentAt = timer.now();
         const taken = buffer;
         buffer = [];
         const batch: unknown[] = coalesce ? coalesce(taken) : taken;

@@ -20,7 +20,7 @@ import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { STREAMS_HEALTH_PATH } from "./wire.js";
+import { STREAMS_HEALTH_PATH } from "../client/wire.js";
 
 export type StreamsObjectStore = "local" | "r2";
 

@@ -18,7 +18,8 @@
  *   ~3x faster acks). `DS_INGEST_CONCURRENCY` is IGNORED by streams-local: its fixed 1024 MB
  *   auto-tune preset pins the ingest gate to 2, so we do not pass it.
  * We set those variables only for the duration of the start call (starts are serialised in this
- * process) and restore the previous values afterwards.
+ * process) and restore the previous values afterwards (process-env.ts, the only writer of
+ * `process.env` in the server).
  *
  * One server per data folder: streams-local holds a lock (`server.lock.lock`, `proper-lockfile`)
  * for as long as it runs, so a second start on the same folder fails until `close()`. A lock left
@@ -28,6 +29,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startLocalDurableStreamsServer } from "@prisma/streams-local";
+import { withProcessEnv } from "./process-env.js";
 
 export interface EmbeddedStreamsOptions {
   /** Folder that holds the data (created if missing), e.g. `.data/streams`. Relative to the cwd. */
@@ -68,7 +70,7 @@ async function startNow(options: EmbeddedStreamsOptions): Promise<EmbeddedStream
 
   const name = options.name ?? "default";
   const start = () =>
-    withEnv({ DS_LOCAL_DATA_ROOT: dataDir, DS_INGEST_FLUSH_MS: String(flushMs) }, () =>
+    withProcessEnv({ DS_LOCAL_DATA_ROOT: dataDir, DS_INGEST_FLUSH_MS: String(flushMs) }, () =>
       startLocalDurableStreamsServer({ name, hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0 }),
     );
   let server: Awaited<ReturnType<typeof startLocalDurableStreamsServer>>;
@@ -94,22 +96,6 @@ async function startNow(options: EmbeddedStreamsOptions): Promise<EmbeddedStream
     sqlitePath: server.exports.sqlite.path,
     close: () => (closing ??= server.close()),
   };
-}
-
-async function withEnv<R>(vars: Record<string, string>, fn: () => Promise<R>): Promise<R> {
-  const previous = new Map<string, string | undefined>();
-  for (const [name, value] of Object.entries(vars)) {
-    previous.set(name, process.env[name]);
-    process.env[name] = value;
-  }
-  try {
-    return await fn();
-  } finally {
-    for (const [name, value] of previous) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  }
 }
 
 function envNumber(name: string): number | undefined {

@@ -11,12 +11,13 @@
  * const next = await streams.read("user:u1", { offset: page.nextOffset, key: "chat:c1", live: "long-poll", timeoutMs: 4000 });
  * ```
  *
- * Every failure is a {@link StreamsError}; aborting through `signal` rejects with the signal's
- * reason (an `AbortError` by default) and cancels the upstream request.
+ * Every failure is a `StreamsError` (see failures.ts); aborting through `signal` rejects with
+ * the signal's reason (an `AbortError` by default) and cancels the upstream request.
  * No upstream response header (notably the catch-up reads' `cache-control: immutable`) is ever
  * returned: results are plain values.
  */
-import { StreamsError, type StreamsErrorCode } from "./errors.js";
+import { badResponse, drain, errorFromResponse, translateThrown } from "./failures.js";
+import type { ReadResult, StreamsClient, StreamsClientOptions } from "./types.js";
 import {
   STREAMS_HEADER,
   STREAMS_HEALTH_PATH,
@@ -26,80 +27,6 @@ import {
   STREAMS_QUERY,
   STREAMS_START_OFFSET,
 } from "./wire.js";
-
-export interface StreamsClientOptions {
-  /** Origin of the streams tier, e.g. `http://127.0.0.1:8080` (a trailing `/` is ignored). */
-  baseUrl: string;
-  /** Sent as `Authorization: Bearer <apiKey>` (streams-server `--auth-strategy api-key`). Default: none. */
-  apiKey?: string;
-  /** Default: `globalThis.fetch`. */
-  fetch?: typeof globalThis.fetch;
-}
-
-/** Idempotent producer headers: one `seq` per append, starting at 0 for a new id or epoch. */
-export interface ProducerHeaders {
-  id: string;
-  epoch: number;
-  seq: number;
-}
-
-export interface AppendOptions {
-  /** Routing key (`Stream-Key`) of every record in this append, e.g. `chat:<id>`. */
-  key?: string;
-  producer?: ProducerHeaders;
-  signal?: AbortSignal;
-}
-
-export interface AppendResult {
-  /**
-   * The offset after the appended records. On a duplicate the streams tier reports its current
-   * tail instead (it does not remember the original append's offset): still at or after the
-   * records. Null when the streams tier sent no offset.
-   */
-  nextOffset: string | null;
-  /** True when the idempotent producer had already appended this `seq` (HTTP 204): a success. */
-  duplicate: boolean;
-}
-
-export interface ReadOptions {
-  /** `"-1"` (start), `"now"` (tail) or an opaque offset from a previous result. Default `"-1"`. */
-  offset?: string;
-  /** Only records appended with this `Stream-Key`. Default: all records. */
-  key?: string;
-  /** Wait for new records when there are none. Default: catch-up read (no waiting). */
-  live?: "long-poll";
-  /** Long-poll wait, at most 5000 ms. Default: the streams tier's own (3000 ms). */
-  timeoutMs?: number;
-  /** `cursor` from the previous long-poll result (cache-busting echo, protocol section 5.8). */
-  cursor?: string;
-  signal?: AbortSignal;
-}
-
-export interface ReadResult {
-  /** Records strictly after `offset`, in log order (at most 1000 / 1 MiB per read). */
-  records: unknown[];
-  /** Offset to read from next. */
-  nextOffset: string;
-  /** True when the read reached the tail of the stream. */
-  upToDate: boolean;
-  cursor?: string;
-}
-
-export interface StreamsClient {
-  readonly baseUrl: string;
-  /** Creates the JSON stream if missing (PUT). Resolves `{ created }` (201 vs 200). */
-  ensureStream(name: string, options?: { signal?: AbortSignal }): Promise<{ created: boolean }>;
-  /**
-   * Appends `records` in one request, each as its own record (POST flattens the JSON array one
-   * level, so a record that is itself an array stays one record). `records` must not be empty.
-   */
-  append(name: string, records: readonly unknown[], options?: AppendOptions): Promise<AppendResult>;
-  read(name: string, options?: ReadOptions): Promise<ReadResult>;
-  /** `GET /health` (authenticated): resolves when the streams tier answers 200. */
-  ping(options?: { signal?: AbortSignal }): Promise<void>;
-}
-
-const MAX_ERROR_BODY_CHARS = 2_048;
 
 export function createStreamsClient(options: StreamsClientOptions): StreamsClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
@@ -225,90 +152,4 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
       });
     },
   };
-}
-
-/** Network failure → `streams_unavailable`; the caller's abort → the signal's reason. */
-function translateThrown(cause: unknown, method: string, path: string, signal: AbortSignal | undefined): unknown {
-  if (signal?.aborted) return signal.reason ?? cause;
-  if (cause instanceof StreamsError) return cause;
-  const detail = cause instanceof Error ? describeCause(cause) : String(cause);
-  return new StreamsError({ status: 0, code: "streams_unavailable", method, path, cause, detail });
-}
-
-function describeCause(error: Error): string {
-  const inner = (error as { cause?: unknown }).cause;
-  if (inner instanceof Error) return `${error.message}: ${(inner as { code?: string }).code ?? inner.message}`;
-  return error.message;
-}
-
-async function errorFromResponse(method: string, path: string, res: Response): Promise<StreamsError> {
-  let body = "";
-  try {
-    body = (await res.text()).slice(0, MAX_ERROR_BODY_CHARS);
-  } catch {
-    // the body is informative only
-  }
-  const h = res.headers;
-  const int = (name: string) => {
-    const raw = h.get(name);
-    const n = raw === null ? NaN : Number(raw);
-    return Number.isSafeInteger(n) ? n : undefined;
-  };
-  const base = { status: res.status, method, path, ...(body ? { body } : {}) };
-
-  if (res.status === 404) return new StreamsError({ ...base, code: "stream_not_found" });
-  const expectedSeq = int(STREAMS_HEADER.producerExpectedSeq);
-  if (res.status === 409 && expectedSeq !== undefined) {
-    const receivedSeq = int(STREAMS_HEADER.producerReceivedSeq);
-    return new StreamsError({
-      ...base,
-      code: "producer_seq_gap",
-      expectedSeq,
-      ...(receivedSeq !== undefined ? { receivedSeq } : {}),
-      detail: `expected seq ${expectedSeq}${receivedSeq !== undefined ? `, got ${receivedSeq}` : ""}`,
-    });
-  }
-  const currentEpoch = int(STREAMS_HEADER.producerEpoch);
-  if (res.status === 403 && currentEpoch !== undefined) {
-    return new StreamsError({ ...base, code: "producer_stale_epoch", currentEpoch, detail: `current epoch ${currentEpoch}` });
-  }
-  let code: StreamsErrorCode = "streams_bad_response";
-  if (res.status >= 500 || res.status === 408 || res.status === 429) code = "streams_unavailable";
-  const retryAfterMs = parseRetryAfter(h.get(STREAMS_HEADER.retryAfter));
-  return new StreamsError({
-    ...base,
-    code,
-    ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
-    ...(body ? { detail: body.slice(0, 200) } : {}),
-  });
-}
-
-function badResponse(method: string, path: string, status: number, detail: string, body: string, cause?: unknown) {
-  return new StreamsError({
-    status,
-    code: "streams_bad_response",
-    method,
-    path,
-    detail,
-    body: body.slice(0, MAX_ERROR_BODY_CHARS),
-    ...(cause !== undefined ? { cause } : {}),
-  });
-}
-
-function parseRetryAfter(raw: string | null): number | undefined {
-  if (!raw) return undefined;
-  const seconds = Number(raw);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
-  const date = Date.parse(raw);
-  return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
-/** Consumes a (small or empty) body so the connection goes back to the pool. */
-async function drain(res: Response): Promise<void> {
-  if (!res.body) return;
-  try {
-    await res.arrayBuffer();
-  } catch {
-    // nothing useful was in it
-  }
 }

@@ -67,7 +67,3 @@ export class StreamsError extends Error {
     return this.code === "streams_unavailable";
   }
 }
-
-export function isStreamsError(value: unknown): value is StreamsError {
-  return value instanceof StreamsError;
-}

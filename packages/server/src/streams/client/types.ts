@@ -1,0 +1,76 @@
+/**
+ * The streams client's types: its options, what an append and a read take and return, and
+ * the `StreamsClient` interface the rest of the server codes against (tests and the generator
+ * accept any object of this shape).
+ */
+export interface StreamsClientOptions {
+  /** Origin of the streams tier, e.g. `http://127.0.0.1:8080` (a trailing `/` is ignored). */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer <apiKey>` (streams-server `--auth-strategy api-key`). Default: none. */
+  apiKey?: string;
+  /** Default: `globalThis.fetch`. */
+  fetch?: typeof globalThis.fetch;
+}
+
+/** Idempotent producer headers: one `seq` per append, starting at 0 for a new id or epoch. */
+export interface ProducerHeaders {
+  id: string;
+  epoch: number;
+  seq: number;
+}
+
+export interface AppendOptions {
+  /** Routing key (`Stream-Key`) of every record in this append, e.g. `chat:<id>`. */
+  key?: string;
+  producer?: ProducerHeaders;
+  signal?: AbortSignal;
+}
+
+export interface AppendResult {
+  /**
+   * The offset after the appended records. On a duplicate the streams tier reports its current
+   * tail instead (it does not remember the original append's offset): still at or after the
+   * records. Null when the streams tier sent no offset.
+   */
+  nextOffset: string | null;
+  /** True when the idempotent producer had already appended this `seq` (HTTP 204): a success. */
+  duplicate: boolean;
+}
+
+export interface ReadOptions {
+  /** `"-1"` (start), `"now"` (tail) or an opaque offset from a previous result. Default `"-1"`. */
+  offset?: string;
+  /** Only records appended with this `Stream-Key`. Default: all records. */
+  key?: string;
+  /** Wait for new records when there are none. Default: catch-up read (no waiting). */
+  live?: "long-poll";
+  /** Long-poll wait, at most 5000 ms. Default: the streams tier's own (3000 ms). */
+  timeoutMs?: number;
+  /** `cursor` from the previous long-poll result (cache-busting echo, protocol section 5.8). */
+  cursor?: string;
+  signal?: AbortSignal;
+}
+
+export interface ReadResult {
+  /** Records strictly after `offset`, in log order (at most 1000 / 1 MiB per read). */
+  records: unknown[];
+  /** Offset to read from next. */
+  nextOffset: string;
+  /** True when the read reached the tail of the stream. */
+  upToDate: boolean;
+  cursor?: string;
+}
+
+export interface StreamsClient {
+  readonly baseUrl: string;
+  /** Creates the JSON stream if missing (PUT). Resolves `{ created }` (201 vs 200). */
+  ensureStream(name: string, options?: { signal?: AbortSignal }): Promise<{ created: boolean }>;
+  /**
+   * Appends `records` in one request, each as its own record (POST flattens the JSON array one
+   * level, so a record that is itself an array stays one record). `records` must not be empty.
+   */
+  append(name: string, records: readonly unknown[], options?: AppendOptions): Promise<AppendResult>;
+  read(name: string, options?: ReadOptions): Promise<ReadResult>;
+  /** `GET /health` (authenticated): resolves when the streams tier answers 200. */
+  ping(options?: { signal?: AbortSignal }): Promise<void>;
+}
