@@ -1,25 +1,11 @@
 /**
  * End-to-end helpers: the demo started in-process on a fresh data folder, Debian's Chromium
- * driven by playwright-core (never a downloaded browser), and the server's own view of a chat.
+ * (launched by @open-chat/testing), and the server's own view of a chat.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
-import { HEADER, START_OFFSET, materialize, type ChatMessage } from "@open-chat/shared";
+import { launchChromium, makeTempDir, readLog, removeDir } from "@open-chat/testing";
+import type { Browser, Page } from "playwright-core";
+import type { ChatMessage } from "@open-chat/shared";
 import { startDemo, type Demo } from "../src/demo.js";
-
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--disable-dev-shm-usage",
-];
 
 export interface E2E {
   demo: Demo;
@@ -28,16 +14,16 @@ export interface E2E {
 }
 
 export async function startE2E(): Promise<E2E> {
-  const dataDir = mkdtempSync(join(tmpdir(), "open-chat-demo-e2e-"));
+  const dataDir = makeTempDir("open-chat-demo-e2e-");
   const demo = await startDemo({ ...process.env, DATA_DIR: dataDir, PORT: "0", DEMO_PORT: "0", SHUTDOWN_GRACE_MS: "5000" }, () => {});
-  const browser = await chromium.launch({ executablePath: process.env.CHROME_PATH ?? "/usr/bin/chromium", headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   return {
     demo,
     browser,
     async close() {
       await browser.close();
       await demo.close();
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDir(dataDir);
     },
   };
 }
@@ -55,15 +41,7 @@ export async function widgetIdentity(page: Page, apiUrl: string): Promise<{ toke
 
 /** The chat as the server's log has it (catch-up reads, folded by the shared fold). */
 export async function serverMessages(apiUrl: string, token: string, chatId: string): Promise<readonly ChatMessage[]> {
-  const events: unknown[] = [];
-  let offset: string = START_OFFSET;
-  for (;;) {
-    const response = await fetch(`${apiUrl}/v1/chats/${chatId}/events?offset=${offset}`, { headers: { Authorization: `Bearer ${token}` } });
-    if (response.status !== 200) throw new Error(`events: ${response.status} ${await response.text()}`);
-    events.push(...((await response.json()) as unknown[]));
-    offset = response.headers.get(HEADER.streamNextOffset)!;
-    if (response.headers.get(HEADER.streamUpToDate) === "true") return materialize(events).messages;
-  }
+  return (await readLog(apiUrl, token, chatId)).state.messages;
 }
 
 /** Visible text of the transcript's messages, in order: [role, status, text]. */
