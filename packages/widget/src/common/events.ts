@@ -2,7 +2,7 @@
  * Detail types of the public events, and their `HTMLElementEventMap` entries so that
  * `el.addEventListener("open-chat:message", (e) => e.detail.message)` is typed.
  */
-import type { ChatMessage } from "@open-chat/shared";
+import type { ChatMessage } from "@open-chat/sdk";
 
 export interface OpenChatReadyDetail {
   /** The chat shown, or null before the first message creates one. */

@@ -6,6 +6,7 @@
  * The shell is a plain custom element on purpose: Lit then lives only in the lazy chunk, so it
  * is neither paid for before the launcher opens nor shipped twice.
  */
+import { ATTRIBUTES, FORWARDED, type ForwardedProperty } from "../common/attributes.js";
 import { emit, type OpenChatUnreadDetail } from "../common/events.js";
 import { CLOSE_REQUEST, EVENTS, VIEW_PARTS, VIEW_TAG } from "../common/names.js";
 import { forgetStoredState } from "../common/storage.js";
@@ -18,17 +19,6 @@ const TEMPLATE = `<button class="launcher" part="launcher" type="button" aria-ex
 <svg class="when-closed" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"><path d="M21 12a8 8 0 0 1-11.6 7.1L4 20l1-4.6A8 8 0 1 1 21 12z"/></svg>
 <svg class="when-open" viewBox="0 0 24 24" aria-hidden="true" focusable="false" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round"><path d="M6 6l12 12M18 6L6 18"/></svg>
 <span class="badge" part="badge" aria-hidden="true" hidden></span></button><div class="panel" part="panel" id="panel" title=""></div>`;
-
-/** Attributes forwarded to the view as properties. */
-const FORWARDED = {
-  api: "api",
-  "publishable-key": "publishableKey",
-  "chat-id": "chatId",
-  title: "heading",
-  placeholder: "placeholder",
-  greeting: "greeting",
-  locale: "locale",
-} as const;
 
 /**
  * An embeddable AI chat: every token is stored in a durable log before it is shown, so a reload,
@@ -83,7 +73,7 @@ const FORWARDED = {
  * @cssprop --open-chat-inline-height - Height in inline mode (600px).
  */
 export class OpenChatElement extends HTMLElement {
-  static readonly observedAttributes = [...Object.keys(FORWARDED), "mode", "open", "theme", "user-token", "allow-images", "preload"];
+  static readonly observedAttributes = Object.keys(ATTRIBUTES);
 
   declare api: string;
   declare publishableKey: string;
@@ -227,11 +217,11 @@ export class OpenChatElement extends HTMLElement {
   }
 
   private _forward(view: OpenChatView): void {
-    for (const [attribute, property] of Object.entries(FORWARDED)) view[property] = this.getAttribute(attribute) ?? "";
+    const settings = view as unknown as Record<ForwardedProperty, string | boolean>;
+    for (const [attribute, property, boolean] of FORWARDED) settings[property] = boolean ? this.hasAttribute(attribute) : (this.getAttribute(attribute) ?? "");
     view.userToken = this._token ?? this.getAttribute("user-token") ?? "";
     view.mode = this.mode;
     view.opened = this.isOpen;
-    view.allowImages = this.allowImages;
     view.strings = this._strings;
   }
 

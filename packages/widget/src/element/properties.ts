@@ -1,8 +1,10 @@
 /**
  * The attribute-backed properties of `<open-chat>` (`api` ⇄ `api="…"`, `allowImages` ⇄
- * `allow-images`…): plain getters/setters on the prototype that read and write the attribute,
- * so attributes stay the single source of truth and `attributeChangedCallback` sees every change.
+ * `allow-images`…), from the one attribute list: plain getters/setters on the prototype that
+ * read and write the attribute, so attributes stay the single source of truth and
+ * `attributeChangedCallback` sees every change.
  */
+import { ATTRIBUTE_SPECS } from "../common/attributes.js";
 
 function reflectString(attribute: string): PropertyDescriptor {
   return {
@@ -29,22 +31,16 @@ function reflectBoolean(attribute: string): PropertyDescriptor {
 
 /** Defines the element's attribute-backed properties on its prototype. */
 export function reflectAttributes(element: { prototype: HTMLElement }): void {
-  Object.defineProperties(element.prototype, {
-    api: reflectString("api"),
-    publishableKey: reflectString("publishable-key"),
-    chatId: reflectString("chat-id"),
-    placeholder: reflectString("placeholder"),
-    greeting: reflectString("greeting"),
-    locale: reflectString("locale"),
-    theme: {
-      get(this: HTMLElement) {
-        const value = this.getAttribute("theme");
-        return value === "light" || value === "dark" ? value : "auto";
-      },
-      set: reflectString("theme").set,
+  const descriptors: PropertyDescriptorMap = {};
+  for (const [attribute, spec] of ATTRIBUTE_SPECS) {
+    if (spec.property) descriptors[spec.property] = spec.boolean ? reflectBoolean(attribute) : reflectString(attribute);
+  }
+  descriptors.theme = {
+    get(this: HTMLElement) {
+      const value = this.getAttribute("theme");
+      return value === "light" || value === "dark" ? value : "auto";
     },
-    userToken: reflectString("user-token"),
-    allowImages: reflectBoolean("allow-images"),
-    preload: reflectBoolean("preload"),
-  });
+    set: reflectString("theme").set,
+  };
+  Object.defineProperties(element.prototype, descriptors);
 }

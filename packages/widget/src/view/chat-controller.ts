@@ -4,24 +4,22 @@
  * closes them in `hostDisconnected`, and calls `requestUpdate()` only when what the view
  * renders changes — the list of messages, the "generating" flag, the connection status.
  * A message's own content is NOT here: each `<open-chat-message>` subscribes to its message,
- * so a streaming token re-renders that one message only.
+ * so a token re-renders that one message only. Error text (failures.ts), unread counting
+ * (unread.ts), the client's settings (client-config.ts) and the remembered chat
+ * (common/storage.ts) live in their own modules.
  */
-import { createChatClient, OpenChatError, type ChatClient, type ChatTail, type ConnectionState, type SendResult, type TailState } from "@open-chat/sdk";
-import type { ChatMessage } from "@open-chat/shared";
+import { OpenChatError, type ChatClient, type ChatMessage, type ChatTail, type ConnectionState, type SendResult, type TailState } from "@open-chat/sdk";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
-import { emit, type OpenChatErrorDetail } from "../common/events.js";
+import { emit } from "../common/events.js";
 import { EVENTS } from "../common/names.js";
 import { forgetStoredState, readCurrentChat, writeCurrentChat } from "../common/storage.js";
 import type { OpenChatStrings } from "../common/strings.js";
+import { clientKeyOf, createClientFor, type ChatConfig } from "./client-config.js";
 import { announce, CompletionTracker, keyOf, retryOf, sameKeys } from "./completions.js";
+import { answerFailure, describeFailure } from "./failures.js";
+import { UnreadCounter } from "./unread.js";
 
-export interface ChatConfig {
-  api: string;
-  publishableKey: string;
-  userToken: string;
-  /** The chat to show (`chat-id`); empty = the remembered one, else none until the first send. */
-  chatId: string;
-}
+export type { ChatConfig } from "./client-config.js";
 
 export type ViewStatus = ConnectionState["status"] | "idle";
 
@@ -29,6 +27,11 @@ export interface ChatControllerOptions {
   strings(): OpenChatStrings;
   /** A chat was created or changed title: the list should show it. */
   onChatsChanged?(): void;
+}
+
+/** A message the client queued; `accepted` settles with the server's answer to the send. */
+export interface QueuedSend {
+  accepted: Promise<SendResult>;
 }
 
 export class ChatController implements ReactiveController {
@@ -43,11 +46,10 @@ export class ChatController implements ReactiveController {
   error: string | null = null;
   /** The polite live region's text: the last answer that ended. */
   announcement = "";
-  unread = 0;
 
   private config: ChatConfig | null = null;
   private connected = false;
-  private visible = true;
+  private readonly unreadCounter: UnreadCounter;
   private epoch = 0;
   private clientKey = "";
   private skipConfiguredChat = false;
@@ -59,7 +61,13 @@ export class ChatController implements ReactiveController {
     private readonly host: ReactiveControllerHost & HTMLElement,
     private readonly options: ChatControllerOptions,
   ) {
+    this.unreadCounter = new UnreadCounter(host);
     host.addController(this);
+  }
+
+  /** Answers that ended while the panel was hidden. */
+  get unread(): number {
+    return this.unreadCounter.count;
   }
 
   hostConnected(): void {
@@ -87,8 +95,7 @@ export class ChatController implements ReactiveController {
    * Showing it resets the count silently: `<open-chat>` announces the reset itself.
    */
   setVisible(visible: boolean): void {
-    this.visible = visible;
-    if (visible) this.unread = 0;
+    this.unreadCounter.setVisible(visible);
   }
 
   /** The client, once started (rejects when no `api` is set). */
@@ -98,31 +105,23 @@ export class ChatController implements ReactiveController {
     return this.client;
   }
 
-  /** Sends `text` in the current chat, creating a chat first when there is none. */
-  async send(text: string): Promise<SendResult | undefined> {
-    const body = text.trim();
-    if (!body) return undefined;
-    try {
-      const { client, chatId } = await this.target(body);
-      return await client.send(chatId, body);
-    } catch (error) {
-      this.report(error);
-      throw error;
-    }
-  }
-
-  /** The composer's send: resolves false when nothing was queued (no server, chat not created). */
-  async submit(text: string): Promise<boolean> {
+  /**
+   * The one send path: sends `text` in the current chat, creating a chat first when there is
+   * none. Rejects when nothing was queued (no server, the chat could not be created); else
+   * resolves at once, the server's answer pending in `accepted`. Failures are reported either
+   * way; a refused send also stays visible as a failed message with a Retry button.
+   */
+  async queue(text: string): Promise<QueuedSend> {
     let target: { client: ChatClient; chatId: string };
     try {
       target = await this.target(text);
     } catch (error) {
       this.report(error);
-      return false;
+      throw error;
     }
-    // A refused send stays visible as a failed message with a Retry button.
-    target.client.send(target.chatId, text).catch((error: unknown) => this.report(error));
-    return true;
+    const accepted = target.client.send(target.chatId, text);
+    accepted.catch((error: unknown) => this.report(error));
+    return { accepted };
   }
 
   private async target(text: string): Promise<{ client: ChatClient; chatId: string }> {
@@ -144,7 +143,8 @@ export class ChatController implements ReactiveController {
     const target = this.tail && this.client && this.chatId ? retryOf(this.tail.state.messages, key) : null;
     if (!target) return;
     if (target.dismiss) this.client!.dismiss(this.chatId!, target.dismiss);
-    await this.send(target.text).catch(() => {});
+    const text = target.text.trim();
+    if (text) await this.queue(text).then((queued) => queued.accepted).catch(() => {});
   }
 
   /** Shows the chat with this id. */
@@ -191,10 +191,8 @@ export class ChatController implements ReactiveController {
 
   /** Shows an error in the banner and dispatches `open-chat:error`. */
   report(error: unknown): void {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    const detail: OpenChatErrorDetail = { error: failure, chatId: this.chatId };
-    if (failure instanceof OpenChatError) detail.code = failure.code;
-    this.error = failure instanceof OpenChatError ? failure.detail : failure.message;
+    const { text, detail } = describeFailure(error, this.chatId);
+    this.error = text;
     emit(this.host, EVENTS.error, detail);
     this.host.requestUpdate();
   }
@@ -216,16 +214,9 @@ export class ChatController implements ReactiveController {
   private start(config: ChatConfig): void {
     this.status = "idle";
     this.error = null;
-    this.unread = 0;
+    this.unreadCounter.clear();
     if (!config.api) return void this.host.requestUpdate();
-    const token = config.userToken;
-    this.client = createChatClient({
-      baseUrl: config.api,
-      ...(config.publishableKey ? { publishableKey: config.publishableKey } : {}),
-      // A tenant-signed identity is passed through as the bearer token; on a 401 we have no newer
-      // one, so the request fails and `open-chat:error` lets the page call `identify()` again.
-      ...(token ? { getToken: ({ refresh }: { refresh: boolean }) => (refresh ? null : token) } : {}),
-    });
+    this.client = createClientFor(config);
     const chatId = (this.skipConfiguredChat ? "" : config.chatId) || readCurrentChat(config.api);
     this.skipConfiguredChat = false;
     if (chatId) this.select(chatId);
@@ -294,19 +285,8 @@ export class ChatController implements ReactiveController {
     this.announcement = announce(message, strings, this.announcement);
     const chatId = this.chatId ?? message.chatId;
     emit(this.host, EVENTS.message, { chatId, message });
-    if (message.status === "error") {
-      const detail: OpenChatErrorDetail = { error: new Error(message.error?.message ?? strings.failed), chatId };
-      if (message.error) detail.code = message.error.code;
-      emit(this.host, EVENTS.error, detail);
-    }
-    if (!this.visible) {
-      this.unread++;
-      emit(this.host, EVENTS.unread, { count: this.unread });
-    }
+    if (message.status === "error") emit(this.host, EVENTS.error, answerFailure(message, chatId, strings.failed));
+    this.unreadCounter.answerEnded();
     this.host.requestUpdate();
   }
-}
-
-function clientKeyOf(config: ChatConfig): string {
-  return JSON.stringify([config.api, config.publishableKey, config.userToken]);
 }

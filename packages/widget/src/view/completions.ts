@@ -4,8 +4,7 @@
  * never for history. Everything folded before the tail first caught up with the log is
  * history; after that, an answer is reported when it reaches a terminal state.
  */
-import type { TailMessage } from "@open-chat/sdk";
-import type { ChatMessage, MessageStatus } from "@open-chat/shared";
+import type { ChatMessage, MessageStatus, TailMessage } from "@open-chat/sdk";
 import { renderMarkdown } from "../markdown/render.js";
 import type { OpenChatStrings } from "../common/strings.js";
 

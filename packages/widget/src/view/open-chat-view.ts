@@ -4,9 +4,11 @@
  * announces each finished answer once. `<open-chat>` loads this module lazily (its own chunk)
  * and mounts the element in its shadow root; the live state lives in {@link ChatController}.
  */
+import type { SendResult } from "@open-chat/sdk";
 import { LitElement, html, nothing, type PropertyValues } from "lit";
 import { live } from "lit/directives/live.js";
 import { repeat } from "lit/directives/repeat.js";
+import { forwardedViewProperties } from "../common/attributes.js";
 import { CLOSE_REQUEST, VIEW_TAG } from "../common/names.js";
 import { DEFAULT_STRINGS, resolveStrings, type OpenChatStrings } from "../common/strings.js";
 import { ChatController } from "./chat-controller.js";
@@ -21,17 +23,11 @@ export class OpenChatView extends LitElement {
   static override styles = [viewStyles, messageStyles];
 
   static override properties = {
-    api: {},
-    publishableKey: { attribute: "publishable-key" },
+    // api, publishableKey, chatId, heading, placeholder, greeting, locale, allowImages
+    ...forwardedViewProperties(),
     userToken: { attribute: false },
-    chatId: { attribute: "chat-id" },
     mode: {},
     opened: { type: Boolean },
-    heading: {},
-    placeholder: {},
-    greeting: {},
-    locale: {},
-    allowImages: { type: Boolean, attribute: "allow-images" },
     strings: { attribute: false },
     _listOpen: { state: true },
     _draft: { state: true },
@@ -81,8 +77,10 @@ export class OpenChatView extends LitElement {
   }
 
   /** Sends a message (creating a chat when none is shown); resolves when the server accepted it. */
-  send(text: string) {
-    return this.chat.send(text);
+  async send(text: string): Promise<SendResult | undefined> {
+    const body = text.trim();
+    if (!body) return undefined;
+    return (await this.chat.queue(body)).accepted;
   }
 
   newChat(): void {
@@ -259,8 +257,8 @@ export class OpenChatView extends LitElement {
     if (!text) return;
     this._draft = "";
     this._pinned = true;
-    void this.chat.submit(text).then((queued) => {
-      if (!queued && !this._draft) this._draft = text; // nothing was sent: give the text back
+    void this.chat.queue(text).catch(() => {
+      if (!this._draft) this._draft = text; // nothing was sent: give the text back
     });
   }
 }
