@@ -10,7 +10,7 @@ export default defineConfig([
     // npm build: ESM, dependencies stay imports (tsup leaves everything in `dependencies`
     // external; the app's bundler dedupes them), the view as a lazy chunk under dist/chunks/.
     name: "npm",
-    entry: { index: "src/index.ts", view: "src/view.ts" },
+    entry: { index: "src/index.ts", view: "src/view/index.ts" },
     outDir: "dist",
     format: ["esm"],
     platform: "browser",
