@@ -2,7 +2,7 @@
  * The `open-chat` command.
  *
  *   open-chat serve     the API server (embedded Postgres/streams/model unless configured)
- *   open-chat streams   a production Prisma Streams server under Bun (see streams/serve.ts)
+ *   open-chat streams   a production Prisma Streams server under Bun (see streams/tier/serve.ts)
  *   open-chat migrate   apply database migrations to DATABASE_URL and exit
  */
 import { configFromEnv } from "./config.js";
