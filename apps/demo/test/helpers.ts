@@ -2,6 +2,7 @@
  * End-to-end helpers: the demo started in-process on a fresh data folder, Debian's Chromium
  * (launched by @open-chat/testing), and the server's own view of a chat.
  */
+import { storageKeys } from "@open-chat/sdk";
 import { launchChromium, makeTempDir, readLog, removeDir } from "@open-chat/testing";
 import type { Browser, Page } from "playwright-core";
 import type { ChatMessage } from "@open-chat/shared";
@@ -28,15 +29,17 @@ export async function startE2E(): Promise<E2E> {
   };
 }
 
-/** The guest token and current chat the widget keeps in the page's localStorage. */
+/** The guest token and current chat the widget keeps in the page's localStorage (the SDK's key layout). */
 export async function widgetIdentity(page: Page, apiUrl: string): Promise<{ token: string; chatId: string }> {
-  return page.evaluate((api) => {
-    const root = `open-chat:${api}`;
-    const token = localStorage.getItem(`${root}:token`);
-    const chatId = localStorage.getItem(`${root}:widget:current-chat`);
+  const keys = storageKeys(apiUrl);
+  // The widget remembers its chat under the SDK's prefix.
+  const stored = { tokenKey: keys.token, chatKey: `${keys.prefix}widget:current-chat` };
+  return page.evaluate(({ tokenKey, chatKey }) => {
+    const token = localStorage.getItem(tokenKey);
+    const chatId = localStorage.getItem(chatKey);
     if (!token || !chatId) throw new Error(`no widget identity in localStorage (${Object.keys(localStorage).join(", ")})`);
     return { token, chatId };
-  }, apiUrl);
+  }, stored);
 }
 
 /** The chat as the server's log has it (catch-up reads, folded by the shared fold). */
