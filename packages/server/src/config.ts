@@ -53,8 +53,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       generation: {
         idleMs: int(env, "GENERATION_IDLE_TIMEOUT_MS", defaults.generation.idleMs),
         totalMs: int(env, "GENERATION_TOTAL_TIMEOUT_MS", defaults.generation.totalMs),
-        leaseMs: int(env, "GENERATION_LEASE_MS", defaults.generation.leaseMs),
+        leaseMs: positive(env, "GENERATION_LEASE_MS", defaults.generation.leaseMs),
         appendIntervalMs: int(env, "GENERATION_APPEND_INTERVAL_MS", defaults.generation.appendIntervalMs),
+        outageMs: int(env, "GENERATION_OUTAGE_MS", defaults.generation.outageMs),
+      },
+      takeover: {
+        sweepMs: positive(env, "GENERATION_SWEEP_MS", defaults.takeover.sweepMs),
+        continueAnswers: bool(env, "GENERATION_CONTINUE", defaults.takeover.continueAnswers),
+        maxResumes: int(env, "GENERATION_MAX_RESUMES", defaults.takeover.maxResumes),
       },
       tail: {
         heartbeatMs: int(env, "TAIL_HEARTBEAT_MS", defaults.tail.heartbeatMs),
@@ -88,4 +94,19 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** Intervals that must not be 0 (a 0 ms lease or sweep would spin). */
+function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const value = int(env, name, fallback);
+  if (value === 0) throw new Error(`${name} must be a positive integer, got "0"`);
+  return value;
+}
+
+function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "true" || raw === "1") return true;
+  if (raw === "false" || raw === "0") return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }

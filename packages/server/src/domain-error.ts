@@ -16,12 +16,16 @@ export type DomainErrorCode =
   | "log_unavailable";
 
 export class DomainError extends Error {
+  /** When retrying may succeed (e.g. the chat's lease lapses); undefined when unknown. */
+  readonly retryAfterMs: number | undefined;
+
   constructor(
     readonly code: DomainErrorCode,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; retryAfterMs?: number },
   ) {
     super(message, options);
     this.name = "DomainError";
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }

@@ -13,6 +13,7 @@ import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { applyMigrations } from "./db/migrate.js";
 import { loadOrCreateSecret } from "./auth/secret.js";
 import { createModelClient } from "./generation/model-client.js";
+import { createLocalStopBus, createPgStopBus } from "./leases/stop-bus.js";
 import { listen } from "./http/listen.js";
 import { startModelServer } from "./model-server/index.js";
 import { createStreamsClient } from "./streams/client/http-client.js";
@@ -67,9 +68,16 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
 
     const secret = config.authSecret ?? loadOrCreateSecret(join(dataDir, "auth-secret"));
     const auth = createAuth({ prisma: db.prisma, secret, baseURL: config.baseUrl });
-    const app = createApp({ prisma: db.prisma, auth, streams, models, settings: config.settings });
+    // A stop must reach the holder in any process: LISTEN/NOTIFY on a real Postgres. Embedded
+    // PGlite serves one process only (and one connection), so in-process delivery suffices.
+    const stopBus = config.databaseUrl ? createPgStopBus({ connectionString: config.databaseUrl, pool: db.pool }) : createLocalStopBus();
+    stops.push(() => stopBus.close());
+    const app = createApp({ prisma: db.prisma, auth, streams, models, settings: config.settings, stopBus });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));
+    // Answers whose holder died (this process before a restart, or another one) end or go on here.
+    const takeover = app.services.startTakeover();
+    stops.push(() => takeover.stop());
     const server = await listen(app.app.fetch, { host: config.host, port: config.port });
     stops.push(() => server.close());
     log(`open-chat: listening on ${server.url} (database: ${config.databaseUrl ? "DATABASE_URL" : "embedded PGlite"}, streams: ${config.streamsUrl ? config.streamsUrl : "embedded streams-local"}, model: ${model.name})`);

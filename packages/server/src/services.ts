@@ -1,18 +1,22 @@
 /**
  * The server's composition root below the HTTP layer: every dependency is injected here
- * (database, auth, streams, model, clock), never reached through globals, so tests pass real
- * components through the same seams production uses.
+ * (database, auth, streams, model, clock, stop bus), never reached through globals, so tests
+ * pass real components through the same seams production uses.
  */
 import type { PrismaClient } from "./generated/prisma/client.js";
 import { createChatRepository, type ChatRepository } from "./chats/repository.js";
 import type { EndUser } from "./env.js";
 import type { ModelClient } from "./generation/model-client.js";
 import { createGenerationRegistry, type GenerationRegistry } from "./generation/registry.js";
+import { createLeaseStore, type LeaseStore } from "./leases/lease-store.js";
+import { createLocalStopBus, type StopBus } from "./leases/stop-bus.js";
+import { startLeaseSweeper, type LeaseSweeper } from "./leases/sweeper.js";
 import { createUserStreams } from "./log/user-streams.js";
 import type { StreamsClient } from "./streams/client/types.js";
 import type { Auth } from "./auth/auth.js";
 import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
-import { createTurns, type Turns } from "./turns/send-turn.js";
+import { parseStopMessage } from "./turns/stop-turn.js";
+import { createTurns, type Turns } from "./turns/turns.js";
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -21,6 +25,11 @@ export interface AppDeps {
   models: ModelClient;
   clock?: () => Date;
   settings?: Partial<ServerSettings>;
+  /**
+   * Wakes the holder of an answer that is stopped from another process. Default: in-process
+   * only (one process); `startServer` passes Postgres LISTEN/NOTIFY on a real database.
+   */
+  stopBus?: StopBus;
 }
 
 export interface Services {
@@ -31,29 +40,44 @@ export interface Services {
   clock: () => Date;
   settings: ServerSettings;
   chats: ChatRepository;
+  leases: LeaseStore;
+  stopBus: StopBus;
   generations: GenerationRegistry;
-  /** Sending a message: lease, first append, prompt, start (turns/send-turn.ts). */
+  /** Send, stop and resume a chat's turns (turns/). */
   turns: Turns;
   /** Creates the user's stream once per process (PUT is idempotent, so a race is harmless). */
   ensureUserStream(user: EndUser): Promise<string>;
+  /**
+   * Starts this process's lease sweeper (one pass now, then every `takeover.sweepMs`): answers
+   * whose holder died are ended or continued here. `startServer` calls it; tests may too.
+   */
+  startTakeover(): LeaseSweeper;
 }
 
 export function createServices(deps: AppDeps): Services {
   const clock = deps.clock ?? (() => new Date());
   const settings = { ...DEFAULT_SETTINGS, ...deps.settings };
   const chats = createChatRepository(deps.prisma, clock);
+  const leases = createLeaseStore(deps.prisma, clock);
+  const stopBus = deps.stopBus ?? createLocalStopBus();
   const generations = createGenerationRegistry({
     streams: deps.streams,
     models: deps.models,
-    leases: chats,
+    leases,
     clock,
     holder: settings.holder,
     limits: settings.generation,
   });
+  stopBus.subscribe((payload) => {
+    const stop = parseStopMessage(payload);
+    if (stop) generations.stop(stop.chatId, stop.by);
+  });
   const ensureUserStream = createUserStreams(deps.streams);
   const turns = createTurns({
     chats,
+    leases,
     generations,
+    stopBus,
     streams: deps.streams,
     ensureUserStream,
     clock,
@@ -61,6 +85,16 @@ export function createServices(deps: AppDeps): Services {
     holder: settings.holder,
     leaseMs: settings.generation.leaseMs,
     systemPrompt: settings.systemPrompt,
+    continueAnswers: settings.takeover.continueAnswers,
+    maxResumes: settings.takeover.maxResumes,
   });
-  return { ...deps, clock, settings, chats, generations, turns, ensureUserStream };
+  const startTakeover = () =>
+    startLeaseSweeper({
+      store: leases,
+      holder: settings.holder,
+      leaseMs: settings.generation.leaseMs,
+      intervalMs: settings.takeover.sweepMs,
+      onTakeover: async (lease) => void (await turns.resume(lease)),
+    });
+  return { ...deps, clock, settings, chats, leases, stopBus, generations, turns, ensureUserStream, startTakeover };
 }

@@ -3,21 +3,39 @@
  * the configuration reader (config.ts) and the composition root (services.ts) import them
  * downward, instead of config.ts reaching up into the composition root.
  */
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import type { GenerationLimits } from "./generation/generator.js";
 
+export interface TakeoverSettings {
+  /** Between two sweeps for expired leases (each process, plus one at start-up). */
+  sweepMs: number;
+  /** Continue a taken-over answer with the model (else close it as `generation_lost`). */
+  continueAnswers: boolean;
+  /** Takeovers one answer may have before it is closed as `generation_lost`. */
+  maxResumes: number;
+}
+
 export interface ServerSettings {
-  /** Identifies this process as a lease holder. */
+  /** Identifies this process as a lease holder: unique per process start. */
   holder: string;
   generation: GenerationLimits;
+  takeover: TakeoverSettings;
   tail: { heartbeatMs: number; retryMs: number; longPollMs: number };
   systemPrompt?: string;
   /** Origins allowed to call the API from browsers; `*` for any (bearer tokens, no cookies). */
   corsOrigins: string[] | "*";
 }
 
+/**
+ * From a holder's death to `generation.resumed`: at most leaseMs + sweepMs (13 s by default).
+ * Renewal is one statement per process every leaseMs / 3, touching each running answer's row:
+ * 1,000 running answers cost 300 row updates per second.
+ */
 export const DEFAULT_SETTINGS: ServerSettings = {
-  holder: `pid-${process.pid}`,
-  generation: { idleMs: 60_000, totalMs: 10 * 60_000, leaseMs: 30_000, appendIntervalMs: 20 },
+  holder: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
+  generation: { idleMs: 60_000, totalMs: 10 * 60_000, leaseMs: 10_000, appendIntervalMs: 20, outageMs: 30_000 },
+  takeover: { sweepMs: 3_000, continueAnswers: true, maxResumes: 3 },
   tail: { heartbeatMs: 15_000, retryMs: 1_000, longPollMs: 4_000 },
   corsOrigins: "*",
 };

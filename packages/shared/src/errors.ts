@@ -41,7 +41,8 @@ export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The JSON body of every non-2xx response of the server. */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string };
+  /** `retryAfterMs`: when a retry may succeed (also sent as `Retry-After`), e.g. a busy chat's lease expiry. */
+  error: { code: ErrorCode; message: string; retryAfterMs?: number };
 }
 
 const knownCodes: ReadonlySet<string> = new Set(ERROR_CODES);

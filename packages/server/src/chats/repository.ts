@@ -86,8 +86,10 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
     },
 
     /**
-     * Records a new turn and takes the chat's generation lease in one transaction. Two sends
-     * racing on one chat serialise on the chat row: the loser gets a `lease_conflict` DomainError.
+     * Records a new turn and takes the chat's generation lease in one transaction, at epoch 0.
+     * Two sends racing on one chat serialise on the chat row: the loser gets a `lease_conflict`
+     * DomainError. An expired lease is not taken here: its answer first has to be ended or
+     * continued by lease takeover (leases/sweeper.ts), or it would stay `streaming` forever.
      */
     async startTurn(input: TurnRecord & { holder: string; leaseMs: number; model: string }): Promise<TurnRecord> {
       const { holder, leaseMs, model, ...turn } = input;
@@ -97,12 +99,13 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
           where: {
             id: turn.chatId,
             deletedAt: null,
-            OR: [{ activeGenerationId: null }, { leaseExpiresAt: { lt: now } }],
+            activeGenerationId: null,
           },
           data: {
             activeGenerationId: turn.assistantMessageId,
             leaseHolder: holder,
             leaseExpiresAt: new Date(now.getTime() + leaseMs),
+            ...FRESH_LEASE,
             updatedAt: now,
             model,
           },
@@ -118,36 +121,27 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
       await prisma.turn.update({ where: { chatId_clientMessageId: { chatId, clientMessageId } }, data: { offset } });
     },
 
-    /** Takes the lease again for a turn whose first append failed (a retried send). */
+    /**
+     * Takes the lease again for a turn whose first append failed (a retried send): its answer
+     * has no event in the log yet, so it starts over at epoch 0.
+     */
     async retakeLease(chatId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean> {
       const now = clock();
       const { count } = await prisma.chat.updateMany({
         where: {
           id: chatId,
           deletedAt: null,
-          OR: [{ activeGenerationId: null }, { activeGenerationId: generationId }, { leaseExpiresAt: { lt: now } }],
+          OR: [{ activeGenerationId: null }, { activeGenerationId: generationId }],
         },
-        data: { activeGenerationId: generationId, leaseHolder: holder, leaseExpiresAt: new Date(now.getTime() + leaseMs) },
+        data: { activeGenerationId: generationId, leaseHolder: holder, leaseExpiresAt: new Date(now.getTime() + leaseMs), ...FRESH_LEASE },
       });
       return count === 1;
-    },
-
-    async renewLease(chatId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean> {
-      const { count } = await prisma.chat.updateMany({
-        where: { id: chatId, activeGenerationId: generationId, leaseHolder: holder },
-        data: { leaseExpiresAt: new Date(clock().getTime() + leaseMs) },
-      });
-      return count === 1;
-    },
-
-    async releaseLease(chatId: string, generationId: string): Promise<void> {
-      await prisma.chat.updateMany({
-        where: { id: chatId, activeGenerationId: generationId },
-        data: { activeGenerationId: null, leaseHolder: null, leaseExpiresAt: null },
-      });
     },
   };
 }
+
+/** A lease starts at epoch 0 with no stop request and no verdict from an earlier answer. */
+const FRESH_LEASE = { generationEpoch: 0, stopRequestedAt: null, stopRequestedBy: null, closeWithError: null } as const;
 
 export type ChatRepository = ReturnType<typeof createChatRepository>;
 

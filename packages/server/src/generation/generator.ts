@@ -2,12 +2,19 @@
  * Runs one generation, detached from the HTTP request that started it: streams the model and
  * appends every delta to the user's log through a group-commit appender (one append in flight;
  * tokens arriving meanwhile are coalesced into the next append). Ends the assistant message
- * with exactly one terminal event: completed, error or stopped (invariant 5), then releases
- * the chat's generation lease.
+ * with exactly one terminal event — completed, error or stopped — then releases the lease
+ * (invariant 5). Two ways it ends without a terminal event, each handed to lease takeover:
+ * - the lease was lost (another process took the answer over): it writes nothing more;
+ * - the log stayed unavailable past the outage budget: it records `closeWithError` on the
+ *   lease and stops renewing it, and whoever takes the lease next — this process's sweeper or
+ *   another's, once the log is back — closes the turn with `streams_unavailable`.
+ * A taken-over answer (`job.opening` holds `generation.resumed`) continues the same message.
  */
-import { EVENT_TYPE, type ChatEvent, type ErrorCode } from "@open-chat/shared";
+import { EVENT_TYPE, type ChatEvent, type ErrorCode, type EventPayload, type Usage } from "@open-chat/shared";
+import type { LeaseRef, LeaseStore } from "../leases/lease-store.js";
 import { createEventFactory } from "../log/event-factory.js";
 import type { StreamsClient } from "../streams/client/types.js";
+import { StreamsError } from "../streams/client/errors.js";
 import { createGroupCommitAppender } from "../streams/client/group-commit.js";
 import { coalesceDeltas } from "./coalesce.js";
 import { classifyModelError, type ModelClient, type PromptMessage } from "./model-client.js";
@@ -19,6 +26,8 @@ export interface GenerationLimits {
   leaseMs: number;
   /** Least time between two appends of one answer (group commit's batching window). */
   appendIntervalMs: number;
+  /** How long appends are retried through a streams-tier outage before the answer gives up. */
+  outageMs: number;
 }
 
 export interface GenerationJob {
@@ -28,26 +37,23 @@ export interface GenerationJob {
   key: string;
   model: string;
   prompt: PromptMessage[];
-  /** Streams-tier producer id / epoch, and where the request's own append left off. */
+  /** Streams-tier producer id / epoch (= the lease's epoch), and where appends continue. */
   producerId: string;
   epoch: number;
   nextProducerSeq: number;
   eventProducer: string;
   nextEventSeq: number;
-}
-
-/** The chat's generation lease, as the generator needs it (the chat repository provides it). */
-export interface GenerationLeases {
-  renewLease(chatId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean>;
-  releaseLease(chatId: string, generationId: string): Promise<void>;
+  /** Events appended before the model's output (a takeover's `generation.resumed`). */
+  opening?: EventPayload[];
+  /** Text earlier attempts already wrote (a takeover): counted in the turn's usage. */
+  priorText?: string;
 }
 
 export interface GeneratorDeps {
   streams: StreamsClient;
   models: ModelClient;
-  leases: GenerationLeases;
+  leases: Pick<LeaseStore, "release" | "closeWithError">;
   clock: () => Date;
-  holder: string;
   limits: GenerationLimits;
 }
 
@@ -59,13 +65,30 @@ export class StopRequested extends Error {
   }
 }
 
+/** The lease is gone (taken over, or it could not be renewed): write nothing more. */
+export class LeaseLost extends Error {
+  constructor(readonly reason: "taken_over" | "renewal_failed") {
+    super(`generation lease lost (${reason})`);
+    this.name = "LeaseLost";
+  }
+}
+
+/** The log refused our appends for good (outage past the budget, or fenced by a newer epoch). */
+class AppendFailed extends Error {
+  constructor(cause: unknown) {
+    super("the message log did not take the answer's appends", { cause });
+    this.name = "AppendFailed";
+  }
+}
+
 export interface GenerationResult {
-  status: "completed" | "error" | "stopped" | "unterminated";
+  status: "completed" | "error" | "stopped" | "fenced" | "unterminated";
   appends: number;
   deltas: number;
 }
 
 export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, controller: AbortController): Promise<GenerationResult> {
+  const lease: LeaseRef = { chatId: job.chatId, generationId: job.assistantMessageId, epoch: job.epoch };
   const events = createEventFactory(job.eventProducer, deps.clock, job.nextEventSeq);
   const appender = createGroupCommitAppender<ChatEvent>({
     client: deps.streams,
@@ -76,56 +99,90 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
     startSeq: job.nextProducerSeq,
     coalesce: coalesceDeltas,
     minIntervalMs: deps.limits.appendIntervalMs,
+    retry: { giveUpAfterMs: deps.limits.outageMs },
+    // A fatal append error stops the model at once: nothing it says could reach the log.
+    onError: (error) => controller.abort(new AppendFailed(error)),
   });
+  const push = (payload: EventPayload) => {
+    if (!controller.signal.aborted || !(controller.signal.reason instanceof AppendFailed)) appender.push(events.make(payload));
+  };
   const base = { chatId: job.chatId, messageId: job.assistantMessageId };
+  for (const payload of job.opening ?? []) push(payload);
   const watchdog = startWatchdog(controller, { idleMs: deps.limits.idleMs, totalMs: deps.limits.totalMs });
-  const lease = setInterval(() => {
-    deps.leases.renewLease(job.chatId, job.assistantMessageId, deps.holder, deps.limits.leaseMs).catch(() => {});
-  }, Math.max(1000, Math.floor(deps.limits.leaseMs / 3)));
   let status: GenerationResult["status"] = "completed";
   let deltas = 0;
   try {
     let finishReason = "stop";
-    let usage = { inputTokens: 0, outputTokens: 0, costMicroUsd: 0 };
+    let usage: Usage = { inputTokens: 0, outputTokens: 0, costMicroUsd: 0 };
     for await (const chunk of deps.models.stream({ model: job.model, messages: job.prompt, signal: controller.signal })) {
       watchdog.touch();
       if (chunk.type === "delta") {
         deltas++;
-        appender.push(events.make({ type: EVENT_TYPE.messageDelta, ...base, text: chunk.text }));
+        push({ type: EVENT_TYPE.messageDelta, ...base, text: chunk.text });
       } else if (chunk.type === "finish") finishReason = chunk.reason;
       else usage = { inputTokens: chunk.inputTokens, outputTokens: chunk.outputTokens, costMicroUsd: 0 };
     }
     // The openai SDK may end iteration quietly on abort instead of throwing: a stop or a
     // watchdog must never be recorded as a completed answer.
     if (controller.signal.aborted) throw controller.signal.reason;
-    appender.push(events.make({ type: EVENT_TYPE.messageCompleted, ...base, finishReason, usage }));
+    push({ type: EVENT_TYPE.messageCompleted, ...base, finishReason, usage: withPriorAttempts(usage, job.priorText) });
   } catch (error) {
     const reason = controller.signal.aborted ? controller.signal.reason : error;
-    if (reason instanceof StopRequested) {
+    if (reason instanceof LeaseLost || reason instanceof AppendFailed) {
+      status = reason instanceof LeaseLost ? "fenced" : "unterminated";
+    } else if (reason instanceof StopRequested) {
       status = "stopped";
-      appender.push(events.make({ type: EVENT_TYPE.messageStopped, ...base, by: reason.by }));
+      push({ type: EVENT_TYPE.messageStopped, ...base, by: reason.by });
     } else {
       status = "error";
-      const failure = describeFailure(reason);
-      appender.push(events.make({ type: EVENT_TYPE.messageError, ...base, ...failure }));
+      push({ type: EVENT_TYPE.messageError, ...base, ...describeFailure(reason, job, deltas) });
     }
   } finally {
     watchdog.stop();
-    clearInterval(lease);
   }
+  if (status === "fenced") return { status, appends: appender.appends, deltas };
   try {
+    if (status === "unterminated") throw (controller.signal.reason as AppendFailed).cause;
     await appender.flush();
   } catch (error) {
-    // The log could not take the terminal event. The lease stays; it expires and another
-    // process closes the turn (invariant 5). Nothing was shown that is not in the log.
-    console.error(`[open-chat] generation ${job.assistantMessageId}: append failed`, error);
-    return { status: "unterminated", appends: appender.appends, deltas };
+    return { status: await handOver(deps, lease, error), appends: appender.appends, deltas };
   }
-  await deps.leases.releaseLease(job.chatId, job.assistantMessageId).catch(() => {});
+  await deps.leases.release(lease).catch(() => undefined);
   return { status, appends: appender.appends, deltas };
 }
 
-function describeFailure(reason: unknown): { code: ErrorCode; message: string; retryable: boolean } {
+/**
+ * The log did not take the terminal event. Fenced (a newer epoch wrote): the answer is someone
+ * else's now. Otherwise the tier is out: the next holder closes the turn as streams_unavailable.
+ */
+async function handOver(deps: GeneratorDeps, lease: LeaseRef, error: unknown): Promise<GenerationResult["status"]> {
+  if (error instanceof StreamsError && error.status === 403) return "fenced";
+  console.error(`[open-chat] generation ${lease.generationId}: the log is unavailable; the turn is handed to lease takeover`, error instanceof Error ? error.message : error);
+  await deps.leases.closeWithError(lease, "streams_unavailable").catch(() => undefined);
+  return "unterminated";
+}
+
+/**
+ * Usage of a taken-over answer covers every attempt. The provider never reported the dead
+ * attempt's usage, so its output is estimated from the text it left (about 4 characters per
+ * token) and its input as this attempt's input less that text.
+ */
+export function withPriorAttempts(usage: Usage, priorText: string | undefined): Usage {
+  if (!priorText) return usage;
+  const priorOutput = Math.ceil(priorText.length / 4);
+  return {
+    ...usage,
+    inputTokens: usage.inputTokens + Math.max(0, usage.inputTokens - priorOutput),
+    outputTokens: usage.outputTokens + priorOutput,
+  };
+}
+
+function describeFailure(reason: unknown, job: GenerationJob, deltas: number): { code: ErrorCode; message: string; retryable: boolean } {
   if (reason instanceof GenerationTimeout) return { code: "model_timeout", message: reason.message, retryable: true };
-  return classifyModelError(reason);
+  const failure = classifyModelError(reason);
+  // The provider refused to continue a taken-over answer: the turn is lost, a new send works.
+  if (job.opening && deltas === 0 && failure.code === "model_error") {
+    return { code: "generation_lost", message: `the answer could not be continued: ${failure.message}`, retryable: true };
+  }
+  return failure;
 }

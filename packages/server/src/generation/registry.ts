@@ -1,9 +1,12 @@
 /**
  * The generations running in this process: lets a stop request reach its generation, keeps a
- * message from being generated twice here, and lets shutdown and tests wait until every
+ * message from being generated twice here, keeps their leases alive (one renewal statement
+ * for all of them, see leases/lease-keeper.ts) and lets shutdown and tests wait until every
  * detached generation has written its terminal event.
  */
-import { runGeneration, StopRequested, type GenerationJob, type GenerationResult, type GeneratorDeps } from "./generator.js";
+import { startLeaseKeeper, type LeaseKeeper } from "../leases/lease-keeper.js";
+import type { LeaseRef, LeaseStore } from "../leases/lease-store.js";
+import { LeaseLost, runGeneration, StopRequested, type GenerationJob, type GenerationResult, type GeneratorDeps } from "./generator.js";
 
 export interface GenerationRegistry {
   start(job: GenerationJob): Promise<GenerationResult>;
@@ -17,14 +20,54 @@ export interface GenerationRegistry {
    * (`message.stopped` by system), so every turn still ends with a terminal event.
    */
   shutdown(graceMs: number): Promise<void>;
+  /** Renews the leases of every running generation now (the keeper does it on a timer). */
+  renewLeases(): Promise<void>;
   readonly running: number;
   /** Totals over finished generations: the group-commit figure is `appends / deltas`. */
   readonly stats: { readonly generations: number; readonly appends: number; readonly deltas: number };
 }
 
-export function createGenerationRegistry(deps: GeneratorDeps): GenerationRegistry {
-  const byChat = new Map<string, { messageId: string; controller: AbortController; done: Promise<GenerationResult> }>();
+export interface GenerationRegistryDeps extends GeneratorDeps {
+  leases: Pick<LeaseStore, "release" | "closeWithError" | "renewHeld">;
+  /** This process, as the lease holder. */
+  holder: string;
+}
+
+interface Running {
+  lease: LeaseRef;
+  controller: AbortController;
+  done: Promise<GenerationResult>;
+}
+
+export function createGenerationRegistry(deps: GenerationRegistryDeps): GenerationRegistry {
+  const byChat = new Map<string, Running>();
   const stats = { generations: 0, appends: 0, deltas: 0 };
+  let keeper: LeaseKeeper | undefined;
+
+  // Only the generation the lease belongs to: the chat may have started a newer one since.
+  const abort = (lease: LeaseRef, reason: Error) => {
+    const entry = byChat.get(lease.chatId);
+    if (entry?.lease.generationId !== lease.generationId || entry.lease.epoch !== lease.epoch) return;
+    if (!entry.controller.signal.aborted) entry.controller.abort(reason);
+  };
+  // Renewal runs only while something runs here; a third of the lease leaves two chances.
+  const keepLeases = () => {
+    keeper ??= startLeaseKeeper({
+      store: deps.leases,
+      holder: deps.holder,
+      leaseMs: deps.limits.leaseMs,
+      intervalMs: Math.max(100, Math.floor(deps.limits.leaseMs / 3)),
+      running: () => [...byChat.values()].map((entry) => entry.lease),
+      onLost: (lease, reason) => abort(lease, new LeaseLost(reason)),
+      onStopRequested: (lease, by) => abort(lease, new StopRequested(by)),
+    });
+  };
+  const release = () => {
+    if (byChat.size > 0) return;
+    keeper?.stop();
+    keeper = undefined;
+  };
+
   return {
     stats,
     start(job) {
@@ -38,18 +81,20 @@ export function createGenerationRegistry(deps: GeneratorDeps): GenerationRegistr
         })
         .finally(() => {
           if (byChat.get(job.chatId)?.controller === controller) byChat.delete(job.chatId);
+          release();
         });
-      byChat.set(job.chatId, { messageId: job.assistantMessageId, controller, done });
+      byChat.set(job.chatId, { lease: { chatId: job.chatId, generationId: job.assistantMessageId, epoch: job.epoch }, controller, done });
+      keepLeases();
       return done;
     },
     isRunning(assistantMessageId) {
-      for (const entry of byChat.values()) if (entry.messageId === assistantMessageId) return true;
+      for (const entry of byChat.values()) if (entry.lease.generationId === assistantMessageId) return true;
       return false;
     },
     stop(chatId, by) {
       const entry = byChat.get(chatId);
       if (!entry) return false;
-      entry.controller.abort(new StopRequested(by));
+      abort(entry.lease, new StopRequested(by));
       return true;
     },
     async idle() {
@@ -62,6 +107,9 @@ export function createGenerationRegistry(deps: GeneratorDeps): GenerationRegistr
       clearTimeout(timer);
       for (const chatId of byChat.keys()) this.stop(chatId, "system");
       await this.idle();
+    },
+    async renewLeases() {
+      await keeper?.renew();
     },
     get running() {
       return byChat.size;

@@ -17,5 +17,5 @@ const HTTP: Record<DomainErrorCode, { status: ContentfulStatusCode; code: ErrorC
 
 export function toApiError(error: DomainError): ApiError {
   const { status, code } = HTTP[error.code];
-  return new ApiError(status, code, error.message, { cause: error });
+  return new ApiError(status, code, error.message, { cause: error, retryAfterMs: error.retryAfterMs });
 }

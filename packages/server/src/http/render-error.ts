@@ -12,7 +12,8 @@ import { toApiError } from "./domain-errors.js";
 export function renderError(thrown: Error, c: Context): Response {
   const error = thrown instanceof DomainError ? toApiError(thrown) : thrown;
   if (error instanceof ApiError) {
-    return c.json(errorBody(error.code, error.message), error.status);
+    if (error.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(error.retryAfterMs / 1000)));
+    return c.json(errorBody(error.code, error.message, error.retryAfterMs), error.status);
   }
   console.error("[open-chat] unhandled error", error);
   return c.json(errorBody("internal", "internal server error"), 500);

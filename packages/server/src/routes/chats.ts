@@ -49,7 +49,7 @@ export function chatRoutes(services: Services) {
       const user = c.var.user;
       const chatId = c.req.param("chatId");
       await chats.get(user, chatId); // 404 before any side effect
-      services.generations.stop(chatId, "system");
+      await services.turns.stop(user, chatId, "system");
       // Log first: a tail that sees the tombstone closes. If the append fails the row stays
       // live and the client can retry the delete.
       await appendChatEvent(services, await services.ensureUserStream(user), chatId, { type: EVENT_TYPE.chatDeleted });

@@ -31,7 +31,7 @@ export function messageRoutes(services: Services) {
     })
     .post(CHAT_ROUTE.stop, async (c) => {
       const chat = await services.chats.get(c.var.user, c.req.param("chatId"));
-      const stopped = services.generations.stop(chat.id, "user");
+      const stopped = await services.turns.stop(c.var.user, chat.id, "user");
       return c.json({ stopped }, stopped ? 202 : 200);
     });
 }

@@ -15,6 +15,7 @@ import type { EndUser } from "../env.js";
 import { generationProducers } from "../generation/producers.js";
 import { buildPrompt } from "../generation/prompt.js";
 import type { GenerationRegistry } from "../generation/registry.js";
+import type { LeaseStore } from "../leases/lease-store.js";
 import { newId } from "../ids.js";
 import { createEventFactory } from "../log/event-factory.js";
 import { readChat } from "../log/read-chat.js";
@@ -35,8 +36,9 @@ export interface SendResult {
   offset: string;
 }
 
-export interface TurnDeps {
-  chats: Pick<ChatRepository, "get" | "findTurn" | "startTurn" | "retakeLease" | "releaseLease" | "setTurnOffset">;
+export interface SendDeps {
+  chats: Pick<ChatRepository, "get" | "findTurn" | "startTurn" | "retakeLease" | "setTurnOffset">;
+  leases: Pick<LeaseStore, "release" | "expiresAt">;
   generations: Pick<GenerationRegistry, "isRunning" | "start">;
   streams: Pick<StreamsClient, "append" | "read">;
   ensureUserStream: EnsureUserStream;
@@ -49,15 +51,7 @@ export interface TurnDeps {
   systemPrompt?: string;
 }
 
-export interface Turns {
-  send(user: EndUser, chatId: string, input: SendInput): Promise<SendResult>;
-}
-
-export function createTurns(deps: TurnDeps): Turns {
-  return { send: (user, chatId, input) => sendTurn(deps, user, chatId, input) };
-}
-
-async function sendTurn(deps: TurnDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
+export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
   const { chats } = deps;
   const chat = await chats.get(user, chatId);
   const model = input.model ?? chat.model ?? deps.defaultModel;
@@ -70,7 +64,7 @@ async function sendTurn(deps: TurnDeps, user: EndUser, chatId: string, input: Se
   if (turn) {
     // The first attempt recorded the turn but its append did not complete: redo it.
     const leased = await chats.retakeLease(chatId, turn.assistantMessageId, deps.holder, deps.leaseMs);
-    if (!leased) throw new DomainError("lease_conflict", "an answer is still being generated in this chat");
+    if (!leased) throw await leaseConflict(deps, chatId);
   } else {
     const fresh = { chatId, clientMessageId: input.clientMessageId, userMessageId: newId("msg"), assistantMessageId: newId("msg"), offset: null };
     try {
@@ -79,6 +73,7 @@ async function sendTurn(deps: TurnDeps, user: EndUser, chatId: string, input: Se
       // Two copies of one send racing: the loser returns the winner's turn.
       const winner = await chats.findTurn(chatId, input.clientMessageId);
       if (winner?.offset) return toResult(winner, winner.offset);
+      if (error instanceof DomainError && error.code === "lease_conflict") throw await leaseConflict(deps, chatId);
       throw error;
     }
   }
@@ -98,7 +93,7 @@ async function sendTurn(deps: TurnDeps, user: EndUser, chatId: string, input: Se
     await deps.streams.append(stream, opening, { key, producer: { id: producerId, epoch: 0, seq: 0 } });
     history = await readChat(deps.streams, stream, key);
   } catch (error) {
-    await chats.releaseLease(chatId, turn.assistantMessageId);
+    await deps.leases.release({ chatId, generationId: turn.assistantMessageId, epoch: 0 });
     if (error instanceof StreamsError) {
       throw new DomainError("log_unavailable", "the message log is unavailable; retry the send with the same clientMessageId", { cause: error });
     }
@@ -121,6 +116,17 @@ async function sendTurn(deps: TurnDeps, user: EndUser, chatId: string, input: Se
     nextEventSeq: events.nextSeq,
   });
   return toResult(turn, history.nextOffset);
+}
+
+/**
+ * Another answer holds the chat. The client learns when its lease lapses, so it can retry then
+ * rather than wait for a terminal event that a dead holder would never write (takeover ends or
+ * continues that answer within a sweep of the expiry).
+ */
+async function leaseConflict(deps: SendDeps, chatId: string): Promise<DomainError> {
+  const expiresAt = await deps.leases.expiresAt(chatId);
+  const retryAfterMs = expiresAt ? Math.max(0, expiresAt.getTime() - deps.clock().getTime()) : 0;
+  return new DomainError("lease_conflict", "an answer is still being generated in this chat; wait for it or stop it", { retryAfterMs });
 }
 
 function toResult(turn: TurnRecord, offset: string): SendResult {

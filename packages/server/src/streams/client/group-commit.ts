@@ -28,8 +28,14 @@ import type { AppendResult, StreamsClient } from "./types.js";
 import { StreamsError } from "./errors.js";
 
 export interface GroupCommitRetryOptions {
-  /** Attempts per batch, including the first. Default 10. */
+  /** Attempts per batch, including the first. Default 10 (unlimited when `giveUpAfterMs` is set). */
   attempts?: number;
+  /**
+   * Retry one batch for this long after its first failure, however many attempts that takes
+   * (a streams-tier outage budget). Records pushed meanwhile keep buffering and coalescing.
+   * Default: unset (only `attempts` bounds the retries).
+   */
+  giveUpAfterMs?: number;
   /** First backoff delay; doubles per attempt. Default 50 ms. */
   baseDelayMs?: number;
   /** Backoff ceiling (a `Retry-After` is honoured up to this). Default 2000 ms. */
@@ -103,7 +109,8 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   const { client, stream, key, producerId, coalesce, onError } = options;
   const epoch = options.epoch ?? 0;
   const maxBatchBytes = options.maxBatchBytes ?? 64 * 1024;
-  const attempts = Math.max(1, options.retry?.attempts ?? 10);
+  const giveUpAfterMs = options.retry?.giveUpAfterMs;
+  const attempts = Math.max(1, options.retry?.attempts ?? (giveUpAfterMs === undefined ? 10 : Number.POSITIVE_INFINITY));
   const baseDelayMs = options.retry?.baseDelayMs ?? 50;
   const maxDelayMs = options.retry?.maxDelayMs ?? 2_000;
   const minIntervalMs = options.minIntervalMs ?? 0;
@@ -147,12 +154,15 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   }
 
   async function sendWithRetry(records: unknown[]): Promise<AppendResult> {
+    let firstFailureAt: number | undefined;
     for (let attempt = 1; ; attempt++) {
       try {
         return await client.append(stream, records, { key, producer: { id: producerId, epoch, seq } });
       } catch (error) {
         const retryable = error instanceof StreamsError && error.retryable;
-        if (!retryable || attempt >= attempts) throw error;
+        firstFailureAt ??= timer.now();
+        const outOfTime = giveUpAfterMs !== undefined && timer.now() - firstFailureAt >= giveUpAfterMs;
+        if (!retryable || attempt >= attempts || outOfTime) throw error;
         retries++;
         const backoff = Math.min(maxDelayMs, baseDelayMs * 2 ** (attempt - 1));
         const delay = Math.min(maxDelayMs, Math.max(backoff, error.retryAfterMs ?? 0));

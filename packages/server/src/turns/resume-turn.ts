@@ -1,0 +1,99 @@
+/**
+ * Ends or continues a turn whose holder died (invariant 5). Called by the lease sweeper after
+ * it won the lease with compare-and-set, so this process writes at the new epoch and the dead
+ * holder, should it wake up, is fenced by the streams tier.
+ *
+ * What the log says decides:
+ * - no assistant message: the turn's opening append never landed → release (a retried send
+ *   with the same clientMessageId redoes it);
+ * - the message already ended (the holder died after its terminal event) → release;
+ * - a stop was requested → `message.stopped`;
+ * - the holder gave up on the log (`closeWithError`) → `message.error` with that code;
+ * - continuation off, or the answer was taken over too often → `message.error`
+ *   `generation_lost` (retryable);
+ * - otherwise → `generation.resumed`, and the model continues the partial answer: the prompt is
+ *   the conversation up to the user's message plus the partial assistant text as the final
+ *   assistant message (assistant prefill); new deltas extend the same message.
+ */
+import { EVENT_TYPE, findMessage, isTerminal, materialize, type ChatEvent, type ErrorCode } from "@open-chat/shared";
+import type { GenerationRegistry } from "../generation/registry.js";
+import { generationProducers } from "../generation/producers.js";
+import { buildPrompt } from "../generation/prompt.js";
+import type { ExpiredLease, LeaseStore } from "../leases/lease-store.js";
+import { createEventFactory } from "../log/event-factory.js";
+import { readChat } from "../log/read-chat.js";
+import { chatKey, userStreamName } from "../log/stream-names.js";
+import type { StreamsClient } from "../streams/client/types.js";
+
+export interface ResumeDeps {
+  streams: Pick<StreamsClient, "append" | "read">;
+  generations: Pick<GenerationRegistry, "start">;
+  leases: Pick<LeaseStore, "release">;
+  clock: () => Date;
+  holder: string;
+  defaultModel: string;
+  systemPrompt?: string;
+  /** Continue answers after a takeover (GENERATION_CONTINUE). When false, close them as lost. */
+  continueAnswers: boolean;
+  /** Takeovers one answer may have before it is closed as lost (GENERATION_MAX_RESUMES). */
+  maxResumes: number;
+}
+
+export type ResumeOutcome = "continued" | "stopped" | "error" | "released";
+
+export async function resumeTurn(deps: ResumeDeps, lease: ExpiredLease): Promise<ResumeOutcome> {
+  if (lease.deleted) {
+    await deps.leases.release(lease);
+    return "released";
+  }
+  const stream = userStreamName({ id: lease.userId, tenantId: lease.tenantId });
+  const key = chatKey(lease.chatId);
+  const { records } = await readChat(deps.streams, stream, key);
+  const state = materialize(records);
+  const message = findMessage(state, lease.generationId);
+  if (!message || isTerminal(message.status)) {
+    await deps.leases.release(lease);
+    return "released";
+  }
+
+  const { producerId, eventProducer } = generationProducers(lease.generationId, lease.epoch);
+  const events = createEventFactory(eventProducer, deps.clock);
+  const base = { chatId: lease.chatId, messageId: lease.generationId };
+  const close = async (event: ChatEvent, outcome: ResumeOutcome): Promise<ResumeOutcome> => {
+    await deps.streams.append(stream, [event], { key, producer: { id: producerId, epoch: lease.epoch, seq: 0 } });
+    await deps.leases.release(lease);
+    return outcome;
+  };
+
+  if (lease.stopRequestedBy) {
+    return close(events.make({ type: EVENT_TYPE.messageStopped, ...base, by: lease.stopRequestedBy }), "stopped");
+  }
+  if (lease.closeWithError) {
+    const code = lease.closeWithError as ErrorCode;
+    return close(events.make({ type: EVENT_TYPE.messageError, ...base, code, message: "the message log was unavailable for too long", retryable: true }), "error");
+  }
+  const resumes = message.generation?.resumes ?? 0;
+  if (!deps.continueAnswers || resumes >= deps.maxResumes) {
+    const why = deps.continueAnswers ? `the answer was taken over ${resumes} times` : "continuing answers is turned off";
+    return close(events.make({ type: EVENT_TYPE.messageError, ...base, code: "generation_lost", message: `the server generating this answer stopped and ${why}; send again`, retryable: true }), "error");
+  }
+
+  const prompt = buildPrompt(state.messages, { systemPrompt: deps.systemPrompt, excludeMessageId: lease.generationId });
+  if (message.text !== "") prompt.push({ role: "assistant", content: message.text });
+  void deps.generations.start({
+    chatId: lease.chatId,
+    assistantMessageId: lease.generationId,
+    stream,
+    key,
+    model: message.model ?? lease.model ?? deps.defaultModel,
+    prompt,
+    producerId,
+    epoch: lease.epoch,
+    nextProducerSeq: 0,
+    eventProducer,
+    nextEventSeq: 0,
+    opening: [{ type: EVENT_TYPE.generationResumed, ...base, holder: deps.holder, reason: "lease_expired" }],
+    priorText: message.text,
+  });
+  return "continued";
+}

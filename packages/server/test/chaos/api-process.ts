@@ -1,0 +1,60 @@
+/**
+ * The API server as a real child process (`open-chat serve`, the built CLI), so a chaos test
+ * can kill it the way production dies: SIGKILL mid-answer, SIGSTOP/SIGCONT, SIGTERM once or
+ * twice, SIGINT to its process group.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { once } from "node:events";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+
+const BIN = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "bin", "open-chat.js");
+const LISTENING = /open-chat: listening on (http:\/\/\S+)/;
+
+export interface ApiProcess {
+  url: string;
+  pid: number;
+  child: ChildProcess;
+  /** Every line the process printed (stdout and stderr). */
+  output: string[];
+  /** Resolves with the exit code (or the signal's name) once the process has exited. */
+  exited: Promise<number | string>;
+  /** Sends `signal` (to the whole process group with `group`). */
+  signal(signal: NodeJS.Signals, options?: { group?: boolean }): void;
+  /** SIGKILL and wait for the exit. */
+  kill(): Promise<void>;
+}
+
+export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
+  // Its own process group, so a test can signal "the terminal's Ctrl+C" to the group.
+  const child = spawn(process.execPath, [BIN, "serve"], {
+    env: { ...process.env, ...env, PORT: "0", HOST: "127.0.0.1" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  const output: string[] = [];
+  const exited = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);
+  for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", (line) => output.push(line));
+  const url = await new Promise<string>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const match = LISTENING.exec(line);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`open-chat serve exited (${code}) before listening:\n${output.join("\n")}`)));
+  });
+  return {
+    url,
+    pid: child.pid!,
+    child,
+    output,
+    exited,
+    signal(signal, { group = false } = {}) {
+      process.kill(group ? -child.pid! : child.pid!, signal);
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid!, "SIGKILL");
+      await exited;
+    },
+  };
+}
