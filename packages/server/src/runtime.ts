@@ -14,6 +14,7 @@ import { applyMigrations } from "./db/migrate.js";
 import { loadOrCreateSecret } from "./auth/secret.js";
 import { createModelClient } from "./generation/model-client.js";
 import { createLocalStopBus, createPgStopBus } from "./leases/stop-bus.js";
+import type { LeaseSweeper } from "./leases/sweeper.js";
 import { listen } from "./http/listen.js";
 import { startModelServer } from "./model-server/index.js";
 import { createStreamsClient } from "./streams/client/http-client.js";
@@ -23,6 +24,8 @@ export interface RunningServer extends OpenChatApp {
   url: string;
   /** What runs embedded, for the start-up banner. */
   embedded: { database: boolean; streams: boolean; model: boolean };
+  /** This process's lease sweeper (`sweep()` runs a pass now). */
+  takeover: LeaseSweeper;
   close(): Promise<void>;
 }
 
@@ -85,6 +88,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       ...app,
       url: server.url,
       embedded: { database: !config.databaseUrl, streams: !config.streamsUrl, model: !config.model },
+      takeover,
       close,
     };
   } catch (error) {

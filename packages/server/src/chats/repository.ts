@@ -34,11 +34,25 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
   const owned = (user: EndUser, id: string) => ({ id, userId: user.id, tenantId: user.tenantId, deletedAt: null });
 
   return {
-    async create(user: EndUser, input: { id: string; title: string | null; model: string | null }): Promise<ChatRecord> {
-      return prisma.chat.create({
-        data: { ...input, userId: user.id, tenantId: user.tenantId },
-        select: chatFields,
-      });
+    /**
+     * Creates a chat. With an idempotency key, a retried create (same user, same key) returns
+     * the chat the first attempt made, also when both attempts race.
+     */
+    async create(user: EndUser, input: { id: string; title: string | null; model: string | null; idempotencyKey?: string }): Promise<ChatRecord> {
+      const { idempotencyKey } = input;
+      const earlier = () =>
+        prisma.chat.findUnique({ where: { userId_idempotencyKey: { userId: user.id, idempotencyKey: idempotencyKey! } }, select: chatFields });
+      if (idempotencyKey) {
+        const found = await earlier();
+        if (found) return found;
+      }
+      try {
+        return await prisma.chat.create({ data: { ...input, userId: user.id, tenantId: user.tenantId }, select: chatFields });
+      } catch (error) {
+        const found = idempotencyKey && (error as { code?: unknown }).code === "P2002" ? await earlier() : null;
+        if (found) return found;
+        throw error;
+      }
     },
 
     /** Newest first (by last activity), keyset-paginated with an opaque cursor. */

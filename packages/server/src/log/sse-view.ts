@@ -1,8 +1,10 @@
 /**
  * The live SSE view of one chat (Durable Streams read protocol, SSE mode; PROTOCOL.md 5.4).
  * Reads the user's stream with key-filtered long-polls and writes each batch as
- * `event: data` + `event: control` whose `id:` is the offset after the batch, so
- * `Last-Event-ID` resumes exactly. Nothing is sent that the streams tier has not stored.
+ * `event: data` + `event: control`, BOTH with `id:` = the offset after the batch: a reader
+ * that applies data frames as they arrive (plain `EventSource`) and one that applies a batch at
+ * its control frame (our SDK) both resume exactly with `Last-Event-ID`. Nothing is sent that
+ * the streams tier has not stored.
  * The upstream read is aborted as soon as the client goes away (no leaked reads).
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
@@ -56,7 +58,7 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
       if (!checked && (await isPastEnd(options.streams, options.stream, options.key, offset, page))) return;
       const closed = page.records.some((r) => (r as { type?: unknown }).type === EVENT_TYPE.chatDeleted);
       if (page.records.length > 0) {
-        await sse.writeSSE({ event: SSE_EVENT.data, data: JSON.stringify(page.records) });
+        await sse.writeSSE({ event: SSE_EVENT.data, id: page.nextOffset, data: JSON.stringify(page.records) });
       }
       // Control after every batch, and once when the catch-up first reaches the end.
       if (page.records.length > 0 || (page.upToDate && !announced) || closed) {

@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import * as v from "valibot";
-import { CHAT_ROUTE, EVENT_TYPE, LIMITS, QUERY } from "@open-chat/shared";
+import { CHAT_ROUTE, EVENT_TYPE, HEADER, LIMITS, QUERY } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { readJson } from "../http/body.js";
 import { ApiError } from "../http/api-error.js";
@@ -24,9 +24,10 @@ export function chatRoutes(services: Services) {
   return new Hono<AppEnv>()
     .post("/", async (c) => {
       const body = await readJson(c, CreateChat);
+      const idempotencyKey = readIdempotencyKey(c.req.header(HEADER.idempotencyKey));
       const user = c.var.user;
       await services.ensureUserStream(user);
-      const chat = await chats.create(user, { id: newId("chat"), title: body.title || null, model: body.model ?? null });
+      const chat = await chats.create(user, { id: newId("chat"), title: body.title || null, model: body.model ?? null, idempotencyKey });
       return c.json(toJson(chat), 201);
     })
     .get("/", async (c) => {
@@ -56,6 +57,17 @@ export function chatRoutes(services: Services) {
       await chats.markDeleted(user, chatId);
       return c.body(null, 204);
     });
+}
+
+const IDEMPOTENCY_KEY = /^[\w.:-]{1,128}$/;
+
+/** Optional; when present it must be 1-128 letters, digits or `_ . : -` (a UUID fits). */
+function readIdempotencyKey(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  if (!IDEMPOTENCY_KEY.test(raw)) {
+    throw new ApiError(400, "invalid_request", `${HEADER.idempotencyKey}: 1 to 128 letters, digits or _ . : -`);
+  }
+  return raw;
 }
 
 function toJson(chat: ChatRecord) {
