@@ -146,21 +146,24 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve };
 }
 
-export type ProxyPlan = "forward" | "drop-response";
+export type ProxyPlan = "forward" | "drop-response" | "hold";
 
 export interface LoopbackProxyOptions {
   /** Upstream origin, e.g. the streams backend's url. */
   target: string;
   /**
    * Per request: `forward` relays it; `drop-response` forwards it, lets the upstream answer in
-   * full, then destroys the client's socket instead of relaying the answer (a lost response).
-   * Default: forward everything.
+   * full, then destroys the client's socket instead of relaying the answer (a lost response);
+   * `hold` neither forwards nor answers it: the request stays open until the client leaves, so
+   * the only way it can end is the client's own doing. Default: forward everything.
    */
   plan?: (req: IncomingMessage, index: number) => ProxyPlan;
   /** Called as soon as a request arrives. */
   onRequest?: (req: IncomingMessage, index: number) => void;
   /** Called when a client goes away before its response was relayed (e.g. an abort). */
   onClientGone?: (req: IncomingMessage, index: number) => void;
+  /** Called when the upstream's answer starts (its status), before it is relayed or dropped. */
+  onResponse?: (req: IncomingMessage, index: number, status: number) => void;
   /** Called when a response was relayed in full. */
   onRelayed?: (req: IncomingMessage, index: number) => void;
 }
@@ -182,6 +185,11 @@ export async function startLoopbackProxy(options: LoopbackProxyOptions): Promise
     options.onRequest?.(req, i);
     const plan = options.plan?.(req, i) ?? "forward";
     let finished = false;
+    if (plan === "hold") {
+      req.resume();
+      res.on("close", () => options.onClientGone?.(req, i));
+      return;
+    }
     const upstream = httpRequest(
       {
         host: target.hostname,
@@ -191,6 +199,7 @@ export async function startLoopbackProxy(options: LoopbackProxyOptions): Promise
         headers: { ...req.headers, host: target.host },
       },
       (up) => {
+        options.onResponse?.(req, i, up.statusCode ?? 0);
         if (plan === "drop-response") {
           up.resume();
           up.on("end", () => {
