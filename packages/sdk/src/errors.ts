@@ -49,14 +49,21 @@ export class OpenChatError extends Error {
   /** The server's human-readable message. */
   readonly detail: string;
   readonly request: RequestRef;
+  /**
+   * When the same request may succeed (milliseconds from the answer), if the server said so:
+   * the body's `error.retryAfterMs`, else the `Retry-After` header. A busy chat
+   * (`generation_in_progress`) sends when the running answer's lease expires.
+   */
+  readonly retryAfterMs: number | undefined;
 
-  constructor(init: { status: number; code: string; detail?: string; request: RequestRef; cause?: unknown }) {
+  constructor(init: { status: number; code: string; detail?: string; request: RequestRef; retryAfterMs?: number | undefined; cause?: unknown }) {
     const detail = init.detail ?? init.code;
     super(`${prefix(init.request)}: ${init.status} ${init.code}${detail !== init.code ? `: ${detail}` : ""}`, { cause: init.cause });
     this.status = init.status;
     this.code = init.code;
     this.detail = detail;
     this.request = init.request;
+    this.retryAfterMs = init.retryAfterMs;
   }
 
   /** True when retrying the same request later may succeed (e.g. `generation_in_progress`, 5xx). */
@@ -65,8 +72,9 @@ export class OpenChatError extends Error {
   }
 
   /**
-   * Reads a non-2xx response into an error. Uses the body's `{ error: { code, message } }`
-   * when present, otherwise a code derived from the status (`internal` for anything unknown).
+   * Reads a non-2xx response into an error. Uses the body's `{ error: { code, message, retryAfterMs } }`
+   * when present, otherwise a code derived from the status (`internal` for anything unknown);
+   * `retryAfterMs` falls back to the `Retry-After` header.
    */
   static async fromResponse(response: Response, request: RequestRef): Promise<OpenChatError> {
     let body: unknown;
@@ -82,9 +90,23 @@ export class OpenChatError extends Error {
       code: parsed?.code ?? CODE_BY_STATUS[response.status] ?? "internal",
       detail: parsed?.message ?? (response.statusText || undefined),
       request,
+      retryAfterMs: bodyRetryAfter(body) ?? headerRetryAfter(response.headers.get("Retry-After")),
       cause,
     });
   }
+}
+
+function bodyRetryAfter(body: unknown): number | undefined {
+  const value = (body as { error?: { retryAfterMs?: unknown } } | undefined)?.error?.retryAfterMs;
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** `Retry-After`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */
+function headerRetryAfter(value: string | null): number | undefined {
+  if (value === null || value.trim() === "") return undefined;
+  if (/^\s*\d+\s*$/.test(value)) return Number(value) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
 }
 
 /** The request did not reach the server or its answer did not reach us. Retry it. */

@@ -66,7 +66,7 @@ export async function errorFrom(response: Response, ref: RequestRef): Promise<Op
     body = undefined;
   }
   if (!readErrorBody(body) && response.status >= 500) return TransportError.fromResponse(response, ref);
-  return OpenChatError.fromResponse(new Response(text, { status: response.status, statusText: response.statusText }), ref);
+  return OpenChatError.fromResponse(new Response(text, { status: response.status, statusText: response.statusText, headers: response.headers }), ref);
 }
 
 /**

@@ -4,8 +4,10 @@
  * network outage and a reload. Per chat, entries go out strictly in order, one at a time:
  *
  * - transport failures and 5xx: retried with backoff (and at once when the network returns);
- * - `409 generation_in_progress`: wait until the previous answer reaches a terminal state on the
- *   chat's tail, then retry; `409 conflict` (the same message is being sent right now): retry;
+ * - `409 generation_in_progress`: retry when the previous answer reaches a terminal state on the
+ *   chat's tail or when the server's `retryAfterMs` (its lease's expiry) has passed, whichever
+ *   comes first — a holder that died never writes the terminal event, takeover frees the chat
+ *   soon after the expiry; `409 conflict` (the same message is being sent right now): retry;
  * - any other protocol error: the entry is dropped and its pending message marked `failed`.
  *
  * Every retry reuses the entry's clientMessageId, so the server counts one turn, exactly once.
@@ -165,7 +167,7 @@ export class Outbox {
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof OpenChatError && error.code === "generation_in_progress") {
-          await this.untilIdle(chatId, busy++);
+          await this.untilIdle(chatId, busy++, error.retryAfterMs);
           continue;
         }
         // Other retryable failures, including `409 conflict` (this very message is being sent
@@ -186,24 +188,34 @@ export class Outbox {
   }
 
   /**
-   * Waits until the chat's previous answer has ended: our last accepted turn's assistant message
-   * is terminal, or (not knowing which turn runs) the caught-up tail shows nothing streaming.
-   * From the second consecutive 409 on, also backs off (the lease may outlive the terminal event).
+   * Waits until the chat's previous answer has ended — our last accepted turn's assistant message
+   * is terminal, or (not knowing which turn runs) the caught-up tail shows nothing streaming —
+   * or until the server's `retryAfterMs` has passed (clamped to {@link RETRY_AFTER_RANGE}; the
+   * maximum when the server named none), whichever comes first. From the second consecutive 409 on, also backs off (the lease may
+   * outlive the terminal event).
    */
-  private async untilIdle(chatId: string, busy: number): Promise<void> {
+  private async untilIdle(chatId: string, busy: number, retryAfterMs: number | undefined): Promise<void> {
     const tail = this.deps.openTail(chatId);
     this.tails.add(tail);
     const last = this.lastTurn.get(chatId);
     this.lastTurn.delete(chatId);
+    const timer = new AbortController();
+    const stopTimer = () => timer.abort();
+    this.abort.signal.addEventListener("abort", stopTimer, { once: true });
     try {
-      await tail.until((state, connection) => {
+      const ended = tail.until((state, connection) => {
         if (last) {
           const answer = findMessage(state.log, last.assistantMessageId);
           return answer !== undefined && answer.status !== "streaming";
         }
         return connection.upToDate && !state.log.messages.some((m) => m.role === "assistant" && m.status === "streaming");
       });
+      // A server that names no time (an older one) still gets asked again after the maximum.
+      const expired = pause(clampRetryAfter(retryAfterMs ?? RETRY_AFTER_RANGE.maxMs), { signal: timer.signal, network: this.deps.network });
+      await Promise.race([ended, expired]);
     } finally {
+      stopTimer();
+      this.abort.signal.removeEventListener("abort", stopTimer);
       this.tails.delete(tail);
       await tail.close();
     }
@@ -239,6 +251,13 @@ export class Outbox {
     });
     return this.writes;
   }
+}
+
+/** The wait a `retryAfterMs` may ask for: at least 250 ms (no hot loop), at most 30 s (never stuck). */
+export const RETRY_AFTER_RANGE = { minMs: 250, maxMs: 30_000 } as const;
+
+function clampRetryAfter(ms: number): number {
+  return Math.min(RETRY_AFTER_RANGE.maxMs, Math.max(RETRY_AFTER_RANGE.minMs, ms));
 }
 
 export function pendingFor(entry: OutboxEntry) {
