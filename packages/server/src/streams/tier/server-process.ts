@@ -9,10 +9,16 @@
  * await streams.stop();
  * ```
  *
- * Runs `bun <@prisma/streams-server>/src/server.ts --object-store local|r2 --auth-strategy api-key`
- * with `API_KEY`, `DS_ROOT`, `PORT`, `DS_HOST`. Bun comes from the `bun` npm package (resolved from
- * this module, not the cwd). With `port: 0` the server picks a free port and we read it from its
- * `listening on host:port` log line, then wait until it answers `GET /health`.
+ * Runs `bun -e <wrapper> <@prisma/streams-server>/src/server.ts --object-store local|r2
+ * --auth-strategy api-key` with `API_KEY`, `DS_ROOT`, `PORT`, `DS_HOST`. Bun comes from the `bun`
+ * npm package (resolved from this module, not the cwd). We wait for the server's own
+ * `listening on host:port` log line (with `port: 0` that is where the port comes from), then until
+ * the port answers this start's nonce and `GET /health`.
+ *
+ * The child never outlives this process: its stdin is a pipe we hold open, and the wrapper
+ * (`bun-wrapper.ts`) shuts the server down when the pipe reaches end-of-file, which the kernel
+ * causes when we die, even by SIGKILL. A port already held by another process (say an orphan of an
+ * older version) fails the start with "port P is already in use by another process".
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -21,6 +27,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 import { STREAMS_HEALTH_PATH } from "../client/wire.js";
+import { STREAMS_BUN_WRAPPER, STREAMS_INSTANCE_ENV, STREAMS_INSTANCE_PATH } from "./bun-wrapper.js";
 
 export type StreamsObjectStore = "local" | "r2";
 
@@ -95,6 +102,8 @@ const LOCAL_STORE_DEFAULT_ENV: Readonly<Record<string, string>> = { DS_OBJECTSTO
 const MIN_API_KEY_LENGTH = 10;
 const KEPT_LOG_LINES = 200;
 const LISTENING = /listening on (?:\[([^\]]+)\]|([^\s:]+)):(\d+)/;
+/** How Bun reports a taken port (`EADDRINUSE`, "Is port N in use?"). */
+const ADDRESS_IN_USE = /EADDRINUSE|address already in use|is port \d+ in use/i;
 
 const require = createRequire(import.meta.url);
 
@@ -136,17 +145,21 @@ export async function startStreamsServerProcess(options: StreamsServerProcessOpt
   for (const layer of layers) {
     for (const [name, value] of Object.entries(layer)) if (value !== undefined) env[name] = value;
   }
-  Object.assign(env, { API_KEY: apiKey, DS_ROOT: dataDir, PORT: String(options.port ?? 0), DS_HOST: host });
+  const instance = randomBytes(16).toString("hex");
+  Object.assign(env, { API_KEY: apiKey, DS_ROOT: dataDir, PORT: String(options.port ?? 0), DS_HOST: host, [STREAMS_INSTANCE_ENV]: instance });
 
-  const args = [resolveStreamsServerEntry(), "--object-store", objectStore, "--auth-strategy", "api-key"];
+  const args = ["-e", STREAMS_BUN_WRAPPER, resolveStreamsServerEntry(), "--object-store", objectStore, "--auth-strategy", "api-key"];
   if (options.bootstrapFromR2) args.push("--bootstrap-from-r2");
 
   const started = performance.now();
   const child = spawn(options.bunPath ?? resolveBunExecutable(), args, {
     env,
     cwd: dataDir,
-    stdio: ["ignore", "pipe", "pipe"],
+    // stdin: the parent-death pipe (see bun-wrapper.ts). Never written to, never closed by us:
+    // it reaches end-of-file only when this process is gone.
+    stdio: ["pipe", "pipe", "pipe"],
   });
+  child.stdin!.on("error", () => undefined);
 
   // Never leave an orphan behind when this process exits.
   const killOnExit = () => child.kill("SIGKILL");
@@ -193,24 +206,36 @@ export async function startStreamsServerProcess(options: StreamsServerProcessOpt
   };
 
   const deadline = Date.now() + startTimeoutMs;
+  const portInUse = (port: number | undefined) =>
+    new Error(`port ${port ?? "?"} is already in use by another process (${host}); stop it or choose another port`);
+  const exitedEarly = exited.then((e) =>
+    Promise.reject(
+      ADDRESS_IN_USE.test(recentOutput()) ? portInUse(options.port) : new Error(`exited with ${e.signal ?? `code ${e.code}`}`),
+    ),
+  );
+  exitedEarly.catch(() => undefined);
   let url: string;
   try {
+    // Always the child's own "listening" line, also with a fixed port: it is printed only once
+    // the child holds the socket, so nothing else answering on that port can pass for it.
     const port = await Promise.race([
       new Promise<number>((resolvePort) => {
-        if (options.port) return resolvePort(options.port);
         if (announcedPort !== null) return resolvePort(announcedPort);
         onPort = () => resolvePort(announcedPort!);
       }),
-      exited.then((e) => Promise.reject(new Error(`exited with ${e.signal ?? `code ${e.code}`}`))),
+      exitedEarly,
       spawnError,
       timeout(deadline, `no "listening" line within ${startTimeoutMs} ms`),
     ]);
     const urlHost = host === "0.0.0.0" ? "127.0.0.1" : host === "::" ? "[::1]" : host.includes(":") ? `[${host}]` : host;
     url = `http://${urlHost}:${port}`;
     await Promise.race([
-      waitForHttp(url, apiKey, deadline),
-      exited.then((e) => Promise.reject(new Error(`exited with ${e.signal ?? `code ${e.code}`}`))),
+      waitForInstance(url, apiKey, instance, deadline).then((ours) => {
+        if (!ours) throw portInUse(port);
+      }),
+      exitedEarly,
     ]);
+    await Promise.race([waitForHttp(url, apiKey, deadline), exitedEarly]);
   } catch (error) {
     return fail(error instanceof Error ? error.message : String(error));
   }
@@ -245,6 +270,29 @@ function timeout(deadline: number, message: string): Promise<never> {
     const t = setTimeout(() => reject(new Error(message)), Math.max(0, deadline - Date.now()));
     t.unref();
   });
+}
+
+/**
+ * Polls `GET STREAMS_INSTANCE_PATH` (with the API key) until the port answers. True when the
+ * answer is `instance` (our child), false when something else answers (another process holds the
+ * port). Connection errors are retried until the deadline.
+ */
+async function waitForInstance(url: string, apiKey: string, instance: string, deadline: number): Promise<boolean> {
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url + STREAMS_INSTANCE_PATH, {
+        headers: { authorization: `Bearer ${apiKey}` },
+        signal: AbortSignal.timeout(Math.max(1, Math.min(2_000, deadline - Date.now()))),
+      });
+      const body = await res.text().catch(() => "");
+      return res.ok && body === instance;
+    } catch (error) {
+      lastError = error;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`no answer from ${url} before the deadline: ${lastError instanceof Error ? lastError.message : lastError}`);
 }
 
 /** Polls `GET /health` (with the API key) until the server answers, or the deadline passes. */
