@@ -22,6 +22,10 @@
  * Only these variables (plus `PATH`, `HOME`, `TMPDIR`, `TZ`, `LANG`) reach the streams process;
  * the rest of this process's environment (database URLs, payment keys) does not.
  *
+ * The Bun child exits when this process dies, however it dies (`kill -9` included: see
+ * `bun-wrapper.ts`), and a port held by another process fails the start with "port P is already
+ * in use by another process" instead of reporting "listening".
+ *
  * Caveats of streams-server 0.1.11 (see ENVIRONMENT.md): the unuploaded tail (up to about one
  * `DS_SEGMENT_MAX_INTERVAL_MS`) is lost with the disk, and offsets may then be reused; run one
  * streams server per bucket.
