@@ -60,3 +60,11 @@ export async function watchChat(
   }
   return { state, events };
 }
+
+/** `watchChat` predicate: the message exists and has reached a terminal state. */
+export function ended(messageId: string) {
+  return (state: ChatState): boolean => {
+    const message = state.messages.find((m) => m.id === messageId);
+    return message !== undefined && message.status !== "streaming";
+  };
+}

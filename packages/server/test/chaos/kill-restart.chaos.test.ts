@@ -15,7 +15,7 @@ import { applyMigrations } from "../../src/db/migrate.js";
 import { startModelServer, type ModelServer } from "../../src/model-server/index.js";
 import { startStreamsBackend, type RunningStreamsBackend } from "../helpers/streams.js";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
-import { createChat, send, watchChat } from "./chat-watch.js";
+import { createChat, ended, send, watchChat } from "./chat-watch.js";
 import { seededRandom } from "./random.js";
 
 const ANSWERS = Number(process.env.CHAOS_ANSWERS ?? 4);
@@ -82,7 +82,7 @@ describe(`kill -9 of the API server mid-answer (${ANSWERS} answers, seed ${SEED}
         const killedAt = Date.now();
         api = await startApiProcess(env);
 
-        const { state, events } = await watchChat(current, token, chatId, (s) => s.messages.find((m) => m.id === assistantMessageId)?.status !== "streaming" && s.messages.length > 0);
+        const { state, events } = await watchChat(current, token, chatId, ended(assistantMessageId));
         const answer = state.messages.find((m) => m.id === assistantMessageId)!;
         const resumed = events.find((e) => e.type === "generation.resumed" && e.messageId === assistantMessageId);
         expect(answer.status, `answer ${n}`).toBe("completed");
