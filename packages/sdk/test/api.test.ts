@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createChatClient, memoryStorage, OpenChatError, TransportError } from "../src/index.js";
 import { EMPTY_CHAT_STATE } from "@open-chat/shared";
-import { encodeSnapshot } from "../src/tail/snapshot.js";
+import { decodeSnapshot, encodeSnapshot } from "../src/tail/snapshot.js";
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch } from "./helpers/fetch.js";
 import { startInjectProxy, type InjectProxy } from "./helpers/inject-proxy.js";
@@ -162,6 +162,41 @@ describe("unknown offset", () => {
     ]);
     expect(tail.stats.resyncs).toBe(1);
     await after.close();
+  });
+});
+
+describe("resync from a clean state", () => {
+  test("a stored snapshot with messages the log no longer has and an offset the server refuses: after the resync the messages (shown and stored) are exactly the log's", async () => {
+    const storage = memoryStorage();
+    const client = createChatClient({ baseUrl: server.url, storage, reconnect: fast });
+    const chat = await client.createChat();
+    await client.send(chat.id, "kept [[tokens:4]]");
+    await server.idle();
+    await client.close();
+    const token = await storedToken(storage);
+    const log = await readLog(server.url, token, chat.id);
+
+    // What a client showed before the streams tier lost its tail: one more turn, at an offset
+    // of an incarnation the server no longer has.
+    const lost = log.state.messages.map((m, i) => ({ ...m, id: `msg_lost_${i}`, text: `lost ${m.text}` }));
+    delete (lost[0] as { clientId?: string }).clientId;
+    const stale = { ...log.state, messages: [...log.state.messages, ...lost] };
+    const key = storageKeys(server.url).tail(chat.id);
+    await storage.set(key, encodeSnapshot({ offset: "zzz", state: stale }));
+
+    const after = createChatClient({ baseUrl: server.url, storage, reconnect: fast, persistIntervalMs: 0 });
+    const tail = after.openChat(chat.id);
+    await tail.ready;
+    expect(tail.state.messages.length).toBe(4); // the restored snapshot is shown at once
+    await tail.until((_, c) => c.offset === log.nextOffset && c.upToDate);
+    expect(tail.stats.resyncs).toBe(1);
+    const ids = (messages: readonly { id: string; text: string }[]) => messages.map((m) => [m.id, m.text]);
+    expect(ids(tail.state.messages)).toEqual(ids(log.state.messages));
+    expect(tail.state.log.messages).toEqual(log.state.messages);
+    await after.close();
+    const stored = decodeSnapshot(await storage.get(key));
+    expect(stored?.offset).toBe(log.nextOffset);
+    expect(ids(stored!.state.messages)).toEqual(ids(log.state.messages));
   });
 });
 

@@ -4,7 +4,8 @@
  * reconnected with exponential backoff + full jitter after errors or a stream end, immediately
  * when the network comes back or the page wakes, and paused while offline. It reports its status
  * to the cursor and moves it with each control frame; when the offset is refused or a control
- * frame is behind it, it resyncs the cursor and reconnects from -1. Batches go to `onBatch`.
+ * frame is behind it, it resyncs the cursor, tells `onResync` (the fold starts over from the
+ * empty state) and reconnects from -1. Batches go to `onBatch`.
  */
 import { API_PATH, HEADER, LIVE_MODE, QUERY, START_OFFSET, type TailControl } from "@open-chat/shared";
 import { backoffDelay, pause, type Backoff } from "../backoff.js";
@@ -28,6 +29,8 @@ export interface TailConnectionDeps {
   onBatch(events: unknown[]): void;
   /** A control frame moved the cursor (its batch is applied): persist, relay. */
   onControl(control: TailControl): void;
+  /** The cursor went back to -1 (offset refused, or a control frame behind it): the log is re-read from the start. */
+  onResync(): void;
   onMalformed(reason: string): void;
 }
 
@@ -99,6 +102,7 @@ export class TailConnection {
           if (error.status === 404) return { reason: "deleted", error };
           if (error.code === "invalid_offset") {
             deps.cursor.resync();
+            deps.onResync();
             continue;
           }
           if (!error.retryable) return { reason: "error", error };
@@ -159,6 +163,7 @@ export class TailConnection {
             progress.sawControl = true;
             if (deps.cursor.isBehind(control)) {
               deps.cursor.resync();
+              deps.onResync();
               controller.abort("restart" satisfies AbortTag);
             } else {
               deps.cursor.advance(control);

@@ -55,7 +55,7 @@ export class TailCore {
       storage: ctx.storage,
       key: ctx.storageKey(chatId),
       intervalMs: ctx.persistIntervalMs,
-      read: () => ({ offset: this.cursor.offset, state: this.store.log }),
+      read: () => ({ offset: this.cursor.offset, state: this.store.foldedLog }),
     });
     this.store.setPending(ctx.pending.list(chatId));
     this.cleanups.push(ctx.pending.subscribe(chatId, () => this.store.setPending(ctx.pending.list(chatId))));
@@ -127,8 +127,15 @@ export class TailCore {
           this.relay?.post({ t: "batch", events });
         },
         onControl: (control) => {
+          this.store.control(control);
           this.saver.schedule();
           this.relay?.post({ t: "control", control });
+        },
+        onResync: () => {
+          // Start over from the empty fold; the stored pair becomes (-1, empty) until caught up.
+          this.store.resync();
+          this.saver.schedule();
+          this.relay?.post({ t: "resync" });
         },
         onMalformed: () => {
           this.stats.malformedFrames++;

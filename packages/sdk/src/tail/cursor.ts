@@ -49,7 +49,10 @@ export class TailCursor {
     this.update({ offset, upToDate, status, ...(upToDate ? { error: undefined } : {}) });
   }
 
-  /** Forgets the offset (keeps the shown state): the next connection re-reads from -1; the fold drops duplicates. */
+  /**
+   * Forgets the offset: the next connection re-reads from -1. The tail then folds from the empty
+   * state (TailStore.resync) and shows that fold once it is caught up.
+   */
   resync(): void {
     this.stats.resyncs++;
     this.update({ offset: START_OFFSET, upToDate: false });

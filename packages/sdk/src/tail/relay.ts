@@ -48,7 +48,7 @@ export class TabRelay {
     const { store, cursor } = this.deps;
     if (cursor.state.leader) {
       if (message.t === "hello") {
-        this.post({ t: "snapshot", snapshot: encodeSnapshot({ offset: cursor.offset, state: store.log }) });
+        this.post({ t: "snapshot", snapshot: encodeSnapshot({ offset: cursor.offset, state: store.foldedLog }) });
         this.post({ t: "status", status: cursor.state.status, upToDate: cursor.state.upToDate });
       }
       return;
@@ -59,6 +59,11 @@ export class TabRelay {
         break;
       case "control":
         cursor.advance(message.control, true);
+        store.control(message.control);
+        break;
+      case "resync":
+        cursor.resync();
+        store.resync();
         break;
       case "status":
         cursor.update({ status: message.status, upToDate: message.upToDate });

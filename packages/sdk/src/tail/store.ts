@@ -4,8 +4,13 @@
  * `message.created` with its `clientId`, at the same position (pending ones come after every log
  * message), so there is no flicker and no duplicate. Message listeners fire only when their
  * message's object changes: the fold keeps untouched messages' identity.
+ *
+ * A resync (the cursor went back to -1) starts a fresh fold from the empty state: the shown
+ * state stays as it was while the log is re-read, and is replaced by the fresh fold at the
+ * first up-to-date control frame — then it equals the server's log exactly, even when the
+ * streams tier lost events we had shown. Pending sends stay shown throughout.
  */
-import { findMessage, foldAll, type ChatMessage, type ChatState } from "@open-chat/shared";
+import { EMPTY_CHAT_STATE, findMessage, foldAll, type ChatMessage, type ChatState, type TailControl } from "@open-chat/shared";
 import type { PendingMessage, TailMessage, TailState } from "../types.js";
 
 interface MessageWatch {
@@ -17,6 +22,8 @@ export class TailStore {
   private current: TailState;
   private readonly listeners = new Set<(state: TailState) => void>();
   private readonly watches = new Map<string, Set<MessageWatch>>();
+  /** The fresh fold of a resync until it is caught up; null otherwise. */
+  private rebuilding: ChatState | null = null;
 
   constructor(
     chatId: string,
@@ -35,13 +42,36 @@ export class TailStore {
     return this.current.log;
   }
 
-  /** Folds a batch through the shared fold and publishes the result. */
+  /**
+   * The fold of every event up to the cursor's offset: what is stored and handed to other tabs
+   * with that offset. The fresh fold while a resync catches up, else the shown log.
+   */
+  get foldedLog(): ChatState {
+    return this.rebuilding ?? this.current.log;
+  }
+
+  /** Folds a batch through the shared fold and publishes the result (into the fresh fold during a resync). */
   apply(events: readonly unknown[]): void {
-    this.publish(foldAll(this.current.log, events), this.current.pending);
+    if (this.rebuilding) this.rebuilding = foldAll(this.rebuilding, events);
+    else this.publish(foldAll(this.current.log, events), this.current.pending);
+  }
+
+  /** The cursor went back to -1: fold the re-read log from the empty state, not on top of ours. */
+  resync(): void {
+    this.rebuilding = EMPTY_CHAT_STATE;
+  }
+
+  /** A control frame whose batch is applied: an up-to-date one ends a resync and shows its fold. */
+  control(control: TailControl): void {
+    if (!this.rebuilding || control.upToDate !== true) return;
+    const log = this.rebuilding;
+    this.rebuilding = null;
+    this.publish(log, this.current.pending);
   }
 
   /** Replaces the log state (restored snapshot, or another tab's snapshot). */
   replaceLog(log: ChatState): void {
+    this.rebuilding = null;
     this.publish(log, this.current.pending);
   }
 

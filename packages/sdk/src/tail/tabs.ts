@@ -14,6 +14,7 @@ export type TabMessage =
   | { t: "snapshot"; snapshot: string }
   | { t: "batch"; events: unknown[] }
   | { t: "control"; control: TailControl }
+  | { t: "resync" }
   | { t: "status"; status: ConnectionStatus; upToDate: boolean }
   | { t: "closed"; reason: "deleted" | "error"; message?: string };
 
