@@ -25,6 +25,8 @@ export const ATTRIBUTES = {
   greeting: { property: "greeting", view: "greeting" },
   locale: { property: "locale", view: "locale" },
   "allow-images": { property: "allowImages", boolean: true, view: "allowImages" },
+  // Milliseconds a streaming answer may be quiet before it shows "Reconnecting the answer…".
+  "stall-ms": { property: "stallMs", view: "stallMs" },
   theme: { property: "theme" },
   // Forwarded by the shell itself: `identify()` may override it.
   "user-token": { property: "userToken" },

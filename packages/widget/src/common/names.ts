@@ -40,6 +40,7 @@ export const VIEW_PARTS = [
   "message-assistant",
   "message-content",
   "message-error",
+  "message-stalled",
   "saved",
   "copy-button",
   "retry-button",

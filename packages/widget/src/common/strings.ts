@@ -35,6 +35,8 @@ export interface OpenChatStrings {
   assistant: string;
   stopped: string;
   failed: string;
+  /** On a streaming answer that has had no event for a while (`stall-ms`): its server may be taking it over. */
+  reconnectingAnswer: string;
   dismiss: string;
   image: string;
   status: Record<"idle" | "connecting" | "live" | "reconnecting" | "offline" | "closed", string>;
@@ -71,6 +73,7 @@ export const DEFAULT_STRINGS: OpenChatStrings = {
   assistant: "Assistant",
   stopped: "Stopped",
   failed: "The answer failed",
+  reconnectingAnswer: "Reconnecting the answer…",
   dismiss: "Dismiss",
   image: "Image",
   status: {

@@ -41,7 +41,7 @@ const TEMPLATE = `<button class="launcher" part="launcher" type="button" aria-ex
  * @csspart header - The panel header. Also: title, status, toggle-list-button, new-chat-button, close-button.
  * @csspart chat-list - The side panel with the chats. Also: chat-item.
  * @csspart transcript - The message log. Also: greeting, message, message-user, message-assistant,
- *   message-content, message-error, saved, copy-button, retry-button.
+ *   message-content, message-error, message-stalled ("Reconnecting the answer…"), saved, copy-button, retry-button.
  * @csspart composer - The message form. Also: input, send-button, stop-button, error (the error banner).
  *
  * @cssprop --open-chat-accent - Brand colour: launcher, send button, user messages.
@@ -84,6 +84,7 @@ export class OpenChatElement extends HTMLElement {
   declare theme: "light" | "dark" | "auto";
   declare userToken: string;
   declare allowImages: boolean;
+  declare stallMs: string;
   declare preload: boolean;
 
   private readonly _root: ShadowRoot;

@@ -5,8 +5,9 @@
  * renders changes — the list of messages, the "generating" flag, the connection status.
  * A message's own content is NOT here: each `<open-chat-message>` subscribes to its message,
  * so a token re-renders that one message only. Error text (failures.ts), unread counting
- * (unread.ts), the client's settings (client-config.ts) and the remembered chat
- * (common/storage.ts) live in their own modules.
+ * (unread.ts), answers gone quiet ("Reconnecting the answer…", stalls.ts), the client's
+ * settings (client-config.ts) and the remembered chat (common/storage.ts) live in their own
+ * modules.
  */
 import { OpenChatError, type ChatClient, type ChatMessage, type ChatTail, type ConnectionState, type SendResult, type TailState } from "@open-chat/sdk";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
@@ -17,11 +18,15 @@ import type { OpenChatStrings } from "../common/strings.js";
 import { clientKeyOf, createClientFor, type ChatConfig } from "./client-config.js";
 import { announce, CompletionTracker, keyOf, retryOf, sameKeys } from "./completions.js";
 import { answerFailure, describeFailure } from "./failures.js";
+import { StallWatch } from "./stalls.js";
 import { UnreadCounter } from "./unread.js";
 
 export type { ChatConfig } from "./client-config.js";
 
 export type ViewStatus = ConnectionState["status"] | "idle";
+
+/** Default of `stall-ms`: a streaming answer quiet this long shows "Reconnecting the answer…". */
+export const DEFAULT_STALL_MS = 12_000;
 
 export interface ChatControllerOptions {
   strings(): OpenChatStrings;
@@ -46,6 +51,8 @@ export class ChatController implements ReactiveController {
   error: string | null = null;
   /** The polite live region's text: the last answer that ended. */
   announcement = "";
+  /** Quiet time (ms) after which a streaming answer shows "Reconnecting the answer…". */
+  stallMs = DEFAULT_STALL_MS;
 
   private config: ChatConfig | null = null;
   private connected = false;
@@ -56,12 +63,14 @@ export class ChatController implements ReactiveController {
   private starting: Promise<void> = Promise.resolve();
   private stops: Array<() => void> = [];
   private tracker = new CompletionTracker();
+  private readonly stalls: StallWatch;
 
   constructor(
     private readonly host: ReactiveControllerHost & HTMLElement,
     private readonly options: ChatControllerOptions,
   ) {
     this.unreadCounter = new UnreadCounter(host);
+    this.stalls = new StallWatch({ afterMs: () => this.stallMs, onChange: () => host.requestUpdate() });
     host.addController(this);
   }
 
@@ -96,6 +105,17 @@ export class ChatController implements ReactiveController {
    */
   setVisible(visible: boolean): void {
     this.unreadCounter.setVisible(visible);
+  }
+
+  /** True while this answer streams and has had no event for `stallMs`: its process may have died. */
+  isStalled(messageId: string): boolean {
+    return this.stalls.has(messageId);
+  }
+
+  /** A new `stall-ms`; a negative or non-numeric value means the default. */
+  setStallMs(ms: number): void {
+    this.stallMs = Number.isFinite(ms) && ms >= 0 ? ms : DEFAULT_STALL_MS;
+    if (this.tail) this.stalls.update(this.tail.state.log.messages);
   }
 
   /** The client, once started (rejects when no `api` is set). */
@@ -241,6 +261,7 @@ export class ChatController implements ReactiveController {
     this.keys = [];
     this.generating = false;
     this.tracker = new CompletionTracker();
+    this.stalls.clear();
     if (tail) void tail.close().catch(() => {});
   }
 
@@ -254,6 +275,7 @@ export class ChatController implements ReactiveController {
       this.generating = generating;
     }
     for (const message of this.tracker.update(state.log.messages)) this.onEnded(message);
+    this.stalls.update(state.log.messages);
     if (state.deleted) return this.onGone();
     if (changed) this.host.requestUpdate();
   }

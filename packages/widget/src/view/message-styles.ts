@@ -182,6 +182,14 @@ export const messageStyles = css`
       opacity: 1;
     }
   }
+  .stall {
+    margin: 4px 0 0;
+    color: var(--_oc-muted);
+    font-size: 0.9em;
+  }
+  .stall:empty {
+    margin: 0;
+  }
   .problem {
     display: flex;
     align-items: center;

@@ -63,6 +63,7 @@ export class OpenChatMessage extends LitElement {
     messageKey: { attribute: false },
     message: { attribute: false },
     allowImages: { type: Boolean, attribute: "allow-images" },
+    stalled: { type: Boolean },
     strings: { attribute: false },
     _copied: { state: true },
   };
@@ -71,6 +72,8 @@ export class OpenChatMessage extends LitElement {
   declare messageKey: string;
   declare message: TailMessage | undefined;
   declare allowImages: boolean;
+  /** The answer streams but has had no event for a while: show "Reconnecting the answer…". */
+  declare stalled: boolean;
   declare strings: OpenChatStrings;
   declare private _copied: boolean;
 
@@ -81,6 +84,7 @@ export class OpenChatMessage extends LitElement {
     super();
     this.messageKey = "";
     this.allowImages = false;
+    this.stalled = false;
     this.strings = DEFAULT_STRINGS;
     this._copied = false;
     new MessageSubscription(this);
@@ -122,6 +126,9 @@ export class OpenChatMessage extends LitElement {
         ${role === "user" ? html`<p class="plain">${message.text}</p>` : html`<div class="md">${this._markdown.render(message.text)}</div>`}
         ${streaming ? html`<span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>` : nothing}
       </div>
+      ${role === "assistant" && streaming
+        ? html`<p class="stall" part="message-stalled" role="status" aria-live="polite">${this.stalled ? s.reconnectingAnswer : ""}</p>`
+        : nothing}
       ${this._renderProblem(message)}
       <div class="meta">
         ${saved

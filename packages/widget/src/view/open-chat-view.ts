@@ -23,7 +23,7 @@ export class OpenChatView extends LitElement {
   static override styles = [viewStyles, messageStyles];
 
   static override properties = {
-    // api, publishableKey, chatId, heading, placeholder, greeting, locale, allowImages
+    // api, publishableKey, chatId, heading, placeholder, greeting, locale, allowImages, stallMs
     ...forwardedViewProperties(),
     userToken: { attribute: false },
     mode: {},
@@ -44,6 +44,8 @@ export class OpenChatView extends LitElement {
   declare greeting: string;
   declare locale: string;
   declare allowImages: boolean;
+  /** `stall-ms`: quiet time (ms) before a streaming answer shows "Reconnecting the answer…"; empty = 12000. */
+  declare stallMs: string;
   declare strings: Partial<OpenChatStrings> | null;
   declare private _listOpen: boolean;
   declare private _draft: string;
@@ -71,6 +73,7 @@ export class OpenChatView extends LitElement {
     this.greeting = "";
     this.locale = "";
     this.allowImages = false;
+    this.stallMs = "";
     this.strings = null;
     this._listOpen = false;
     this._draft = "";
@@ -120,6 +123,7 @@ export class OpenChatView extends LitElement {
     if (changed.has("api") || changed.has("publishableKey") || changed.has("userToken") || changed.has("chatId")) {
       this.chat.configure({ api: this.api, publishableKey: this.publishableKey, userToken: this.userToken, chatId: this.chatId });
     }
+    if (changed.has("stallMs")) this.chat.setStallMs(this.stallMs === "" || this.stallMs === null ? Number.NaN : Number(this.stallMs));
     if (changed.has("opened") || changed.has("mode")) this.chat.setVisible(this.mode !== "launcher" || this.opened);
   }
 
@@ -173,7 +177,7 @@ export class OpenChatView extends LitElement {
               ${repeat(
                 chat.keys,
                 (key) => key,
-                (key) => html`<open-chat-message .tail=${chat.tail} .messageKey=${key} .strings=${s} ?allow-images=${this.allowImages}></open-chat-message>`,
+                (key) => html`<open-chat-message .tail=${chat.tail} .messageKey=${key} .strings=${s} ?allow-images=${this.allowImages} .stalled=${chat.isStalled(key)}></open-chat-message>`,
               )}
             </div>
           </div>
