@@ -14,6 +14,7 @@
 import { DEFAULT_SETTINGS, startServer, type RunningServer, type ServerSettings, type Services } from "@open-chat/server";
 import { startModelServer, type ModelServer, type ModelServerOptions } from "@open-chat/server/model-server";
 import { createTestDatabase, type TestDatabase } from "./database.js";
+import { startModelGate, type ModelGate } from "./model-gate.js";
 import { makeTempDir, removeDir } from "./temp-dir.js";
 
 export interface TestServerOptions {
@@ -25,6 +26,11 @@ export interface TestServerOptions {
   model?: ModelServerOptions;
   /** The model name the server asks for (and records on answers). Default "test-model". */
   defaultModel?: string;
+  /**
+   * Put a {@link ModelGate} between the server and the model: the test decides how far each
+   * streamed answer gets (`server.modelGate`). Default false.
+   */
+  gateModel?: boolean;
 }
 
 /** Tail timings that keep tests quick: a 1 s upstream long-poll, a 500 ms SSE retry hint. */
@@ -36,6 +42,8 @@ export interface TestServer {
   services: Services;
   /** Our model server: `enqueue()` scripts the next answers, `requests` records what it was asked. */
   model: ModelServer;
+  /** Set with `gateModel`: holds and releases the model's streamed replies. */
+  modelGate: ModelGate | undefined;
   database: TestDatabase;
   /** Resolves when every running answer has ended. */
   idle(): Promise<void>;
@@ -53,6 +61,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     cleanups.push(() => database.drop());
     const model = await startModelServer(options.model);
     cleanups.push(() => model.close());
+    const modelGate = options.gateModel ? await startModelGate(model.url) : undefined;
+    if (modelGate) cleanups.push(() => modelGate.close());
     const server = await startServer(
       {
         host: "127.0.0.1",
@@ -62,7 +72,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         databaseUrl: database.url,
         streamsUrl: options.streams?.url,
         streamsApiKey: options.streams?.apiKey,
-        model: { baseURL: model.url, apiKey: "test", name: "test model server" },
+        model: { baseURL: modelGate?.url ?? model.url, apiKey: "test", name: "test model server" },
         defaultModel: options.defaultModel ?? "test-model",
         authSecret: "test-secret-test-secret-test-secret",
         shutdownGraceMs: 5_000,
@@ -76,6 +86,7 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
       server,
       services: server.services,
       model,
+      modelGate,
       database,
       idle: () => server.services.generations.idle(),
       close: cleanup,
