@@ -11,7 +11,7 @@ import { createGenerationRegistry, type GenerationRegistry } from "./generation/
 import { createLeaseStore, type LeaseStore } from "./leases/lease-store.js";
 import { createLocalStopBus, type StopBus } from "./leases/stop-bus.js";
 import { startLeaseSweeper, type LeaseSweeper } from "./leases/sweeper.js";
-import { createUserStreams } from "./log/user-streams.js";
+import { createUserStreams, type UserStream } from "./log/user-streams.js";
 import type { StreamsClient } from "./streams/client/types.js";
 import type { Auth } from "./auth/auth.js";
 import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
@@ -46,7 +46,7 @@ export interface Services {
   /** Send, stop and resume a chat's turns (turns/). */
   turns: Turns;
   /** Creates the user's stream once per process (PUT is idempotent, so a race is harmless). */
-  ensureUserStream(user: EndUser): Promise<string>;
+  ensureUserStream(user: EndUser): Promise<UserStream>;
   /**
    * Starts this process's lease sweeper (one pass now, then every `takeover.sweepMs`): answers
    * whose holder died are ended or continued here. `startServer` calls it; tests may too.
@@ -72,7 +72,7 @@ export function createServices(deps: AppDeps): Services {
     const stop = parseStopMessage(payload);
     if (stop) generations.stop(stop.chatId, stop.by);
   });
-  const ensureUserStream = createUserStreams(deps.streams);
+  const ensureUserStream = createUserStreams(deps.streams, deps.prisma);
   const turns = createTurns({
     chats,
     leases,

@@ -45,7 +45,7 @@ let turnSeq = 0;
 async function abandonedTurn(prompt: string, partial: string, row: { expiresInMs?: number; stopRequestedBy?: "user"; closeWithError?: string; resumes?: number } = {}) {
   const chatId = await createChat(server.url, token);
   const { userId, tenantId } = await server.services.prisma.chat.findUniqueOrThrow({ where: { id: chatId } });
-  const stream = await server.services.ensureUserStream({ id: userId, tenantId });
+  const { name: stream } = await server.services.ensureUserStream({ id: userId, tenantId });
   const assistant = `msg_dead_${++turnSeq}`;
   const { producerId, eventProducer } = generationProducers(assistant, 0);
   const events = createEventFactory(eventProducer, () => new Date());

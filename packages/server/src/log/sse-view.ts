@@ -22,6 +22,8 @@ export interface SseViewOptions {
    * before answering 200; it is sent as is, without reading or checking it again.
    */
   first?: ReadResult;
+  /** The offset clients see for a streams-tier offset (it carries the stream's incarnation). */
+  publicOffset: (tierOffset: string) => string;
   /** Comment line interval while idle. */
   heartbeatMs: number;
   /** Client reconnect hint (`retry:`). */
@@ -58,14 +60,14 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
       if (!checked && (await isPastEnd(options.streams, options.stream, options.key, offset, page))) return;
       const closed = page.records.some((r) => (r as { type?: unknown }).type === EVENT_TYPE.chatDeleted);
       if (page.records.length > 0) {
-        await sse.writeSSE({ event: SSE_EVENT.data, id: page.nextOffset, data: JSON.stringify(page.records) });
+        await sse.writeSSE({ event: SSE_EVENT.data, id: options.publicOffset(page.nextOffset), data: JSON.stringify(page.records) });
       }
       // Control after every batch, and once when the catch-up first reaches the end.
       if (page.records.length > 0 || (page.upToDate && !announced) || closed) {
-        const control: TailControl = { streamNextOffset: page.nextOffset, upToDate: page.upToDate };
+        const control: TailControl = { streamNextOffset: options.publicOffset(page.nextOffset), upToDate: page.upToDate };
         if (page.cursor) control.streamCursor = page.cursor;
         if (closed) control.streamClosed = true;
-        await sse.writeSSE({ event: SSE_EVENT.control, id: page.nextOffset, data: JSON.stringify(control) });
+        await sse.writeSSE({ event: SSE_EVENT.control, id: control.streamNextOffset, data: JSON.stringify(control) });
         announced ||= page.upToDate;
       }
       if (closed) return;

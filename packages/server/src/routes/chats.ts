@@ -43,7 +43,7 @@ export function chatRoutes(services: Services) {
       const { title } = await readJson(c, RenameChat);
       const user = c.var.user;
       const chat = await chats.rename(user, c.req.param("chatId"), title);
-      await appendChatEvent(services, await services.ensureUserStream(user), chat.id, { type: EVENT_TYPE.chatRenamed, title });
+      await appendChatEvent(services, (await services.ensureUserStream(user)).name, chat.id, { type: EVENT_TYPE.chatRenamed, title });
       return c.json(toJson(chat));
     })
     .delete(CHAT_ROUTE.chat, async (c) => {
@@ -53,7 +53,7 @@ export function chatRoutes(services: Services) {
       await services.turns.stop(user, chatId, "system");
       // Log first: a tail that sees the tombstone closes. If the append fails the row stays
       // live and the client can retry the delete.
-      await appendChatEvent(services, await services.ensureUserStream(user), chatId, { type: EVENT_TYPE.chatDeleted });
+      await appendChatEvent(services, (await services.ensureUserStream(user)).name, chatId, { type: EVENT_TYPE.chatDeleted });
       await chats.markDeleted(user, chatId);
       return c.body(null, 204);
     });

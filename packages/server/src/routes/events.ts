@@ -10,6 +10,7 @@ import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
 import { isPastEnd } from "../log/past-end.js";
 import { pipeSseView } from "../log/sse-view.js";
+import { fromPublicOffset, toPublicOffset } from "../log/offsets.js";
 import { chatKey } from "../log/stream-names.js";
 import { StreamsError } from "../streams/client/errors.js";
 import type { Services } from "../services.js";
@@ -25,17 +26,21 @@ export function eventRoutes(services: Services) {
       throw new ApiError(400, "invalid_request", `live: must be "${LIVE_MODE.sse}" or "${LIVE_MODE.longPoll}"`);
     }
     // For SSE reconnects the browser-style Last-Event-ID wins over the query parameter.
-    const offset = (live === LIVE_MODE.sse ? c.req.header(HEADER.lastEventId) : undefined) ?? c.req.query(QUERY.offset) ?? START_OFFSET;
-    if (!isValidOffset(offset)) throw new ApiError(400, "invalid_offset", `offset: ${JSON.stringify(offset)} is not an offset of this chat`);
+    const asked = (live === LIVE_MODE.sse ? c.req.header(HEADER.lastEventId) : undefined) ?? c.req.query(QUERY.offset) ?? START_OFFSET;
+    if (!isValidOffset(asked)) throw new ApiError(400, "invalid_offset", `offset: ${JSON.stringify(asked)} is not an offset of this chat`);
     // A chat whose stream has never been written (created before any send) reads as empty.
-    const stream = await services.ensureUserStream(user);
+    const { name: stream, incarnation } = await services.ensureUserStream(user);
+    const offset = fromPublicOffset(incarnation, asked);
+    if (offset === null) {
+      throw new ApiError(400, "invalid_offset", "offset: from an earlier incarnation of this chat's log (it was restored or recreated); read again from -1 with a clean state");
+    }
     const key = chatKey(chat.id);
 
     if (live === LIVE_MODE.sse) {
       const first = await probe(() => readChecked(streams, stream, { offset, key }));
       return streamSSE(
         c,
-        (sse) => pipeSseView(sse, { streams, stream, key, offset, first, ...settings.tail }),
+        (sse) => pipeSseView(sse, { streams, stream, key, offset, first, publicOffset: (o) => toPublicOffset(incarnation, o), ...settings.tail }),
         // The client reconnects from its last id; one line is enough.
         async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
       );
@@ -48,7 +53,7 @@ export function eventRoutes(services: Services) {
       if (live !== LIVE_MODE.longPoll || first.records.length > 0 || !first.upToDate) return first;
       return streams.read(stream, { ...read, live: LIVE_MODE.longPoll, timeoutMs: settings.tail.longPollMs });
     });
-    setTailHeaders(c, page.nextOffset, page.upToDate, page.cursor);
+    setTailHeaders(c, toPublicOffset(incarnation, page.nextOffset), page.upToDate, page.cursor);
     if (live === LIVE_MODE.longPoll && page.records.length === 0) return c.body(null, 204);
     return c.json(page.records);
   });

@@ -18,6 +18,7 @@ import type { GenerationRegistry } from "../generation/registry.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import { newId } from "../ids.js";
 import { createEventFactory } from "../log/event-factory.js";
+import { toPublicOffset } from "../log/offsets.js";
 import { readChat } from "../log/read-chat.js";
 import { chatKey } from "../log/stream-names.js";
 import type { EnsureUserStream } from "../log/user-streams.js";
@@ -57,6 +58,12 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
   const model = input.model ?? chat.model ?? deps.defaultModel;
 
   let turn = await chats.findTurn(chatId, input.clientMessageId);
+  const { name: stream, incarnation } = await deps.ensureUserStream(user);
+  const toResult = (done: TurnRecord, offset: string): SendResult => ({
+    userMessageId: done.userMessageId,
+    assistantMessageId: done.assistantMessageId,
+    offset: toPublicOffset(incarnation, offset),
+  });
   if (turn?.offset) return toResult(turn, turn.offset); // a retry of a completed send
   if (turn && deps.generations.isRunning(turn.assistantMessageId)) {
     throw new DomainError("send_in_progress", "this message is being sent right now; retry in a moment");
@@ -78,7 +85,6 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
     }
   }
 
-  const stream = await deps.ensureUserStream(user);
   const key = chatKey(chatId);
   const { producerId, eventProducer } = generationProducers(turn.assistantMessageId, 0);
   const events = createEventFactory(eventProducer, deps.clock);
@@ -127,8 +133,4 @@ async function leaseConflict(deps: SendDeps, chatId: string): Promise<DomainErro
   const expiresAt = await deps.leases.expiresAt(chatId);
   const retryAfterMs = expiresAt ? Math.max(0, expiresAt.getTime() - deps.clock().getTime()) : 0;
   return new DomainError("lease_conflict", "an answer is still being generated in this chat; wait for it or stop it", { retryAfterMs });
-}
-
-function toResult(turn: TurnRecord, offset: string): SendResult {
-  return { userMessageId: turn.userMessageId, assistantMessageId: turn.assistantMessageId, offset };
 }
