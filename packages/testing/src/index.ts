@@ -21,4 +21,5 @@ export { CHROMIUM_FLAGS, chromiumPath, launchChromium, chromiumLaunchOptions } f
 export { lastUserText, markdownReply } from "./model-replies.js";
 export { scriptedMarkdown } from "./scripted.js";
 export { makeTempDir, removeDir } from "./temp-dir.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export { startModelGate, type ModelGate } from "./model-gate.js";
