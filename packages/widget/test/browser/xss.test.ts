@@ -23,7 +23,36 @@ async function hits(reset = false): Promise<Record<string, number>> {
   return (await fetch(`/__hits${reset ? "?reset" : ""}`)).json();
 }
 
-const resourceRequests = () => performance.getEntriesByType("resource").filter((entry) => entry.name.includes("/__hit/"));
+const CONTROL = "/__hit/control-";
+/** Requests to the counter the page made, the barrier's own controls left out. */
+const resourceRequests = () =>
+  performance.getEntriesByType("resource").filter((entry) => entry.name.includes("/__hit/") && !entry.name.includes(CONTROL));
+
+let controls = 0;
+const nextTask = () => new Promise<void>((resolve) => {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => resolve();
+  channel.port2.postMessage(null);
+});
+
+/**
+ * A barrier instead of a sleep: `el` has rendered, then an image from the same loopback
+ * counter — the kind of load a payload would start, started after anything the payload could
+ * have started — has loaded and been counted, and the events queued by then have run. Returns
+ * what else the counter saw (and resets it) and the page's own record of such requests.
+ */
+async function settle(el?: { updateComplete: Promise<unknown> }): Promise<{ hits: Record<string, number>; resources: string[] }> {
+  await el?.updateComplete;
+  const path = `${CONTROL}${++controls}.gif`;
+  const image = new Image();
+  image.src = `${location.origin}${path}`;
+  await image.decode();
+  await nextTask();
+  const seen = await hits(true);
+  expect(seen[path], `the barrier's control ${path}`).to.equal(1);
+  delete seen[path];
+  return { hits: seen, resources: resourceRequests().map((entry) => entry.name) };
+}
 
 /** Problems of a rendered markdown container, if any. */
 function audit(container: Element): string[] {
@@ -43,6 +72,7 @@ describe(`XSS corpus (${XSS_CORPUS.length} payloads)`, () => {
   before(async () => {
     await loadHighlighter(); // exercise the highlighted code path too
     await hits(true);
+    performance.setResourceTimingBufferSize(1000); // room for every payload's and control's entry
     performance.clearResourceTimings();
   });
 
@@ -53,7 +83,8 @@ describe(`XSS corpus (${XSS_CORPUS.length} payloads)`, () => {
   for (const payload of XSS_CORPUS) {
     it(`renders "${payload.name}" inertly`, async () => {
       const el = await fixture<OpenChatMessage>(html`<open-chat-message .message=${assistant(payload.markdown(HIT))}></open-chat-message>`);
-      await new Promise((resolve) => setTimeout(resolve, 30)); // give handlers and loads a chance
+      // Everything the payload could have set off (a load, an error or load handler) has run.
+      expect(await settle(el)).to.deep.equal({ hits: {}, resources: [] });
       expect(window.__pwned, "window.__pwned").to.equal(undefined);
       const content = el.querySelector(".md")!;
       expect(audit(content)).to.deep.equal([]);
@@ -62,8 +93,7 @@ describe(`XSS corpus (${XSS_CORPUS.length} payloads)`, () => {
   }
 
   it("made no request: the loopback counter and resource timing saw nothing", async () => {
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(await hits()).to.deep.equal({});
+    expect(await settle()).to.deep.equal({ hits: {}, resources: [] });
     expect(resourceRequests().map((e) => e.name)).to.deep.equal([]);
   });
 
@@ -89,11 +119,11 @@ describe(`XSS corpus (${XSS_CORPUS.length} payloads)`, () => {
     // The user's own message (with the raw HTML of the echo) is plain text.
     await type(view, '<img src=x onerror="window.__pwned=99"> [click](javascript:window.__pwned=100)');
     await lastAnswer(view);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const settled = await settle(view);
     expect(window.__pwned).to.equal(undefined);
     for (const md of view.shadowRoot!.querySelectorAll(".md")) expect(audit(md)).to.deep.equal([]);
     for (const content of view.shadowRoot!.querySelectorAll(".content")) expect(content.querySelectorAll(DANGEROUS).length).to.equal(0);
-    expect(await hits()).to.deep.equal({});
+    expect(settled).to.deep.equal({ hits: {}, resources: [] });
     expect(resourceRequests()).to.have.length(0);
   });
 });
