@@ -3,7 +3,7 @@
  * the tab being closed mid-stream, the network being cut for seconds, and two tabs on one chat
  * — each time the final text on screen is identical to the server's log, with no duplicate.
  */
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import type { Page } from "playwright-core";
 import { normalize, serverMessages, startE2E, transcript, watchErrors, widgetIdentity, type E2E } from "./helpers.js";
 
@@ -11,11 +11,14 @@ let e2e: E2E;
 beforeAll(async () => {
   e2e = await startE2E();
 });
+afterEach(() => e2e?.modelGate.open()); // a failed test never leaves the next one's answer held
 afterAll(async () => {
   await e2e?.close();
 });
 
-const LONG = "Tell me a long story [[tokens:300]] [[delay:15]]";
+// Mid-answer is set by the test, not by the machine's speed: the model gate holds the answer
+// after a released prefix until the test opens it.
+const LONG = "Tell me a long story [[tokens:300]]";
 
 async function ask(page: Page, text: string) {
   const input = page.locator("open-chat textarea");
@@ -60,10 +63,13 @@ test("closing the tab mid-answer and reopening it: the reply finishes where it l
   const errors = watchErrors(page);
   await page.goto(`${e2e.demo.siteUrl}/`);
   await page.locator("open-chat button.launcher").click();
+  e2e.modelGate.hold();
   await ask(page, LONG);
+  await e2e.modelGate.releaseText(200);
   await assistantReaches(page, "streaming", 40);
   expect(errors, errors.join("\n")).toEqual([]);
-  await page.close(); // mid-answer
+  await page.close(); // mid-answer: the rest of the answer is still held
+  e2e.modelGate.open();
 
   const reopened = await context.newPage();
   await reopened.goto(`${e2e.demo.siteUrl}/`);
@@ -77,14 +83,20 @@ test("cutting the network for seconds mid-answer: the reply catches up with no g
   const context = await e2e.browser.newContext();
   const page = await context.newPage();
   await page.goto(`${e2e.demo.siteUrl}/inline`);
+  e2e.modelGate.hold();
   await ask(page, LONG);
+  await e2e.modelGate.releaseText(100);
   await assistantReaches(page, "streaming", 40);
   await context.setOffline(true);
   const { token, chatId } = await widgetIdentity(page, e2e.demo.apiUrl);
-  // While the page is offline the answer keeps growing in the server's log.
+  // While the page is offline the answer keeps growing in the server's log (and cannot end:
+  // the gate lets out only the next stretch of it).
   const shownBefore = (await transcript(page)).at(-1)![2].length;
+  await e2e.modelGate.releaseText(Math.max(shownBefore, e2e.modelGate.releasedText.length) + 300);
   await expect.poll(async () => normalize((await serverMessages(e2e.demo.apiUrl, token, chatId)).at(-1)!.text).length, { timeout: 30_000, interval: 100 }).toBeGreaterThan(shownBefore + 200);
+  expect((await serverMessages(e2e.demo.apiUrl, token, chatId)).at(-1)!.status).toBe("streaming");
   await context.setOffline(false);
+  e2e.modelGate.open();
   await assistantReaches(page, "completed");
   await expectMatchesServer(page);
   await context.close();
@@ -94,10 +106,14 @@ test("two tabs on one chat show the same answer", async () => {
   const context = await e2e.browser.newContext();
   const first = await context.newPage();
   await first.goto(`${e2e.demo.siteUrl}/inline`);
+  e2e.modelGate.hold();
   await ask(first, LONG);
+  await e2e.modelGate.releaseText(100);
   await assistantReaches(first, "streaming", 1);
   const second = await context.newPage();
   await second.goto(`${e2e.demo.siteUrl}/inline`);
+  await assistantReaches(second, "streaming", 1); // the second tab joins mid-answer
+  e2e.modelGate.open();
   await Promise.all([assistantReaches(first, "completed"), assistantReaches(second, "completed")]);
   await expectMatchesServer(first);
   await expectMatchesServer(second);
@@ -110,9 +126,12 @@ test("the custom frontend on the SDK's TanStack DB collections streams an answer
   const errors = watchErrors(page);
   await page.goto(`${e2e.demo.siteUrl}/custom`);
   await page.locator("#app input[name=text]").fill("Hello custom [[tokens:120]] [[delay:10]]");
+  e2e.modelGate.hold(); // the answer streams until the test has seen it answering
   await page.locator("#app form button[type=submit]").click();
+  await e2e.modelGate.releaseText(20);
   // The join of chats with live messages marks the chat as answering while it streams.
   await page.locator("#app nav li button", { hasText: "answering" }).waitFor({ timeout: 30_000 });
+  e2e.modelGate.open();
   await page.locator('#app .msg[data-role="assistant"][data-status="completed"]').waitFor({ timeout: 30_000 });
   await page.locator("#app nav li button", { hasText: "answering" }).waitFor({ state: "detached" });
   const shown = await page.locator("#app .msg").allTextContents();

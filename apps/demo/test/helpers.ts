@@ -3,7 +3,8 @@
  * (launched by @open-chat/testing), and the server's own view of a chat.
  */
 import { storageKeys } from "@open-chat/sdk";
-import { launchChromium, makeTempDir, readLog, removeDir } from "@open-chat/testing";
+import { startModelServer } from "@open-chat/server/model-server";
+import { launchChromium, makeTempDir, readLog, removeDir, startModelGate, type ModelGate } from "@open-chat/testing";
 import type { Browser, Page } from "playwright-core";
 import type { ChatMessage } from "@open-chat/shared";
 import { startDemo, type Demo } from "../src/demo.js";
@@ -11,19 +12,32 @@ import { startDemo, type Demo } from "../src/demo.js";
 export interface E2E {
   demo: Demo;
   browser: Browser;
+  /**
+   * Between the demo's server and its model (the same test model server the demo embeds, run
+   * here instead): holding it keeps an answer mid-stream for as long as a test needs.
+   */
+  modelGate: ModelGate;
   close(): Promise<void>;
 }
 
 export async function startE2E(): Promise<E2E> {
   const dataDir = makeTempDir("open-chat-demo-e2e-");
-  const demo = await startDemo({ ...process.env, DATA_DIR: dataDir, PORT: "0", DEMO_PORT: "0", SHUTDOWN_GRACE_MS: "5000" }, () => {});
+  const model = await startModelServer();
+  const modelGate = await startModelGate(model.url);
+  const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: "0", DEMO_PORT: "0", SHUTDOWN_GRACE_MS: "5000" };
+  delete env.OPENROUTER_API_KEY;
+  Object.assign(env, { OPENAI_BASE_URL: modelGate.url, OPENAI_API_KEY: "test", MODEL: "open-chat-local" });
+  const demo = await startDemo(env, () => {});
   const browser = await launchChromium();
   return {
     demo,
     browser,
+    modelGate,
     async close() {
       await browser.close();
       await demo.close();
+      await modelGate.close();
+      await model.close();
       removeDir(dataDir);
     },
   };
