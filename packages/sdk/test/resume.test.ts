@@ -2,7 +2,7 @@
  * Resumable tails against the real server: connections cut at random points through a TCP
  * proxy, and a reload (a new client on the same storage) in the middle of an answer.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { START_OFFSET } from "@open-chat/shared";
 import { createChatClient, memoryStorage, type TailMessage, type TailState } from "../src/index.js";
 import { decodeSnapshot } from "../src/tail/snapshot.js";
@@ -22,6 +22,7 @@ afterAll(async () => {
   await proxy?.close();
   await server?.close();
 });
+afterEach(() => server?.modelGate?.open()); // a failed test never leaves the next one's answer held
 
 describe("connection drops", () => {
   test("cut N times at random points during a long answer: final messages equal the server's, no duplicate or missing character", async () => {

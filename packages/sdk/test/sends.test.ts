@@ -2,7 +2,7 @@
  * Sends against the real server: a retried send after a lost response is one turn, and the
  * outbox queues while offline and flushes in order, exactly once, across a reload too.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test, vi } from "vitest";
 import { EVENT_TYPE, type ChatEvent } from "@open-chat/shared";
 import { createChatClient, manualNetwork, memoryStorage, type TailState } from "../src/index.js";
 import { storageKeys } from "../src/storage.js";
@@ -14,13 +14,14 @@ import { answered, storedToken, users } from "./helpers/util.js";
 let server: TestServer;
 let proxy: TcpProxy;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ gateModel: true });
   proxy = await startTcpProxy(server.url);
 });
 afterAll(async () => {
   await proxy?.close();
   await server?.close();
 });
+afterEach(() => server?.modelGate?.open()); // a failed test never leaves the next one's answer held
 
 const fast = { initialDelayMs: 10, maxDelayMs: 100 };
 const userCreated = (events: unknown[]) =>
@@ -73,7 +74,7 @@ describe("offline outbox", () => {
 
     network.set(false);
     await tail.until((_, c) => c.status === "offline");
-    const texts = ["first [[tokens:6]] [[delay:5]]", "second [[tokens:6]] [[delay:5]]", "third [[tokens:6]] [[delay:5]]"];
+    const texts = ["first [[tokens:6]]", "second [[tokens:6]]", "third [[tokens:6]]"];
     const sends = texts.map((text) => client.send(chat.id, text));
     await tail.until((state) => state.pending.length === 3);
     expect(tail.state.messages.map((m) => [m.role, m.status, m.text])).toEqual(texts.map((t) => ["user", "pending", t]));
@@ -81,7 +82,12 @@ describe("offline outbox", () => {
     expect(JSON.parse((await storage.get(storageKeys(server.url).outbox))!).length).toBe(3);
     expect(sendCalls(recorder.calls)).toEqual([]);
 
+    // The first answer is held mid-stream until the second send has met its 409: the conflict
+    // this test is about happens on every machine, not only when the answer is slow enough.
+    server.modelGate!.hold();
     network.set(true);
+    await vi.waitFor(() => expect(sendCalls(recorder.calls).some((c) => c.status === 409)).toBe(true), { timeout: 30_000, interval: 10 });
+    server.modelGate!.open();
     const results = await Promise.all(sends);
     await tail.until(answered(3));
     await server.idle();

@@ -3,18 +3,19 @@
  * identical state — each with its own connection, and sharing one connection through Web Locks
  * leader election + BroadcastChannel (both exist in Node 24, so the browser path runs here too).
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createChatClient, memoryStorage } from "../src/index.js";
 import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
 import { answered, storedToken } from "./helpers/util.js";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ gateModel: true });
 });
 afterAll(async () => {
   await server?.close();
 });
+afterEach(() => server?.modelGate?.open()); // a failed test never leaves the next one's answer held
 
 const fast = { initialDelayMs: 10, maxDelayMs: 100 };
 
@@ -75,7 +76,9 @@ describe("two tabs", () => {
     await tailB.until((_, c) => c.status === "live"); // relayed by the leader
     expect(tailB.connection.leader).toBe(false);
 
-    const first = await b.send(chat.id, "from the follower [[tokens:200]] [[delay:5]]");
+    server.modelGate!.hold(); // the answer stays mid-stream until the leader has gone
+    const first = await b.send(chat.id, "from the follower [[tokens:200]]");
+    await server.modelGate!.releaseText(101);
     // The follower shows the answer streaming from the leader's connection…
     await tailB.until((state) => (state.messages.find((m) => m.id === first.assistantMessageId)?.text.length ?? 0) > 100);
     expect(tailB.stats.connects).toBe(0);
@@ -83,6 +86,8 @@ describe("two tabs", () => {
 
     // …then the leader's tab closes mid-answer and the follower resumes on its own connection.
     await a.close();
+    expect(tailB.state.messages.find((m) => m.id === first.assistantMessageId)?.status).toBe("streaming");
+    server.modelGate!.open();
     await tailB.until((_, c) => c.leader);
     await tailB.until(answered(1));
     await server.idle();

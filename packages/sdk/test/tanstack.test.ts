@@ -4,18 +4,19 @@
  * mutations through the collection.
  */
 import { createCollection, createLiveQueryCollection, eq } from "@tanstack/db";
-import { afterAll, beforeAll, expect, test } from "vitest";
+import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import { createChatClient, memoryStorage } from "../src/index.js";
 import { chatCollectionOptions, messageCollectionOptions } from "../src/tanstack.js";
 import { startTestServer, type TestServer } from "@open-chat/testing";
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer();
+  server = await startTestServer({ gateModel: true });
 });
 afterAll(async () => {
   await server?.close();
 });
+afterEach(() => server?.modelGate?.open()); // a failed test never leaves the next one's answer held
 
 /** Resolves when `check()` holds after a change of `collection` (or already holds). */
 function when(collection: { subscribeChanges(cb: () => void): { unsubscribe(): void } }, check: () => boolean): Promise<void> {
@@ -56,12 +57,17 @@ test("a live query joins the chat list with live message state", async () => {
   );
   await Promise.all([streaming.preload(), transcript.preload()]);
 
-  const sent = messages.utils.send(second.id, "hello [[tokens:60]] [[delay:5]]");
+  // The gate holds the answer after its first words, so "streaming" is a state the test is
+  // sure to see rather than one a fast answer might skip.
+  server.modelGate!.hold();
+  const sent = messages.utils.send(second.id, "hello [[tokens:60]]");
   // The optimistic user message shows before the server has answered.
   expect(transcript.toArray[0]).toMatchObject({ role: "user", status: "pending" });
   await sent;
+  await server.modelGate!.releaseText(1);
   await when(streaming, () => streaming.size === 1 && streaming.toArray[0]!.text.length > 0);
   expect(streaming.toArray[0]!.title).toBe("second");
+  server.modelGate!.open();
   await when(transcript, () => transcript.toArray.at(-1)?.status === "completed");
   expect(streaming.size).toBe(0);
   expect(transcript.toArray.map((m) => [m.role, m.status])).toEqual([
