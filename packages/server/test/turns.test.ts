@@ -5,7 +5,7 @@
  */
 import { stream as durableStream } from "@durable-streams/client";
 import { materialize, type ChatEvent } from "@open-chat/shared";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
 import { apiClient, assistantOf, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer, type SseFrame } from "./helpers/api.js";
 import { DEFAULT_SETTINGS } from "../src/settings.js";
@@ -19,13 +19,14 @@ forEachStreamsBackend((backend) => {
   let api: ReturnType<typeof apiClient>;
 
   beforeAll(async () => {
-    server = await startTestServer({ streams: { url: backend().url, apiKey: backend().apiKey } });
+    server = await startTestServer({ streams: { url: backend().url, apiKey: backend().apiKey }, gateModel: true });
     token = await signInAsGuest(server.url);
     api = apiClient(server.url, token);
   }, 60_000);
   afterAll(async () => {
     await server?.close();
   });
+  afterEach(() => server?.modelGate?.open()); // a failed test never leaves the next one's answer held
 
   /** Sends `text` and returns the 202 body. */
   async function send(chatId: string, clientMessageId: string, text = "hello") {
@@ -65,9 +66,16 @@ forEachStreamsBackend((backend) => {
 
   it("resumes exactly from Last-Event-ID: no duplicate, no gap", async () => {
     const tokens = words(200);
-    server.model.enqueue({ tokens, tokenDelayMs: 3 });
+    server.model.enqueue({ tokens });
     const chat = await api.createChat();
-    const { frames: first, sent: turn } = await readUntilMidAnswer(server.url, token, chat.id, () => send(chat.id, "resume-1"));
+    // The gate lets the model out a few words and holds the rest: the first read ends mid-answer.
+    server.modelGate!.hold();
+    const { frames: first, sent: turn } = await readUntilMidAnswer(server.url, token, chat.id, async () => {
+      const sent = await send(chat.id, "resume-1");
+      await server.modelGate!.releaseText(20);
+      return sent;
+    });
+    server.modelGate!.open();
     expect(isTerminalFor(turn.assistantMessageId)(eventsOf(first))).toBe(false);
     const resumeFrom = lastControlId(first)!;
     expect(resumeFrom).toBeTruthy();
@@ -101,10 +109,14 @@ forEachStreamsBackend((backend) => {
 
   it("finishes the answer in the log when the client disconnects mid-generation", async () => {
     const tokens = words(60);
-    server.model.enqueue({ tokens, tokenDelayMs: 2 });
+    server.model.enqueue({ tokens });
     const chat = await api.createChat();
+    server.modelGate!.hold(); // the answer is still being generated when the reader leaves
     const turn = await send(chat.id, "disconnect-1");
-    await readSse(server.url, token, chat.id, { until: (frames) => eventsOf(frames).some((e) => e.type === "message.delta") });
+    await server.modelGate!.releaseText(1);
+    const read = await readSse(server.url, token, chat.id, { until: (frames) => eventsOf(frames).some((e) => e.type === "message.delta") });
+    expect(isTerminalFor(turn.assistantMessageId)(eventsOf(read))).toBe(false);
+    server.modelGate!.open();
     await server.services.generations.idle();
     const { events } = await api.readAll(chat.id);
     expect(assistantOf(events, turn.assistantMessageId)).toMatchObject({ text: tokens.join(""), status: "completed" });
