@@ -5,8 +5,8 @@
  * over, appends `generation.resumed`, and the model continues the partial answer: the final
  * text equals the uninterrupted answer character for character, with no duplicate event.
  *
- * CHAOS_ANSWERS sets how many answers (default 4; `pnpm test:chaos` runs 20). CHAOS_SEED makes
- * the kill points reproducible (printed on every run).
+ * 4 answers in the default test run, 20 with CHAOS_FULL=1 (`pnpm test:chaos`); CHAOS_ANSWERS
+ * overrides both. CHAOS_SEED makes the kill points reproducible (printed on every run).
  */
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, signInAsGuest, type TestDatabase } from "@open-chat/testing";
@@ -18,7 +18,7 @@ import { startApiProcess, type ApiProcess } from "./api-process.js";
 import { createChat, ended, send, watchChat } from "./chat-watch.js";
 import { seededRandom } from "./random.js";
 
-const ANSWERS = Number(process.env.CHAOS_ANSWERS ?? 4);
+const ANSWERS = Math.max(1, Number(process.env.CHAOS_ANSWERS ?? (process.env.CHAOS_FULL ? 20 : 4)));
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
 const LEASE_MS = 2_000;
 const SWEEP_MS = 250;
