@@ -8,7 +8,7 @@
  *
  * Messages read like `[POST] "/v1/chats/c1/messages": 404 chat_not_found: no such chat`.
  */
-import { readErrorBody, type ErrorCode } from "@open-chat/shared";
+import { HEADER, readErrorBody, type ErrorCode } from "@open-chat/shared";
 
 /** Which request failed; `url` is the path (and query) relative to the client's `baseUrl`. */
 export interface RequestRef {
@@ -90,15 +90,10 @@ export class OpenChatError extends Error {
       code: parsed?.code ?? CODE_BY_STATUS[response.status] ?? "internal",
       detail: parsed?.message ?? (response.statusText || undefined),
       request,
-      retryAfterMs: bodyRetryAfter(body) ?? headerRetryAfter(response.headers.get("Retry-After")),
+      retryAfterMs: parsed?.retryAfterMs ?? headerRetryAfter(response.headers.get(HEADER.retryAfter)),
       cause,
     });
   }
-}
-
-function bodyRetryAfter(body: unknown): number | undefined {
-  const value = (body as { error?: { retryAfterMs?: unknown } } | undefined)?.error?.retryAfterMs;
-  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /** `Retry-After`: delay-seconds or an HTTP-date (RFC 9110 §10.2.3). */

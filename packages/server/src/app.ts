@@ -30,7 +30,7 @@ export function createApp(deps: AppDeps): OpenChatApp {
     cors({
       origin: services.settings.corsOrigins,
       allowHeaders: ["Authorization", "Content-Type", HEADER.lastEventId, HEADER.publishableKey, HEADER.idempotencyKey],
-      exposeHeaders: [HEADER.streamNextOffset, HEADER.streamUpToDate, HEADER.streamCursor, HEADER.authToken],
+      exposeHeaders: [HEADER.streamNextOffset, HEADER.streamUpToDate, HEADER.streamCursor, HEADER.authToken, HEADER.retryAfter],
       maxAge: 600,
     }),
   );

@@ -20,6 +20,8 @@ export const HEADER = {
   /** Set by the server on guest sign-in: the bearer token for later requests. */
   authToken: "set-auth-token",
   publishableKey: "X-Open-Chat-Key",
+  /** On errors where a later retry helps (e.g. `409 generation_in_progress`): seconds to wait. */
+  retryAfter: "Retry-After",
   /** On `POST /v1/chats`: a retried create with the same key is the same chat. */
   idempotencyKey: "Idempotency-Key",
 } as const;

@@ -51,12 +51,14 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && knownCodes.has(value);
 }
 
-/** Reads `{ error: { code, message } }` from an unknown JSON value; null when it is not one. */
-export function readErrorBody(value: unknown): { code: string; message: string } | null {
+/** Reads `{ error: { code, message, retryAfterMs? } }` from an unknown JSON value; null when it is not one. */
+export function readErrorBody(value: unknown): { code: string; message: string; retryAfterMs?: number } | null {
   if (typeof value !== "object" || value === null) return null;
   const error = (value as { error?: unknown }).error;
   if (typeof error !== "object" || error === null) return null;
-  const { code, message } = error as { code?: unknown; message?: unknown };
+  const { code, message, retryAfterMs } = error as { code?: unknown; message?: unknown; retryAfterMs?: unknown };
   if (typeof code !== "string") return null;
-  return { code, message: typeof message === "string" ? message : code };
+  const body = { code, message: typeof message === "string" ? message : code };
+  const validDelay = typeof retryAfterMs === "number" && Number.isFinite(retryAfterMs) && retryAfterMs >= 0;
+  return validDelay ? { ...body, retryAfterMs } : body;
 }

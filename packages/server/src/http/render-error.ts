@@ -5,6 +5,7 @@
  * not leak internals.
  */
 import type { Context } from "hono";
+import { HEADER } from "@open-chat/shared";
 import { DomainError } from "../domain-error.js";
 import { ApiError, errorBody } from "./api-error.js";
 import { toApiError } from "./domain-errors.js";
@@ -12,7 +13,7 @@ import { toApiError } from "./domain-errors.js";
 export function renderError(thrown: Error, c: Context): Response {
   const error = thrown instanceof DomainError ? toApiError(thrown) : thrown;
   if (error instanceof ApiError) {
-    if (error.retryAfterMs !== undefined) c.header("Retry-After", String(Math.ceil(error.retryAfterMs / 1000)));
+    if (error.retryAfterMs !== undefined) c.header(HEADER.retryAfter, String(Math.ceil(error.retryAfterMs / 1000)));
     return c.json(errorBody(error.code, error.message, error.retryAfterMs), error.status);
   }
   console.error("[open-chat] unhandled error", error);
