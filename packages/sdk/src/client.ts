@@ -2,9 +2,10 @@
  * `createChatClient`: the SDK's entry point. It owns the HTTP layer (auth, errors), the chat
  * API, one shared tail per open chat and the outbox every send goes through.
  */
-import { API_PATH, QUERY } from "@open-chat/shared";
+import { API_PATH, HEADER, QUERY } from "@open-chat/shared";
 import { guestTokenSource, customTokenSource, type GetToken } from "./auth.js";
-import { resolveBackoff, type ReconnectOptions } from "./backoff.js";
+import { backoffDelay, pause, resolveBackoff, type ReconnectOptions } from "./backoff.js";
+import { isRetryable } from "./errors.js";
 import { createHttp, type FetchLike, type Http } from "./http.js";
 import { newClientMessageId } from "./ids.js";
 import { browserNetwork, type NetworkSignal } from "./network.js";
@@ -15,6 +16,9 @@ import { TailCore, type TailContext } from "./tail/core.js";
 import { TailHandle } from "./tail/handle.js";
 import { tabsSupported } from "./tail/tabs.js";
 import type { Chat, ChatPage, ChatTail, SendResult } from "./types.js";
+
+/** Attempts of one createChat (transport failures and 5xx are retried with the same key). */
+const CREATE_ATTEMPTS = 5;
 
 export interface ChatClientOptions {
   /** The Open Chat server, e.g. `https://chat.example.com`. Required. A trailing `/` is ignored. */
@@ -97,6 +101,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const pending = new PendingStore();
   const tails = new Map<string, { core: TailCore; handles: number }>();
   let closed = false;
+  const lifetime = new AbortController(); // aborted by close(): stops createChat's retries
 
   const context: TailContext = {
     baseUrl,
@@ -133,7 +138,16 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       return http.json<ChatPage>({ method: "GET", path: API_PATH.chats, query: { [QUERY.limit]: limit, [QUERY.cursor]: cursor } });
     },
     async createChat(input = {}) {
-      return http.json<Chat>({ method: "POST", path: API_PATH.chats, body: input });
+      // One key for this create, reused on every retry: a lost response never makes a second chat.
+      const request = { method: "POST", path: API_PATH.chats, body: input, headers: { [HEADER.idempotencyKey]: newClientMessageId() } };
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await http.json<Chat>(request);
+        } catch (error) {
+          if (!isRetryable(error) || attempt + 1 >= CREATE_ATTEMPTS || lifetime.signal.aborted) throw error;
+          await pause(backoffDelay(attempt, backoff), { signal: lifetime.signal, network });
+        }
+      }
     },
     async getChat(chatId) {
       return http.json<Chat>({ method: "GET", path: API_PATH.chat(chatId) });
@@ -165,6 +179,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     async close() {
       if (closed) return;
       closed = true;
+      lifetime.abort();
       await outbox.close();
       await Promise.all([...tails.values()].map(({ core }) => core.close()));
       tails.clear();

@@ -28,6 +28,18 @@ const userCreated = (events: unknown[]) =>
   (events as ChatEvent[]).filter((e): e is Extract<ChatEvent, { type: "message.created" }> => e.type === EVENT_TYPE.messageCreated && e.role === "user");
 
 describe("lost response", () => {
+  test("a createChat whose response is lost is retried with the same Idempotency-Key: one chat", async () => {
+    const client = createChatClient({ baseUrl: proxy.url, storage: memoryStorage(), reconnect: fast });
+    const before = (await client.listChats({ limit: 100 })).chats.length;
+    proxy.dropResponses((line) => line === "POST /v1/chats", 1);
+    const chat = await client.createChat({ title: "once" });
+    const { chats } = await client.listChats({ limit: 100 });
+    expect(chats.length).toBe(before + 1);
+    expect(chats.filter((c) => c.title === "once").map((c) => c.id)).toEqual([chat.id]);
+    expect(proxy.requests.filter((line) => line === "POST /v1/chats")).toHaveLength(2);
+    await client.close();
+  });
+
   test("a send whose response is lost is retried with the same clientMessageId: one turn, one user message", async () => {
     const storage = memoryStorage();
     const recorder = recordingFetch();
