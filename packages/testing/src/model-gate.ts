@@ -60,6 +60,7 @@ export async function startModelGate(modelUrl: string): Promise<ModelGate> {
 
   const pump = () => {
     for (const reply of replies) {
+      if (reply.done) continue;
       while (reply.frames.length > 0 && (!holding || budget > 0)) {
         const frame = reply.frames.shift()!;
         const text = frameContent(frame);
@@ -77,6 +78,7 @@ export async function startModelGate(modelUrl: string): Promise<ModelGate> {
   };
 
   const server: Server = createServer((req, res) => {
+    let streamed: Reply | undefined;
     const upstream = httpRequest(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: { ...req.headers, host: target.host } },
       (up: IncomingMessage) => {
@@ -88,6 +90,7 @@ export async function startModelGate(modelUrl: string): Promise<ModelGate> {
         res.flushHeaders();
         const reply: Reply = { res, frames: [], buffer: "", ended: false, done: false };
         replies.push(reply);
+        streamed = reply;
         up.setEncoding("utf8");
         up.on("data", (chunk: string) => {
           reply.buffer += chunk;
@@ -112,7 +115,13 @@ export async function startModelGate(modelUrl: string): Promise<ModelGate> {
       else res.destroy();
     });
     res.on("close", () => {
-      if (!res.writableFinished) upstream.destroy();
+      if (res.writableFinished) return;
+      upstream.destroy();
+      // The server left (e.g. a stopped answer): drop what it will never read.
+      if (streamed) {
+        streamed.done = true;
+        streamed.frames = [];
+      }
     });
     req.pipe(upstream);
   });
