@@ -10,8 +10,7 @@ import { decodeSnapshot, encodeSnapshot } from "../src/tail/snapshot.js";
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch } from "./helpers/fetch.js";
 import { startInjectProxy, type InjectProxy } from "./helpers/inject-proxy.js";
-import { startTcpProxy } from "./helpers/proxy.js";
-import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
+import { readLog, startTcpProxy, startTestServer, type TestServer } from "@open-chat/testing";
 import { answered, storedToken } from "./helpers/util.js";
 
 let server: TestServer;

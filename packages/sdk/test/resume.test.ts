@@ -8,8 +8,7 @@ import { createChatClient, memoryStorage, type TailMessage, type TailState } fro
 import { decodeSnapshot } from "../src/tail/snapshot.js";
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch, tailCalls } from "./helpers/fetch.js";
-import { startTcpProxy, type TcpProxy } from "./helpers/proxy.js";
-import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
+import { readLog, startTcpProxy, startTestServer, type TcpProxy, type TestServer } from "@open-chat/testing";
 import { answered, seeded, storedToken } from "./helpers/util.js";
 
 let server: TestServer;

@@ -7,8 +7,7 @@ import { EVENT_TYPE, type ChatEvent } from "@open-chat/shared";
 import { createChatClient, manualNetwork, memoryStorage, type TailState } from "../src/index.js";
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch, sendCalls } from "./helpers/fetch.js";
-import { startTcpProxy, type TcpProxy } from "./helpers/proxy.js";
-import { readLog, startTestServer, type TestServer } from "@open-chat/testing";
+import { readLog, startTcpProxy, startTestServer, type TcpProxy, type TestServer } from "@open-chat/testing";
 import { answered, storedToken, users } from "./helpers/util.js";
 
 let server: TestServer;

@@ -15,6 +15,7 @@ import { tokenize } from "../src/model-server/index.js";
 import { createEventFactory } from "../src/log/event-factory.js";
 import { chatKey, userStreamName } from "../src/log/stream-names.js";
 import { authorized, createChat, send } from "./chaos/chat-watch.js";
+import { uninterrupted } from "./chaos/fixture.js";
 
 const LEASE_MS = 60_000; // sweeps are explicit here; no lease lapses on its own during a test
 const takeover = { sweepMs: 600_000, continueAnswers: true, maxResumes: 2 };
@@ -26,16 +27,6 @@ beforeAll(async () => {
   token = await signInAsGuest(server.url);
 }, 60_000);
 afterAll(() => server?.close());
-
-/** The model's uninterrupted answer to `prompt` (the model server is deterministic). */
-async function uninterrupted(prompt: string): Promise<string> {
-  const response = await fetch(`${server.model.url}/chat/completions`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ model: "m", messages: [{ role: "user", content: prompt }] }),
-  });
-  return ((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
-}
 
 let turnSeq = 0;
 /**
@@ -84,7 +75,7 @@ const typesOf = (events: ChatEvent[], messageId: string) => events.filter((e) =>
 describe("takeover of a dead holder's turn", () => {
   it("continues the answer: generation.resumed, then the rest, equal to the uninterrupted answer", async () => {
     const prompt = "continue me [[tokens:40]]";
-    const whole = await uninterrupted(prompt);
+    const whole = await uninterrupted(server.model, prompt);
     const partial = whole.slice(0, 97);
     const { chatId, assistant } = await abandonedTurn(prompt, partial);
 

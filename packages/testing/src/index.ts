@@ -22,4 +22,5 @@ export { lastUserText, markdownReply } from "./model-replies.js";
 export { scriptedMarkdown } from "./scripted.js";
 export { makeTempDir, removeDir } from "./temp-dir.js";
 export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
+export { seededRandom } from "./random.js";
 export { startModelGate, type ModelGate } from "./model-gate.js";

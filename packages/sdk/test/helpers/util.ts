@@ -1,16 +1,7 @@
 import type { ChatStorage, TailMessage, TailState } from "../../src/index.js";
 
-/** Deterministic PRNG (mulberry32) so "random" cut points repeat run to run. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG so "random" cut points repeat run to run. */
+export { seededRandom as seeded } from "@open-chat/testing";
 
 /** The guest token a client stored (tests read the server's log with it). */
 export async function storedToken(storage: ChatStorage & { entries: ReadonlyMap<string, string> }): Promise<string> {

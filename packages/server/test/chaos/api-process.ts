@@ -20,6 +20,8 @@ export interface ApiProcess {
   output: string[];
   /** Resolves with the exit code (or the signal's name) once the process has exited. */
   exited: Promise<number | string>;
+  /** Resolves once the output satisfies `test` (checked on every new line); rejects if the process exits first. */
+  printed(test: (lines: readonly string[]) => boolean): Promise<void>;
   /** Sends `signal` (to the whole process group with `group`). */
   signal(signal: NodeJS.Signals, options?: { group?: boolean }): void;
   /** SIGKILL and wait for the exit. */
@@ -34,8 +36,14 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
     detached: true,
   });
   const output: string[] = [];
+  const watchers = new Set<() => void>();
   const exited = once(child, "exit").then(([code, signal]) => (code ?? signal) as number | string);
-  for (const stream of [child.stdout!, child.stderr!]) createInterface({ input: stream }).on("line", (line) => output.push(line));
+  for (const stream of [child.stdout!, child.stderr!]) {
+    createInterface({ input: stream }).on("line", (line) => {
+      output.push(line);
+      for (const watch of [...watchers]) watch();
+    });
+  }
   const url = await new Promise<string>((resolve, reject) => {
     createInterface({ input: child.stdout! }).on("line", (line) => {
       const match = LISTENING.exec(line);
@@ -49,6 +57,20 @@ export async function startApiProcess(env: Record<string, string>): Promise<ApiP
     child,
     output,
     exited,
+    printed(test) {
+      return new Promise<void>((resolve, reject) => {
+        const watch = () => {
+          if (!test(output)) return;
+          watchers.delete(watch);
+          resolve();
+        };
+        watchers.add(watch);
+        watch();
+        void exited.then(() => {
+          if (watchers.delete(watch)) test(output) ? resolve() : reject(new Error(`the process exited first:\n${output.join("\n")}`));
+        });
+      });
+    },
     signal(signal, { group = false } = {}) {
       process.kill(group ? -child.pid! : child.pid!, signal);
     },

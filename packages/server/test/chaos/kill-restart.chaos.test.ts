@@ -8,15 +8,11 @@
  * 4 answers in the default test run, 20 with CHAOS_FULL=1 (`pnpm test:chaos`); CHAOS_ANSWERS
  * overrides both. CHAOS_SEED makes the kill points reproducible (printed on every run).
  */
-import { randomUUID } from "node:crypto";
-import { createTestDatabase, signInAsGuest, type TestDatabase } from "@open-chat/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "../../src/db/migrate.js";
-import { startModelServer, type ModelServer } from "../../src/model-server/index.js";
-import { startStreamsBackend, type RunningStreamsBackend } from "../helpers/streams.js";
+import { seededRandom, signInAsGuest } from "@open-chat/testing";
+import { describe, expect, it } from "vitest";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
 import { createChat, ended, send, watchChat } from "./chat-watch.js";
-import { seededRandom } from "./random.js";
+import { uninterrupted, useChaosFixture } from "./fixture.js";
 
 const ANSWERS = Math.max(1, Number(process.env.CHAOS_ANSWERS ?? (process.env.CHAOS_FULL ? 20 : 4)));
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
@@ -24,54 +20,20 @@ const LEASE_MS = 2_000;
 const SWEEP_MS = 250;
 const TOKENS = 150;
 
-let database: TestDatabase;
-let streams: RunningStreamsBackend;
-let model: ModelServer;
-let env: Record<string, string>;
-
-beforeAll(async () => {
-  database = await createTestDatabase({ migrate: applyMigrations });
-  streams = await startStreamsBackend("embedded");
-  model = await startModelServer({ tokenDelayMs: 8 });
-  env = {
-    DATABASE_URL: database.url,
-    STREAMS_URL: streams.url,
-    OPENAI_BASE_URL: model.url,
-    OPENAI_API_KEY: "test",
-    MODEL: "chaos-model",
-    AUTH_SECRET: `chaos-${randomUUID()}`,
-    GENERATION_LEASE_MS: String(LEASE_MS),
-    GENERATION_SWEEP_MS: String(SWEEP_MS),
-    SHUTDOWN_GRACE_MS: "0",
-  };
-}, 60_000);
-
-afterAll(async () => {
-  await model?.close();
-  await streams?.stop();
-  await database?.drop();
-});
-
-/** The answer the model gives this prompt uninterrupted (the model server is deterministic). */
-async function uninterrupted(prompt: string): Promise<string> {
-  const response = await fetch(`${model.url}/chat/completions`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json", Authorization: "Bearer test" },
-    body: JSON.stringify({ model: "chaos-model", messages: [{ role: "user", content: prompt }] }),
-  });
-  return ((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
-}
+const fixture = useChaosFixture({ tokenDelayMs: 8 });
+const serveEnv = () => ({ ...fixture().env, GENERATION_LEASE_MS: String(LEASE_MS), GENERATION_SWEEP_MS: String(SWEEP_MS), SHUTDOWN_GRACE_MS: "0" });
 
 describe(`kill -9 of the API server mid-answer (${ANSWERS} answers, seed ${SEED})`, () => {
   it("ends every turn as completed after generation.resumed, text equal to the uninterrupted answer", async () => {
     const random = seededRandom(SEED);
+    const env = serveEnv();
     let api: ApiProcess = await startApiProcess(env);
     const token = await signInAsGuest(api.url);
     const resumeDelays: number[] = [];
     try {
       for (let n = 0; n < ANSWERS; n++) {
         const prompt = `answer ${n} [[tokens:${TOKENS}]] [[delay:8]]`;
-        const expected = await uninterrupted(prompt);
+        const expected = await uninterrupted(fixture().model, prompt);
         const chatId = await createChat(api.url, token);
         const { assistantMessageId } = await send(api.url, token, chatId, prompt);
         // Kill somewhere between the first delta and the last fifth of the answer.

@@ -6,43 +6,20 @@
  * `streams_unavailable`. Either way the API process stays up and `/readyz` says not ready while
  * the tier is down.
  */
-import { randomUUID } from "node:crypto";
-import { createTestDatabase, readLog, signInAsGuest, startTcpProxy, type TcpProxy, type TestDatabase } from "@open-chat/testing";
+import { readLog, signInAsGuest, startTcpProxy, type TcpProxy } from "@open-chat/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "../../src/db/migrate.js";
-import { startModelServer, type ModelServer } from "../../src/model-server/index.js";
-import { startStreamsBackend, type RunningStreamsBackend } from "../helpers/streams.js";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
 import { createChat, ended, send, watchChat } from "./chat-watch.js";
+import { uninterrupted, useChaosFixture } from "./fixture.js";
 
-let database: TestDatabase;
-let streams: RunningStreamsBackend;
+const fixture = useChaosFixture({ tokenDelayMs: 10 });
 let proxy: TcpProxy;
-let model: ModelServer;
 let env: Record<string, string>;
-
 beforeAll(async () => {
-  database = await createTestDatabase({ migrate: applyMigrations });
-  streams = await startStreamsBackend("embedded");
-  proxy = await startTcpProxy(streams.url);
-  model = await startModelServer({ tokenDelayMs: 10 });
-  env = {
-    DATABASE_URL: database.url,
-    STREAMS_URL: proxy.url,
-    OPENAI_BASE_URL: model.url,
-    OPENAI_API_KEY: "test",
-    MODEL: "m",
-    AUTH_SECRET: `outage-${randomUUID()}`,
-    GENERATION_LEASE_MS: "1500",
-    GENERATION_SWEEP_MS: "200",
-  };
-}, 60_000);
-afterAll(async () => {
-  await proxy?.close();
-  await model?.close();
-  await streams?.stop();
-  await database?.drop();
+  proxy = await startTcpProxy(fixture().streams.url);
+  env = { ...fixture().env, STREAMS_URL: proxy.url, GENERATION_LEASE_MS: "1500", GENERATION_SWEEP_MS: "200" };
 });
+afterAll(() => proxy?.close());
 
 /** Resolves once `/readyz` answers `status` (the server's own view of the tier). */
 async function readyzBecomes(api: ApiProcess, status: number): Promise<void> {
@@ -50,11 +27,6 @@ async function readyzBecomes(api: ApiProcess, status: number): Promise<void> {
     if ((await fetch(`${api.url}/readyz`)).status === status) return;
   }
   throw new Error(`/readyz never answered ${status}`);
-}
-
-async function uninterrupted(prompt: string): Promise<string> {
-  const response = await fetch(`${model.url}/chat/completions`, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ model: "m", messages: [{ role: "user", content: prompt }] }) });
-  return ((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
 }
 
 describe("streams tier outage mid-answer", () => {
@@ -65,7 +37,7 @@ describe("streams tier outage mid-answer", () => {
 
       // Short outage: down until the API notices (readyz 503), then back.
       const prompt = "short outage [[tokens:400]] [[delay:10]]";
-      const expected = await uninterrupted(prompt);
+      const expected = await uninterrupted(fixture().model, prompt);
       const chatId = await createChat(api.url, token);
       const { assistantMessageId } = await send(api.url, token, chatId, prompt);
       await watchChat(() => api.url, token, chatId, (s) => (s.messages.find((m) => m.id === assistantMessageId)?.text.length ?? 0) > 30);

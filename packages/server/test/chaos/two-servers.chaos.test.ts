@@ -5,62 +5,27 @@
  * other path); B continues an answer whose holder A was killed; a holder paused past its lease
  * (SIGSTOP … SIGCONT) is fenced: after B's takeover nothing of A's epoch reaches the log.
  */
-import { randomUUID } from "node:crypto";
 import { parseEventId, type ChatEvent } from "@open-chat/shared";
-import { createTestDatabase, signInAsGuest, type TestDatabase } from "@open-chat/testing";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { applyMigrations } from "../../src/db/migrate.js";
-import { startModelServer, type ModelServer } from "../../src/model-server/index.js";
-import { startStreamsBackend, type RunningStreamsBackend } from "../helpers/streams.js";
+import { signInAsGuest } from "@open-chat/testing";
+import { afterEach, describe, expect, it } from "vitest";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
 import { authorized, createChat, ended, send, watchChat } from "./chat-watch.js";
+import { uninterrupted, useChaosFixture } from "./fixture.js";
 
-let database: TestDatabase;
-let streams: RunningStreamsBackend;
-let model: ModelServer;
-let baseEnv: Record<string, string>;
+const fixture = useChaosFixture({ tokenDelayMs: 10 });
 const running: ApiProcess[] = [];
-
-beforeAll(async () => {
-  database = await createTestDatabase({ migrate: applyMigrations });
-  streams = await startStreamsBackend("embedded");
-  model = await startModelServer({ tokenDelayMs: 10 });
-  baseEnv = {
-    DATABASE_URL: database.url,
-    STREAMS_URL: streams.url,
-    OPENAI_BASE_URL: model.url,
-    OPENAI_API_KEY: "test",
-    MODEL: "chaos-model",
-    AUTH_SECRET: `chaos-${randomUUID()}`,
-    SHUTDOWN_GRACE_MS: "0",
-  };
-}, 60_000);
 afterEach(async () => {
   await Promise.all(running.splice(0).map((api) => api.kill()));
 });
-afterAll(async () => {
-  await model?.close();
-  await streams?.stop();
-  await database?.drop();
-});
 
 async function start(env: Record<string, string>): Promise<ApiProcess> {
-  const api = await startApiProcess({ ...baseEnv, ...env });
+  const api = await startApiProcess({ ...fixture().env, SHUTDOWN_GRACE_MS: "0", ...env });
   running.push(api);
   return api;
 }
 
 const answerOf = (messageId: string) => (state: { messages: ReadonlyArray<{ id: string; status: string; text: string }> }) =>
   state.messages.find((m) => m.id === messageId);
-
-async function uninterrupted(prompt: string): Promise<string> {
-  const response = await fetch(`${model.url}/chat/completions`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({ model: "chaos-model", messages: [{ role: "user", content: prompt }] }),
-  });
-  return ((await response.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]!.message.content;
-}
 
 /** The epoch an event was written at: its id is `gen-<message>.<epoch>:<seq>`. */
 function epochOf(event: ChatEvent): number | undefined {
@@ -96,7 +61,7 @@ describe("API server processes on one database and streams tier", () => {
       const token = await signInAsGuest(a.url);
       const chatId = await createChat(a.url, token);
       const prompt = `${mode} me [[tokens:300]] [[delay:10]]`;
-      const expected = await uninterrupted(prompt);
+      const expected = await uninterrupted(fixture().model, prompt);
       const { assistantMessageId } = await send(a.url, token, chatId, prompt);
       await watchChat(() => a.url, token, chatId, (s) => (answerOf(assistantMessageId)(s)?.text.length ?? 0) > 100);
       if (mode === "kill") await a.kill();
@@ -134,7 +99,13 @@ describe("API server processes on one database and streams tier", () => {
       const chatId = await createChat(a.url, token);
       const { assistantMessageId } = await send(a.url, token, chatId, "a long one [[tokens:3000]] [[delay:10]]");
       await watchChat(() => a.url, token, chatId, (s) => (answerOf(assistantMessageId)(s)?.text.length ?? 0) > 20);
-      for (const [signal, group] of signals) a.signal(signal, { group });
+      for (const [signal, group] of signals) {
+        // Two identical signals sent back to back merge into one in the kernel: send the next
+        // only once the process has reported the previous one.
+        const seen = a.output.filter((line) => line.startsWith("open-chat: SIG")).length;
+        a.signal(signal, { group });
+        await a.printed((lines) => lines.filter((line) => line.startsWith("open-chat: SIG")).length > seen);
+      }
       expect(await a.exited, name).toBe(0);
       const b = await start({});
       const { state } = await watchChat(() => b.url, token, chatId, ended(assistantMessageId), 10_000);
