@@ -9,7 +9,7 @@ import { createTestDatabase, type TestDatabase } from "@open-chat/testing";
 import { afterAll, beforeAll } from "vitest";
 import { applyMigrations } from "../../src/db/migrate.js";
 import { startModelServer, type ModelServer, type ModelServerOptions } from "../../src/model-server/index.js";
-import { startStreamsBackend, type RunningStreamsBackend } from "../helpers/streams.js";
+import { startStreamsBackend, type RunningStreamsBackend, type StreamsBackendKind } from "../helpers/streams.js";
 
 export interface ChaosFixture {
   database: TestDatabase;
@@ -20,11 +20,11 @@ export interface ChaosFixture {
 }
 
 /** Starts the fixture before the suite and stops it after; returns a getter. */
-export function useChaosFixture(model: ModelServerOptions = {}): () => ChaosFixture {
+export function useChaosFixture(model: ModelServerOptions = {}, tier: StreamsBackendKind = "embedded"): () => ChaosFixture {
   let fixture: ChaosFixture | undefined;
   beforeAll(async () => {
     const database = await createTestDatabase({ migrate: applyMigrations });
-    const streams = await startStreamsBackend("embedded");
+    const streams = await startStreamsBackend(tier);
     const server = await startModelServer(model);
     fixture = {
       database,
@@ -33,6 +33,7 @@ export function useChaosFixture(model: ModelServerOptions = {}): () => ChaosFixt
       env: {
         DATABASE_URL: database.url,
         STREAMS_URL: streams.url,
+        ...(streams.apiKey ? { STREAMS_API_KEY: streams.apiKey } : {}),
         OPENAI_BASE_URL: server.url,
         OPENAI_API_KEY: "test",
         MODEL: "chaos-model",
