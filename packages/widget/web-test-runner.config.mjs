@@ -1,7 +1,9 @@
 // Component tests in real Chromium (Debian's /usr/bin/chromium; no browser download) against a
 // real Open Chat server started here, on the node side, for the whole run. The browser reads
 // the server's URL from /__open-chat/config.json. /__hit/* counts requests (the XSS suite
-// points hostile URLs at it) and /__hits reports the counts.
+// points hostile URLs at it) and /__hits reports the counts. /__model-gate/* drives the model
+// gate between the server and the test model (helpers.ts `modelGate`): `hold`, `release?chars=N`
+// (answers once that much of the held reply has been relayed) and `open`.
 import { esbuildPlugin } from "@web/dev-server-esbuild";
 import { build } from "esbuild";
 import { chromeLauncher } from "@web/test-runner-chrome";
@@ -22,13 +24,13 @@ function openChatBackend() {
   return {
     name: "open-chat-backend",
     async serverStart() {
-      backend = await startTestServer({ model: { defaultReply: markdownReply } });
+      backend = await startTestServer({ model: { defaultReply: markdownReply }, gateModel: true });
     },
     async serverStop() {
       await backend?.close();
       chromium.removeProfile();
     },
-    serve(context) {
+    async serve(context) {
       if (context.path === "/__open-chat/config.json") return { body: JSON.stringify({ api: backend.url }), type: "json" };
       if (context.path.startsWith("/__hit/")) {
         hits.set(context.path, (hits.get(context.path) ?? 0) + 1);
@@ -39,6 +41,18 @@ function openChatBackend() {
         const body = JSON.stringify(Object.fromEntries(hits));
         if (context.query.reset !== undefined) hits.clear();
         return { body, type: "json" };
+      }
+      if (context.path.startsWith("/__model-gate/")) {
+        const gate = backend.modelGate;
+        const action = context.path.slice("/__model-gate/".length);
+        if (action === "hold") gate.hold();
+        else if (action === "open") gate.open();
+        else if (action === "release") {
+          const chars = Number(context.query.chars);
+          if (!Number.isInteger(chars) || chars < 1) throw new Error(`/__model-gate/release needs chars=<positive integer>, got ${context.query.chars}`);
+          await gate.releaseText(chars);
+        } else return undefined;
+        return { body: JSON.stringify({ released: gate.releasedText }), type: "json", headers: { "cache-control": "no-store" } };
       }
       return undefined;
     },

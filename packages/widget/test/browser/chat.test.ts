@@ -4,7 +4,7 @@ import type { OpenChatElement } from "../../src/element/open-chat.js";
 import type { OpenChatMessageDetail } from "../../src/common/events.js";
 import { storageKeys } from "@open-chat/sdk";
 import { realClick } from "./commands.js";
-import { $, $$, lastAnswer, rows, scripted, serverUrl, type, until, viewOf } from "./helpers.js";
+import { $, $$, lastAnswer, modelGate, rows, scripted, serverUrl, type, until, viewOf } from "./helpers.js";
 
 describe("<open-chat> inline, against a real server", () => {
   let api: string;
@@ -12,6 +12,7 @@ describe("<open-chat> inline, against a real server", () => {
     api = await serverUrl();
   });
   beforeEach(() => localStorage.clear());
+  afterEach(() => modelGate.open()); // a failed test never leaves the next one's answer held
 
   const mount = async (extra = "") => {
     const el = await fixture<OpenChatElement>(html`<open-chat api=${api} mode="inline" greeting="Hi! Ask me anything." data-extra=${extra}></open-chat>`);
@@ -51,15 +52,20 @@ describe("<open-chat> inline, against a real server", () => {
     const announcements: string[] = [];
     new MutationObserver(() => announcements.push(region.textContent ?? "")).observe(region, { childList: true, characterData: true, subtree: true });
 
-    await type(view, "stream please [[tokens:60]] [[delay:10]]");
+    // The answer is held mid-stream (some text shown, not ended) for as long as these checks take.
+    await modelGate.hold();
+    await type(view, "stream please [[tokens:60]]");
     const user = await until(() => rows(view)[0], 2000, "the optimistic user message");
-    expect(user.text).to.equal("stream please [[tokens:60]] [[delay:10]]");
+    expect(user.text).to.equal("stream please [[tokens:60]]");
     await until(() => $(view, "open-chat-message .saved"), 5000, "the user message to be saved");
+    await modelGate.release(1);
     const streaming = await until(() => rows(view).find((r) => r.role === "assistant" && r.status === "streaming" && r.text.length > 0), 10_000, "streaming text");
+    await view.updateComplete;
     expect(streaming.element.querySelector("article")!.getAttribute("aria-busy")).to.equal("true");
     expect($(view, "[part=stop-button]")).to.not.equal(null);
     expect(streaming.element.querySelector(".saved")).to.equal(null); // not durable as an answer yet
 
+    await modelGate.open();
     const answer = await lastAnswer(view);
     await view.updateComplete;
     expect(answer.status).to.equal("completed");
@@ -82,25 +88,35 @@ describe("<open-chat> inline, against a real server", () => {
     let mutations = 0;
     new MutationObserver((records) => (mutations += records.length)).observe(first.element, { childList: true, subtree: true, characterData: true, attributes: true });
 
-    const markdown = `Intro paragraph stays put.\n\n${Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ")}`;
-    await type(view, `${scripted(markdown)} [[delay:10]]`);
-    const intro = await until(
+    const intro = "Intro paragraph stays put.";
+    const markdown = `${intro}\n\n${Array.from({ length: 40 }, (_, i) => `word${i}`).join(" ")}`;
+    // Held once the second block has begun: the first block is seen finished while the second still grows.
+    await modelGate.hold();
+    await type(view, scripted(markdown));
+    await modelGate.release(`${intro}\n\nword0`.length);
+    const introBlock = await until(
       () => rows(view).at(-1)?.role === "assistant" && rows(view).at(-1)!.element.querySelectorAll(".md-block").length === 2 && rows(view).at(-1)!.element.querySelector(".md-block"),
       10_000,
       "two blocks",
     );
+    expect(rows(view).at(-1)!.status).to.equal("streaming");
+    await modelGate.open();
     const second = await lastAnswer(view);
     expect(second.text).to.equal(markdown);
-    expect(second.element.querySelector(".md-block")).to.equal(intro); // the finished block kept its DOM
-    expect(intro.isConnected).to.equal(true);
+    expect(second.element.querySelector(".md-block")).to.equal(introBlock); // the finished block kept its DOM
+    expect(introBlock.isConnected).to.equal(true);
     expect(mutations).to.equal(0); // the earlier answer was never touched
   });
 
   it("stops a running answer with the Stop button", async () => {
     const { view } = await mount();
-    await type(view, "long one [[tokens:400]] [[delay:20]]");
+    // Held after its first text: the answer is still running when Stop is pressed, however fast the machine.
+    await modelGate.hold();
+    await type(view, "long one [[tokens:400]]");
     const stop = await until(() => $<HTMLButtonElement>(view, "[part=stop-button]"), 10_000, "the stop button");
+    await modelGate.release(1);
     await until(() => rows(view).at(-1)!.text.length > 0, 10_000, "some text");
+    expect(rows(view).at(-1)!.status).to.equal("streaming");
     stop.click();
     const answer = await lastAnswer(view);
     await view.updateComplete;

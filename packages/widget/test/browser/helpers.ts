@@ -12,6 +12,46 @@ export async function serverUrl(): Promise<string> {
   return (await config).api;
 }
 
+async function gate(action: string): Promise<{ released: string }> {
+  const response = await fetch(`/__model-gate/${action}`, { cache: "no-store" });
+  if (!response.ok) throw new Error(`/__model-gate/${action}: HTTP ${response.status}`);
+  return response.json() as Promise<{ released: string }>;
+}
+
+/**
+ * The model gate between the test server and its model (web-test-runner.config.mjs): while it
+ * holds, a streamed answer advances only as far as the test releases it, on any machine. A suite
+ * that holds it re-opens it in `afterEach`, so a failed test never leaves the next one's answer held.
+ */
+export const modelGate = {
+  /** From now on the model's streamed replies wait in the gate; the released text starts over. */
+  hold: async (): Promise<void> => void (await gate("hold")),
+  /** Relays until at least `chars` characters of answer text have passed since `hold()`, then holds again; resolves with that text. */
+  release: async (chars: number): Promise<string> => (await gate(`release?chars=${chars}`)).released,
+  /** Relays everything held and everything that follows; stops holding. */
+  open: async (): Promise<void> => void (await gate("open")),
+};
+
+/**
+ * Resolves with `read()` at the first render of `element` (a change in its subtree) after which
+ * `ready()` holds. It reads once the element and `also` have finished updating: a mutation
+ * observer's callback and Lit's `updateComplete` are microtasks, so no timer of the page (a
+ * stall timeout, say) can run between that change and the reading.
+ */
+export function atFirstRender<T>(element: Element & { updateComplete: Promise<unknown> }, ready: () => boolean, read: () => T, also: Array<{ updateComplete: Promise<unknown> }> = []): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const observer = new MutationObserver(() => {
+      if (!ready()) return;
+      observer.disconnect();
+      void (async () => {
+        for (const updating of [...also, element]) await updating.updateComplete;
+        return read();
+      })().then(resolve, reject);
+    });
+    observer.observe(element, { childList: true, subtree: true, characterData: true, attributes: true });
+  });
+}
+
 /** A prompt that makes the test model answer with exactly `markdown`. */
 export { scriptedMarkdown as scripted } from "@open-chat/testing/scripted";
 

@@ -1,14 +1,14 @@
 /**
  * "Reconnecting the answer…": a streaming answer with no event for `stall-ms` says so (a polite
  * status on the message) until its next event. The watch itself is driven with a manual clock;
- * the element against the real server with a model that pauses between tokens.
+ * the element against the real server, its answer held in the model gate until the test releases it.
  */
 import { expect, fixture, html } from "@open-wc/testing";
 import "../../src/index.js";
 import type { ChatMessage } from "@open-chat/sdk";
 import type { OpenChatElement } from "../../src/element/open-chat.js";
 import { StallWatch } from "../../src/view/stalls.js";
-import { lastAnswer, rows, serverUrl, type, until, viewOf } from "./helpers.js";
+import { atFirstRender, lastAnswer, modelGate, rows, serverUrl, type, until, viewOf } from "./helpers.js";
 
 const answer = (updatedAt: string, status: ChatMessage["status"] = "streaming"): ChatMessage => ({
   id: "a1",
@@ -21,6 +21,8 @@ const answer = (updatedAt: string, status: ChatMessage["status"] = "streaming"):
 });
 
 describe("stalled answers", () => {
+  afterEach(() => modelGate.open()); // a failed test never leaves the next one's answer held
+
   it("StallWatch: quiet for afterMs is stalled, the next event (a new updatedAt) clears it, an ended answer is never stalled", () => {
     let now = 1_000;
     let changes = 0;
@@ -53,8 +55,9 @@ describe("stalled answers", () => {
     const api = await serverUrl();
     const el = await fixture<OpenChatElement>(html`<open-chat api=${api} mode="inline" stall-ms="500"></open-chat>`);
     const view = await viewOf(el);
-    // Two tokens, each after 2 s of silence.
-    await type(view, "slow one [[tokens:2]] [[delay:2000]]");
+    // No token reaches the server until the test releases one: the answer is quiet for as long as it takes.
+    await modelGate.hold();
+    await type(view, "slow one [[tokens:2]]");
     const stalled = await until(
       () => rows(view).find((r) => r.role === "assistant" && r.status === "streaming" && r.element.querySelector("[part=message-stalled]")?.textContent === "Reconnecting the answer…"),
       10_000,
@@ -64,9 +67,13 @@ describe("stalled answers", () => {
     const status = stalled.element.querySelector("[part=message-stalled]")!;
     expect(status.getAttribute("role")).to.equal("status");
     expect(status.getAttribute("aria-live")).to.equal("polite");
-    // The next event (the first token) clears it at once.
-    const moved = await until(() => (stalled.element.message?.text ? stalled.element : null), 10_000, "the first token");
-    expect(moved.querySelector("[part=message-stalled]")!.textContent).to.equal("");
+    // The next event (the first token) clears it at once: read in the render that shows the token,
+    // before any timer could find the answer quiet again (the gate holds the second token).
+    const moved = stalled.element;
+    const atFirstToken = atFirstRender(moved, () => Boolean(moved.message?.text), () => moved.querySelector("[part=message-stalled]")?.textContent, [view]);
+    await modelGate.release(1);
+    expect(await atFirstToken).to.equal("");
+    await modelGate.open();
     const done = await lastAnswer(view);
     await view.updateComplete;
     expect(done.status).to.equal("completed");
