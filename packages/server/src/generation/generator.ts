@@ -104,7 +104,11 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
     onError: (error) => controller.abort(new AppendFailed(error)),
   });
   const push = (payload: EventPayload) => {
-    if (!controller.signal.aborted || !(controller.signal.reason instanceof AppendFailed)) appender.push(events.make(payload));
+    try {
+      appender.push(events.make(payload));
+    } catch {
+      // The appender failed for good; flush() below reports why and the turn is handed over.
+    }
   };
   const base = { chatId: job.chatId, messageId: job.assistantMessageId };
   for (const payload of job.opening ?? []) push(payload);
@@ -142,7 +146,6 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
   }
   if (status === "fenced") return { status, appends: appender.appends, deltas };
   try {
-    if (status === "unterminated") throw (controller.signal.reason as AppendFailed).cause;
     await appender.flush();
   } catch (error) {
     return { status: await handOver(deps, lease, error), appends: appender.appends, deltas };

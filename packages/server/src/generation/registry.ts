@@ -73,6 +73,12 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
     start(job) {
       const controller = new AbortController();
       const done = runGeneration(deps, job, controller)
+        // A detached generation must never take the process down: a bug here leaves the turn
+        // to lease takeover instead of an unhandled rejection.
+        .catch((error: unknown): GenerationResult => {
+          console.error(`[open-chat] generation ${job.assistantMessageId} failed:`, error);
+          return { status: "unterminated", appends: 0, deltas: 0 };
+        })
         .then((result) => {
           stats.generations++;
           stats.appends += result.appends;
