@@ -23,63 +23,68 @@ afterAll(async () => {
 });
 afterEach(() => server?.modelGate?.open()); // a failed test never leaves the next one's answer held
 
+/** One answer in the default run; 50 with CHAOS_FULL=1 (`pnpm test:chaos`), each with its own cut points. */
+const ANSWERS = process.env.CHAOS_FULL ? 50 : 1;
+
 describe("connection drops", () => {
-  test("cut N times at random points during a long answer: final messages equal the server's, no duplicate or missing character", async () => {
-    const random = seeded(20261123);
-    const storage = memoryStorage();
-    const client = createChatClient({ baseUrl: proxy.url, storage, reconnect: { initialDelayMs: 20, maxDelayMs: 200, random }, persistIntervalMs: 0 });
-    const chat = await client.createChat({ title: "drops" });
-    const tail = client.openChat(chat.id);
-    const gate = server.modelGate!;
-    gate.hold(); // the answer advances only as far as the test releases it
-    try {
-      const sent = await client.send(chat.id, "[[tokens:400]] tell me a long story");
-      const answerText = (state: TailState) => state.messages.find((m) => m.id === sent.assistantMessageId)?.text ?? "";
-      const seen: string[] = [];
-      tail.subscribeMessage(sent.assistantMessageId, (message?: TailMessage) => {
-        if (message) seen.push(message.text);
-      });
+  for (let round = 0; round < ANSWERS; round++) {
+    test(`cut N times at random points during a long answer: final messages equal the server's, no duplicate or missing character (answer ${round + 1}/${ANSWERS})`, async () => {
+      const random = seeded(20261123 + round);
+      const storage = memoryStorage();
+      const client = createChatClient({ baseUrl: proxy.url, storage, reconnect: { initialDelayMs: 20, maxDelayMs: 200, random }, persistIntervalMs: 0 });
+      const chat = await client.createChat({ title: "drops" });
+      const tail = client.openChat(chat.id);
+      const gate = server.modelGate!;
+      gate.hold(); // the answer advances only as far as the test releases it
+      try {
+        const sent = await client.send(chat.id, "[[tokens:400]] tell me a long story");
+        const answerText = (state: TailState) => state.messages.find((m) => m.id === sent.assistantMessageId)?.text ?? "";
+        const seen: string[] = [];
+        tail.subscribeMessage(sent.assistantMessageId, (message?: TailMessage) => {
+          if (message) seen.push(message.text);
+        });
 
-      // Cut points: N random text lengths of the answer (it is ~2,500 characters long). At each
-      // one the model has released just past that point (so the answer cannot have ended), the
-      // client shows everything released (so that text came over a live tail connection opened
-      // after the previous cut), and then every connection is cut: one cut, one dead tail
-      // connection, one reconnect — whatever the machine's speed.
-      const N = 6;
-      const cutAt = Array.from({ length: N }, () => 50 + Math.floor(random() * 2000)).sort((a, b) => a - b);
-      const cuts: number[] = [];
-      for (const point of cutAt) {
-        await gate.releaseText(Math.max(point, gate.releasedText.length + 1));
-        const released = gate.releasedText.length;
-        await tail.until((state) => answerText(state).length >= released);
-        cuts.push(answerText(tail.state).length);
-        proxy.cutAll();
+        // Cut points: N random text lengths of the answer (it is ~2,500 characters long). At each
+        // one the model has released just past that point (so the answer cannot have ended), the
+        // client shows everything released (so that text came over a live tail connection opened
+        // after the previous cut), and then every connection is cut: one cut, one dead tail
+        // connection, one reconnect — whatever the machine's speed.
+        const N = 6;
+        const cutAt = Array.from({ length: N }, () => 50 + Math.floor(random() * 2000)).sort((a, b) => a - b);
+        const cuts: number[] = [];
+        for (const point of cutAt) {
+          await gate.releaseText(Math.max(point, gate.releasedText.length + 1));
+          const released = gate.releasedText.length;
+          await tail.until((state) => answerText(state).length >= released);
+          cuts.push(answerText(tail.state).length);
+          proxy.cutAll();
+        }
+        gate.open();
+
+        await tail.until(answered(1));
+        await server.idle();
+        const log = await readLog(server.url, await storedToken(storage), chat.id);
+        await tail.until((_, connection) => connection.offset === log.nextOffset);
+
+        expect(cuts.length).toBe(N);
+        expect(tail.stats.reconnects).toBeGreaterThanOrEqual(N);
+        const answer = log.state.messages.find((m) => m.id === sent.assistantMessageId)!;
+        expect(answer.status).toBe("completed");
+        expect(answer.text.length).toBeGreaterThan(2000);
+        // Every cut came mid-answer: the client had part of the text, not all of it.
+        expect(cuts.filter((length) => length === 0 || length >= answer.text.length)).toEqual([]);
+        // What was shown was always a prefix of the final text: no character twice, none skipped.
+        expect(seen.filter((text) => !answer.text.startsWith(text))).toEqual([]);
+        expect(tail.state.log.messages).toEqual(log.state.messages);
+        expect(tail.state.messages.map((m) => m.text)).toEqual(log.state.messages.map((m) => m.text));
+        expect(tail.state.log.skipped).toBe(0);
+        expect(tail.stats.malformedFrames).toBe(0);
+      } finally {
+        gate.open();
+        await client.close();
       }
-      gate.open();
-
-      await tail.until(answered(1));
-      await server.idle();
-      const log = await readLog(server.url, await storedToken(storage), chat.id);
-      await tail.until((_, connection) => connection.offset === log.nextOffset);
-
-      expect(cuts.length).toBe(N);
-      expect(tail.stats.reconnects).toBeGreaterThanOrEqual(N);
-      const answer = log.state.messages.find((m) => m.id === sent.assistantMessageId)!;
-      expect(answer.status).toBe("completed");
-      expect(answer.text.length).toBeGreaterThan(2000);
-      // Every cut came mid-answer: the client had part of the text, not all of it.
-      expect(cuts.filter((length) => length === 0 || length >= answer.text.length)).toEqual([]);
-      // What was shown was always a prefix of the final text: no character twice, none skipped.
-      expect(seen.filter((text) => !answer.text.startsWith(text))).toEqual([]);
-      expect(tail.state.log.messages).toEqual(log.state.messages);
-      expect(tail.state.messages.map((m) => m.text)).toEqual(log.state.messages.map((m) => m.text));
-      expect(tail.state.log.skipped).toBe(0);
-      expect(tail.stats.malformedFrames).toBe(0);
-    } finally {
-      gate.open();
-      await client.close();
-    }
-  });
+    });
+  }
 });
 
 describe("reload", () => {

@@ -28,6 +28,7 @@ export { tokenize } from "./tokens.js";
 export { lastUserText } from "./request.js";
 export type {
   ChatCompletionRequest,
+  CompletionMessage,
   ChatMessage,
   ModelServer,
   ModelServerOptions,

@@ -2,7 +2,7 @@
  * Reading the inbound `POST /v1/chat/completions` body. We check only what the replies depend
  * on (an object with a `messages` array) so any client the real API accepts also works here.
  */
-import type { ChatCompletionRequest, ChatMessage } from "./types.js";
+import type { ChatCompletionRequest, CompletionMessage } from "./types.js";
 
 export type ParsedRequest =
   | { ok: true; request: ChatCompletionRequest }
@@ -35,7 +35,7 @@ export function parseCompletionRequest(raw: string): ParsedRequest {
 }
 
 /** The text of a message: a plain string, or its text parts joined (images etc. carry no words). */
-export function messageText(message: ChatMessage | undefined): string {
+export function messageText(message: CompletionMessage | undefined): string {
   const content = message?.content;
   if (typeof content === "string") return content;
   if (!Array.isArray(content)) return "";

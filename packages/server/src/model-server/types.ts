@@ -4,7 +4,7 @@
  */
 
 /** One chat message as OpenAI's Chat Completions API accepts it (only what we read). */
-export interface ChatMessage {
+export interface CompletionMessage {
   role: string;
   /** A string, or content parts of which we read the `{ type: "text", text }` ones. */
   content?: string | ReadonlyArray<{ type: string; text?: string }> | null;
@@ -14,7 +14,7 @@ export interface ChatMessage {
 /** The parsed body of `POST /v1/chat/completions`. Unknown fields are kept for assertions. */
 export interface ChatCompletionRequest {
   model?: string;
-  messages: ChatMessage[];
+  messages: CompletionMessage[];
   stream?: boolean | null;
   stream_options?: { include_usage?: boolean } | null;
   [field: string]: unknown;
@@ -86,3 +86,6 @@ export interface ModelServer {
   /** Stop listening and destroy open connections, stalled streams included. Idempotent. */
   close(): Promise<void>;
 }
+
+/** @deprecated Use {@link CompletionMessage} (`ChatMessage` is the shared fold's folded message). */
+export type ChatMessage = CompletionMessage;
