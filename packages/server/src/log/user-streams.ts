@@ -31,7 +31,7 @@ export function createUserStreams(streams: Pick<StreamsClient, "ensureStream" | 
   async function check(user: EndUser, name: string): Promise<UserStream> {
     const { created } = await streams.ensureStream(name);
     const row = await prisma.userStream.findUnique({ where: { name } });
-    if (row && !created && !(await lostAcknowledgedData(user, name))) return { name, incarnation: row.incarnation };
+    if (row && !created && !(await lostAcknowledgedData(user, name, row.updatedAt))) return { name, incarnation: row.incarnation };
     if (row) console.warn(`[open-chat] stream ${name} lost data in the streams tier: new incarnation, clients read it again from the start`);
     const incarnation = newIncarnation();
     const saved = await prisma.userStream.upsert({
@@ -43,10 +43,13 @@ export function createUserStreams(streams: Pick<StreamsClient, "ensureStream" | 
     return { name, incarnation: saved.incarnation };
   }
 
-  /** The stream ends before the newest offset a send of this user was answered with. */
-  async function lostAcknowledgedData(user: EndUser, name: string): Promise<boolean> {
+  /**
+   * The stream ends before the newest offset a send of this user was answered with in the
+   * current incarnation (`since`: when it began; older turns' offsets belong to a lost stream).
+   */
+  async function lostAcknowledgedData(user: EndUser, name: string, since: Date): Promise<boolean> {
     const newest = await prisma.turn.findFirst({
-      where: { chat: { userId: user.id, tenantId: user.tenantId }, offset: { not: null } },
+      where: { chat: { userId: user.id, tenantId: user.tenantId }, offset: { not: null }, createdAt: { gte: since } },
       orderBy: { offset: "desc" },
       select: { offset: true },
     });

@@ -74,21 +74,28 @@ describe("streams data lost while the API server is down", () => {
     await before.kill();
 
     // 1. A wiped tier: the stream is created again, empty — shorter than the stored offset.
-    const wiped = await startApiProcess({ ...env, STREAMS_URL: (await freshTier()).url });
+    const wipedTier = await freshTier();
+    let wiped = await startApiProcess({ ...env, STREAMS_URL: wipedTier.url });
     let storedAfterWipe: string;
     try {
       expect(await tail(wiped, token, chatId, stored)).toMatchObject(refused);
+      await completedTurn(wiped, token, chatId, "after the loss [[tokens:5]]");
+      const early = (await readLog(wiped.url, token, chatId)).nextOffset;
+      // A restart on the same healthy tier keeps the incarnation: offsets of the new stream stay
+      // valid although the lost stream's turns had higher offsets than the new stream has yet.
+      await wiped.kill();
+      wiped = await startApiProcess({ ...env, STREAMS_URL: wipedTier.url });
+      expect(await tail(wiped, token, chatId, early)).toMatchObject({ status: 200 });
       // The same user writes to the new stream until it is LONGER than the stored offset:
       // without incarnations that offset would now silently skip the new events.
       const other = await createChat(wiped.url, token);
       await growPast(wiped, token, other, stored);
-      await completedTurn(wiped, token, chatId, "after the loss [[tokens:5]]");
       expect(await tail(wiped, token, chatId, stored)).toMatchObject(refused);
       // From -1 the client gets exactly the new log: the one turn written after the loss.
-      const { state } = await readLog(wiped.url, token, chatId);
+      const { state, nextOffset } = await readLog(wiped.url, token, chatId);
       expect(state.messages.map((m) => [m.role, m.status])).toEqual([["user", "completed"], ["assistant", "completed"]]);
       expect(state.messages[0]?.text).toBe("after the loss [[tokens:5]]");
-      storedAfterWipe = (await readLog(wiped.url, token, chatId)).nextOffset;
+      storedAfterWipe = nextOffset;
     } finally {
       await wiped.kill();
     }
