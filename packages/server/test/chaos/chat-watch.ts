@@ -3,21 +3,24 @@
  * long-poll reads (woken by appends, never by sleeping) until the folded state says so.
  */
 import { API_PATH, HEADER, LIVE_MODE, QUERY, START_OFFSET, foldAll, materialize, type ChatEvent, type ChatState } from "@open-chat/shared";
+import { apiClient } from "../helpers/api.js";
 
 export function authorized(token: string): Record<string, string> {
   return { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
 }
 
+/** Creates a chat; throws unless 201 (chaos tests fail loudly, never on a silent null). */
 export async function createChat(baseUrl: string, token: string): Promise<string> {
-  const response = await fetch(`${baseUrl}${API_PATH.chats}`, { method: "POST", headers: authorized(token), body: "{}" });
-  if (response.status !== 201) throw new Error(`create chat: ${response.status} ${await response.text()}`);
-  return ((await response.json()) as { id: string }).id;
+  const reply = await apiClient(baseUrl, token).call("POST", API_PATH.chats, {});
+  if (reply.status !== 201) throw new Error(`create chat: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return (reply.body as { id: string }).id;
 }
 
+/** Sends one message; throws unless 202. */
 export async function send(baseUrl: string, token: string, chatId: string, text: string, clientMessageId = `c-${Math.random().toString(36).slice(2)}`) {
-  const response = await fetch(`${baseUrl}${API_PATH.messages(chatId)}`, { method: "POST", headers: authorized(token), body: JSON.stringify({ clientMessageId, text }) });
-  if (response.status !== 202) throw new Error(`send: ${response.status} ${await response.text()}`);
-  return (await response.json()) as { userMessageId: string; assistantMessageId: string; offset: string };
+  const reply = await apiClient(baseUrl, token).send(chatId, { clientMessageId, text });
+  if (reply.status !== 202) throw new Error(`send: ${reply.status} ${JSON.stringify(reply.body)}`);
+  return reply.body as { userMessageId: string; assistantMessageId: string; offset: string };
 }
 
 /**
