@@ -29,7 +29,7 @@ export interface LeaseKeeper {
 
 export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   const { store, holder, leaseMs } = options;
-  const same = (a: LeaseRef, b: LeaseRef) => a.chatId === b.chatId && a.generationId === b.generationId && a.epoch === b.epoch;
+  const keyOf = (lease: LeaseRef) => `${lease.chatId}\u0000${lease.generationId}\u0000${lease.epoch}`;
   let inFlight: Promise<void> | undefined;
 
   async function renewOnce(): Promise<void> {
@@ -42,8 +42,9 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       for (const lease of local) options.onLost(lease, "renewal_failed");
       return;
     }
+    const byKey = new Map(held.map((row) => [keyOf(row), row]));
     for (const lease of local) {
-      const row = held.find((h) => same(h, lease));
+      const row = byKey.get(keyOf(lease));
       if (!row) options.onLost(lease, "taken_over");
       else if (row.stopRequestedBy) options.onStopRequested(lease, row.stopRequestedBy);
     }
