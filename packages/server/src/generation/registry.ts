@@ -62,7 +62,7 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
       onStopRequested: (lease, by) => abort(lease, new StopRequested(by)),
     });
   };
-  const release = () => {
+  const stopKeeperWhenIdle = () => {
     if (byChat.size > 0) return;
     keeper?.stop();
     keeper = undefined;
@@ -87,7 +87,7 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
         })
         .finally(() => {
           if (byChat.get(job.chatId)?.controller === controller) byChat.delete(job.chatId);
-          release();
+          stopKeeperWhenIdle();
         });
       byChat.set(job.chatId, { lease: { chatId: job.chatId, generationId: job.assistantMessageId, epoch: job.epoch }, controller, done });
       keepLeases();
