@@ -3,6 +3,7 @@
  * (database, auth, streams, model, clock, stop bus), never reached through globals, so tests
  * pass real components through the same seams production uses.
  */
+import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "./generated/prisma/client.js";
 import { createChatRepository, type ChatRepository } from "./chats/repository.js";
 import type { EndUser } from "./env.js";
@@ -15,6 +16,8 @@ import { createUserStreams, type UserStream } from "./log/user-streams.js";
 import type { StreamsClient } from "./streams/client/types.js";
 import type { Auth } from "./auth/auth.js";
 import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
+import { createSecretBox } from "./tenants/secret-box.js";
+import { createTenantStore, type TenantStore } from "./tenants/tenant-store.js";
 import { parseStopMessage } from "./turns/stop-turn.js";
 import { createTurns, type Turns } from "./turns/turns.js";
 
@@ -30,6 +33,11 @@ export interface AppDeps {
    * only (one process); `startServer` passes Postgres LISTEN/NOTIFY on a real database.
    */
   stopBus?: StopBus;
+  /**
+   * Server key that seals tenants' secrets at rest (ENCRYPTION_KEY). Default: a random key for
+   * this process only (tests); `startServer` always passes a lasting one.
+   */
+  encryptionKey?: string;
 }
 
 export interface Services {
@@ -40,6 +48,8 @@ export interface Services {
   clock: () => Date;
   settings: ServerSettings;
   chats: ChatRepository;
+  /** Tenants, their keys and sealed secrets. */
+  tenants: TenantStore;
   leases: LeaseStore;
   stopBus: StopBus;
   generations: GenerationRegistry;
@@ -59,6 +69,7 @@ export function createServices(deps: AppDeps): Services {
   const settings = { ...DEFAULT_SETTINGS, ...deps.settings };
   const chats = createChatRepository(deps.prisma, clock);
   const leases = createLeaseStore(deps.prisma, clock);
+  const tenants = createTenantStore(deps.prisma, createSecretBox(deps.encryptionKey ?? randomBytes(32).toString("base64url")), clock);
   const stopBus = deps.stopBus ?? createLocalStopBus();
   const generations = createGenerationRegistry({
     streams: deps.streams,
@@ -96,5 +107,5 @@ export function createServices(deps: AppDeps): Services {
       intervalMs: settings.takeover.sweepMs,
       onTakeover: async (lease) => void (await turns.resume(lease)),
     });
-  return { ...deps, clock, settings, chats, leases, stopBus, generations, turns, ensureUserStream, startTakeover };
+  return { ...deps, clock, settings, chats, tenants, leases, stopBus, generations, turns, ensureUserStream, startTakeover };
 }

@@ -13,9 +13,24 @@ export const ERROR_CODES = [
   // Identity and access
   "unauthorized",
   "forbidden",
+  /** The server has tenants: requests from browsers need a publishable key (`X-Open-Chat-Key`). */
+  "publishable_key_required",
+  /** A key that does not exist, was revoked, or is of the wrong kind for this route. */
+  "invalid_key",
+  /** The page's Origin is not one of the tenant's allowed origins. */
+  "origin_not_allowed",
+  /** The tenant does not allow guest end users. */
+  "guests_not_allowed",
+  /** The session belongs to another tenant than the key of the request. */
+  "session_tenant_mismatch",
+  /** The tenant-signed end-user JWT was refused (signature, expiry, issuer, audience, claims). */
+  "invalid_user_token",
   // Resources
   "not_found",
   "chat_not_found",
+  "tenant_not_found",
+  "user_not_found",
+  "key_not_found",
   "chat_deleted",
   "conflict",
   "generation_in_progress",
@@ -23,6 +38,8 @@ export const ERROR_CODES = [
   "rate_limited",
   "insufficient_credits",
   // Generation (carried by message.error events)
+  /** The tenant's model policy does not allow the model the request named. */
+  "model_not_allowed",
   "model_error",
   "model_unavailable",
   "model_timeout",

@@ -73,6 +73,18 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
       return { created: res.status === 201 };
     },
 
+    async deleteStream(name, opts = {}) {
+      const path = pathOf(name);
+      const res = await send("DELETE", path, { signal: opts.signal });
+      if (res.status === 404) {
+        await drain(res);
+        return { deleted: false };
+      }
+      if (res.status !== 200 && res.status !== 204) throw await errorFromResponse("DELETE", path, res);
+      await drain(res);
+      return { deleted: true };
+    },
+
     async append(name, records, opts = {}) {
       if (!Array.isArray(records) || records.length === 0) {
         throw new RangeError("append needs at least one record (the streams tier rejects an empty array)");

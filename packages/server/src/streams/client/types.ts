@@ -71,6 +71,8 @@ export interface StreamsClient {
    */
   append(name: string, records: readonly unknown[], options?: AppendOptions): Promise<AppendResult>;
   read(name: string, options?: ReadOptions): Promise<ReadResult>;
+  /** Deletes the stream and all its records (DELETE). Resolves `{ deleted: false }` when it did not exist. */
+  deleteStream(name: string, options?: { signal?: AbortSignal }): Promise<{ deleted: boolean }>;
   /** `GET /health` (authenticated): resolves when the streams tier answers 200. */
   ping(options?: { signal?: AbortSignal }): Promise<void>;
 }
