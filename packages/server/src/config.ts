@@ -19,6 +19,8 @@ export interface ServerConfig {
   model?: { baseURL: string; apiKey: string; name: string };
   defaultModel: string;
   authSecret?: string;
+  /** Seals tenants' secrets at rest (ENCRYPTION_KEY); unset = a key kept in DATA_DIR/encryption-key. */
+  encryptionKey?: string;
   /** How long shutdown waits for running answers before closing them as stopped. */
   shutdownGraceMs?: number;
   settings: ServerSettings;
@@ -47,6 +49,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     model,
     defaultModel,
     authSecret: env.AUTH_SECRET || env.BETTER_AUTH_SECRET || undefined,
+    encryptionKey: env.ENCRYPTION_KEY || undefined,
     shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000),
     settings: {
       holder: env.HOLDER_ID ?? defaults.holder,
@@ -68,9 +71,17 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
         longPollMs: Math.min(int(env, "TAIL_LONG_POLL_MS", defaults.tail.longPollMs), 5_000),
       },
       systemPrompt: env.SYSTEM_PROMPT || undefined,
+      operatorKey: operatorKey(env.OPERATOR_KEY),
       corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(",").map((o) => o.trim()) : "*",
     },
   };
+}
+
+/** The operator key opens the admin API for every tenant: short ones would be guessable. */
+function operatorKey(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  if (raw.length < 32) throw new Error("OPERATOR_KEY must be at least 32 characters (e.g. openssl rand -base64 32)");
+  return raw;
 }
 
 /** PUBLIC_URL must be an absolute http(s) URL (not e.g. a bundler's "/" base path). */

@@ -70,12 +70,13 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     const models = createModelClient({ baseURL: model.baseURL, apiKey: model.apiKey, defaultModel: config.defaultModel });
 
     const secret = config.authSecret ?? loadOrCreateSecret(join(dataDir, "auth-secret"));
+    const encryptionKey = config.encryptionKey ?? loadOrCreateSecret(join(dataDir, "encryption-key"));
     const auth = createAuth({ prisma: db.prisma, secret, baseURL: config.baseUrl });
     // A stop must reach the holder in any process: LISTEN/NOTIFY on a real Postgres. Embedded
     // PGlite serves one process only (and one connection), so in-process delivery suffices.
     const stopBus = config.databaseUrl ? createPgStopBus({ connectionString: config.databaseUrl, pool: db.pool }) : createLocalStopBus();
     stops.push(() => stopBus.close());
-    const app = createApp({ prisma: db.prisma, auth, streams, models, settings: config.settings, stopBus });
+    const app = createApp({ prisma: db.prisma, auth, streams, models, settings: config.settings, stopBus, encryptionKey });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));
     // Answers whose holder died (this process before a restart, or another one) end or go on here.

@@ -25,6 +25,8 @@ export interface ServerSettings {
   systemPrompt?: string;
   /** Origins allowed to call the API from browsers; `*` for any (bearer tokens, no cookies). */
   corsOrigins: string[] | "*";
+  /** Opens the admin API for all tenants (OPERATOR_KEY); unset = only tenants' secret keys. */
+  operatorKey?: string;
 }
 
 /**
