@@ -19,6 +19,10 @@ export const API_PATH = {
   healthz: "/healthz",
   /** Readiness (Postgres and the streams tier answer). */
   readyz: "/readyz",
+  /** Admin API (secret key `sk_…` or the operator key as `Authorization: Bearer`). */
+  admin: "/v1/admin",
+  /** The OpenAPI 3.1 document of the public and admin API. */
+  openapi: "/v1/openapi.json",
 } as const;
 
 /** Route patterns below `API_PATH.chats`, as the server's router mounts them. */
