@@ -1,14 +1,18 @@
 /**
- * The Hono application: CORS for third-party pages (bearer tokens, no cookies), Better Auth
- * under /v1/auth, the authenticated chat API under /v1/chats, health probes, and one error
- * renderer for `{ error: { code, message } }`.
+ * The Hono application: CORS for third-party pages (bearer tokens, no cookies), the end-user
+ * auth endpoints under /v1/auth and the chat API under /v1/chats (both acting for the site named
+ * by the publishable key), health probes, and one error renderer for `{ error: { code, message } }`.
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";
 import { API_PATH, HEADER } from "@open-chat/shared";
 import type { AppEnv } from "./env.js";
 import { renderError, renderNotFound } from "./http/render-error.js";
+import { corsOrigin } from "./http/cors-origin.js";
+import { requireTenant } from "./middleware/require-tenant.js";
 import { requireUser } from "./middleware/require-user.js";
+import { createUserTokenVerifier } from "./auth/user-tokens.js";
+import { authRoutes } from "./routes/auth.js";
 import { chatRoutes } from "./routes/chats.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
@@ -28,15 +32,18 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.use(
     "*",
     cors({
-      origin: services.settings.corsOrigins,
+      origin: corsOrigin(services.settings.corsOrigins, services.tenants),
       allowHeaders: ["Authorization", "Content-Type", HEADER.lastEventId, HEADER.publishableKey, HEADER.idempotencyKey],
       exposeHeaders: [HEADER.streamNextOffset, HEADER.streamUpToDate, HEADER.streamCursor, HEADER.authToken, HEADER.retryAfter],
-      maxAge: 600,
+      // Chromium caps preflight caching at 2 hours.
+      maxAge: 7200,
     }),
   );
   app.route("/", healthRoutes(services));
-  app.on(["GET", "POST"], `${API_PATH.auth}/*`, (c) => services.auth.handler(c.req.raw));
-  app.use(`${API_PATH.chats}/*`, requireUser({ auth: services.auth }));
+  // Browser-facing routes act for the site named by the publishable key (and its origins).
+  app.use(`${API_PATH.auth}/*`, requireTenant({ tenants: services.tenants }));
+  app.route(API_PATH.auth, authRoutes(services, createUserTokenVerifier({ clock: services.clock })));
+  app.use(`${API_PATH.chats}/*`, requireTenant({ tenants: services.tenants }), requireUser({ auth: services.auth }));
   app.route(API_PATH.chats, chatRoutes(services));
   app.route(API_PATH.chats, messageRoutes(services));
   app.route(API_PATH.chats, eventRoutes(services));

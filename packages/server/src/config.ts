@@ -2,7 +2,9 @@
  * Server configuration from environment variables (documented in the package README). Every
  * option has a default that runs the whole product embedded on one machine.
  */
-import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
+import * as v from "valibot";
+import { DEFAULT_SETTINGS, type ModelSettings, type ServerSettings } from "./settings.js";
+import { ModelPolicySchema } from "./tenants/policy.js";
 
 export interface ServerConfig {
   host: string;
@@ -69,12 +71,37 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
         heartbeatMs: int(env, "TAIL_HEARTBEAT_MS", defaults.tail.heartbeatMs),
         retryMs: int(env, "TAIL_RETRY_MS", defaults.tail.retryMs),
         longPollMs: Math.min(int(env, "TAIL_LONG_POLL_MS", defaults.tail.longPollMs), 5_000),
+        sessionCheckMs: positive(env, "TAIL_SESSION_CHECK_MS", defaults.tail.sessionCheckMs),
       },
       systemPrompt: env.SYSTEM_PROMPT || undefined,
+      models: modelSettings(env, defaults.models),
       operatorKey: operatorKey(env.OPERATOR_KEY),
       corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(",").map((o) => o.trim()) : "*",
     },
   };
+}
+
+/**
+ * ALLOWED_MODELS (comma-separated), MAX_OUTPUT_TOKENS, CONTEXT_TOKENS: checked by the same
+ * rules as a tenant's model policy, and the answer must leave room for a prompt.
+ */
+function modelSettings(env: NodeJS.ProcessEnv, defaults: ModelSettings): ModelSettings {
+  const models: ModelSettings = {
+    allowed: env.ALLOWED_MODELS ? env.ALLOWED_MODELS.split(",").map((m) => m.trim()).filter(Boolean) : defaults.allowed,
+    maxOutputTokens: int(env, "MAX_OUTPUT_TOKENS", defaults.maxOutputTokens),
+    contextTokens: int(env, "CONTEXT_TOKENS", defaults.contextTokens),
+  };
+  const checked = v.safeParse(ModelPolicySchema, { allowedModels: models.allowed, maxOutputTokens: models.maxOutputTokens, contextTokens: models.contextTokens });
+  if (!checked.success) {
+    const names: Record<string, string> = { allowedModels: "ALLOWED_MODELS", maxOutputTokens: "MAX_OUTPUT_TOKENS", contextTokens: "CONTEXT_TOKENS" };
+    const issue = checked.issues[0];
+    const key = String(issue.path?.[0]?.key ?? "");
+    throw new Error(`${names[key] ?? "model settings"}: ${issue.message}`);
+  }
+  if (models.maxOutputTokens >= models.contextTokens) {
+    throw new Error(`MAX_OUTPUT_TOKENS (${models.maxOutputTokens}) must be less than CONTEXT_TOKENS (${models.contextTokens}): the prompt needs room too`);
+  }
+  return models;
 }
 
 /** The operator key opens the admin API for every tenant: short ones would be guessable. */

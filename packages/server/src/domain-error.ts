@@ -13,7 +13,16 @@ export type DomainErrorCode =
   /** A list cursor that this server did not hand out. */
   | "invalid_cursor"
   /** The streams tier did not take a write the operation needs; retrying may succeed. */
-  | "log_unavailable";
+  | "log_unavailable"
+  /** A chat or send names a model the tenant's model policy does not allow. */
+  | "model_not_allowed"
+  /** Tenancy: which site a request acts for, and whether it may (tenants/request-tenant.ts). */
+  | "publishable_key_required"
+  | "invalid_key"
+  | "origin_not_allowed"
+  | "guests_not_allowed"
+  | "session_tenant_mismatch"
+  | "invalid_user_token";
 
 export class DomainError extends Error {
   /** When retrying may succeed (e.g. the chat's lease lapses); undefined when unknown. */

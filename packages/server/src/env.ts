@@ -7,8 +7,16 @@ export interface EndUser {
   tenantId: string;
 }
 
+/** The site a request acts for (tenants/request-tenant.ts). */
+export interface RequestTenantVar {
+  tenantId: string;
+  keyId: string | null;
+  guestsAllowed: boolean;
+}
+
 export interface AppEnv {
   Variables: {
     user: EndUser;
+    tenant: RequestTenantVar;
   };
 }

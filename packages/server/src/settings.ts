@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { GenerationLimits } from "./generation/generator.js";
+import { DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS } from "./tenants/policy.js";
 
 export interface TakeoverSettings {
   /** Between two sweeps for expired leases (each process, plus one at start-up). */
@@ -16,13 +17,29 @@ export interface TakeoverSettings {
   maxResumes: number;
 }
 
+/**
+ * The server-wide model policy (ALLOWED_MODELS, MAX_OUTPUT_TOKENS, CONTEXT_TOKENS): what every
+ * tenant's policy starts from, and all of it for the built-in `default` tenant. The default
+ * model is the model client's (MODEL) and is always allowed.
+ */
+export interface ModelSettings {
+  /** Models a chat or send may name besides the default model. */
+  allowed: string[];
+  /** Sent to the provider as `max_tokens`. */
+  maxOutputTokens: number;
+  /** The model's context window: the prompt gets `contextTokens − maxOutputTokens`. */
+  contextTokens: number;
+}
+
 export interface ServerSettings {
   /** Identifies this process as a lease holder: unique per process start. */
   holder: string;
   generation: GenerationLimits;
   takeover: TakeoverSettings;
-  tail: { heartbeatMs: number; retryMs: number; longPollMs: number };
+  /** sessionCheckMs: how often a live SSE tail re-checks its session (a sign-out ends it). */
+  tail: { heartbeatMs: number; retryMs: number; longPollMs: number; sessionCheckMs: number };
   systemPrompt?: string;
+  models: ModelSettings;
   /** Origins allowed to call the API from browsers; `*` for any (bearer tokens, no cookies). */
   corsOrigins: string[] | "*";
   /** Opens the admin API for all tenants (OPERATOR_KEY); unset = only tenants' secret keys. */
@@ -38,6 +55,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   holder: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
   generation: { idleMs: 60_000, totalMs: 10 * 60_000, leaseMs: 10_000, appendIntervalMs: 20, outageMs: 30_000 },
   takeover: { sweepMs: 3_000, continueAnswers: true, maxResumes: 3 },
-  tail: { heartbeatMs: 15_000, retryMs: 1_000, longPollMs: 4_000 },
+  tail: { heartbeatMs: 15_000, retryMs: 1_000, longPollMs: 4_000, sessionCheckMs: 15_000 },
+  models: { allowed: [], maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS, contextTokens: DEFAULT_CONTEXT_TOKENS },
   corsOrigins: "*",
 };

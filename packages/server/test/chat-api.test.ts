@@ -28,7 +28,7 @@ beforeAll(async () => {
   });
   server = await startTestServer({
     streams: { url: streamsProxy.url },
-    settings: { tail: { heartbeatMs: 50, retryMs: 750, longPollMs: 4_000 } },
+    settings: { tail: { heartbeatMs: 50, retryMs: 750, longPollMs: 4_000, sessionCheckMs: 15_000 } },
   });
   aliceToken = await signInAsGuest(server.url);
   alice = apiClient(server.url, aliceToken);

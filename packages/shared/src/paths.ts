@@ -9,6 +9,16 @@ export const API_PATH = {
   auth: "/v1/auth",
   /** Guest sign-in: `POST`, body `{}`; the token comes back in the `set-auth-token` header. */
   signInAnonymous: "/v1/auth/sign-in/anonymous",
+  /**
+   * Verified end user: `POST`, body `{ token }` (a JWT signed by the site's backend), with the
+   * site's publishable key and, to merge a guest's chats, the guest's bearer token. Answers
+   * `{ token, user, merged }` and the `set-auth-token` header.
+   */
+  signInJwt: "/v1/auth/sign-in/jwt",
+  /** `POST`, body `{}`, with the bearer token: revokes the session. */
+  signOut: "/v1/auth/sign-out",
+  /** `GET` with the bearer token: `{ session, user }` or `null`. */
+  getSession: "/v1/auth/get-session",
   /** Prefix of the chat API: `GET` lists, `POST` creates. */
   chats: "/v1/chats",
   chat,

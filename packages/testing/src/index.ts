@@ -16,7 +16,8 @@
 export { startTestServer, TEST_TAIL_SETTINGS, type TestServer, type TestServerOptions } from "./server.js";
 export { createTestDatabase, adminQuery, databaseUrl, TEST_DATABASE_ADMIN_URL, type TestDatabase, type CreateTestDatabaseOptions } from "./database.js";
 export { readLog, type ChatLog } from "./log.js";
-export { signInAsGuest } from "./guest.js";
+export { signInAsGuest, siteHeaders, type GuestSignInOptions } from "./guest.js";
+export { createTestTenant, type TestTenant } from "./tenant.js";
 export { CHROMIUM_FLAGS, chromiumPath, launchChromium, chromiumLaunchOptions } from "./chromium.js";
 export { lastUserText, markdownReply } from "./model-replies.js";
 export { scriptedMarkdown } from "./scripted.js";

@@ -34,7 +34,7 @@ export interface TestServerOptions {
 }
 
 /** Tail timings that keep tests quick: a 1 s upstream long-poll, a 500 ms SSE retry hint. */
-export const TEST_TAIL_SETTINGS: ServerSettings["tail"] = { heartbeatMs: 15_000, retryMs: 500, longPollMs: 1_000 };
+export const TEST_TAIL_SETTINGS: ServerSettings["tail"] = { heartbeatMs: 15_000, retryMs: 500, longPollMs: 1_000, sessionCheckMs: 15_000 };
 
 export interface TestServer {
   url: string;

@@ -35,9 +35,10 @@ import { anonymous } from "better-auth/plugins/anonymous";
 import { bearer } from "better-auth/plugins/bearer";
 import { API_PATH } from "@open-chat/shared";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { tenantOf } from "../tenants/request-tenant.js";
+import { DEFAULT_TENANT_ID } from "../tenants/tenant-id.js";
 
-/** The tenant every user belongs to unless told otherwise; seeded by the init migration. */
-export const DEFAULT_TENANT_ID = "default";
+export { DEFAULT_TENANT_ID };
 
 export interface CreateAuthOptions {
   prisma: PrismaClient;
@@ -51,12 +52,13 @@ export interface CreateAuthOptions {
   trustedOrigins?: string[];
   /**
    * Picks the tenant of a user being created (sign-in as guest). Return `null`/`undefined` to
-   * use the column default (`"default"`). Default: always the default tenant.
+   * use the column default (`"default"`). Default: the tenant `requireTenant` resolved from the
+   * request's publishable key.
    */
   resolveTenantId?: (request: Request | undefined) => string | null | undefined | Promise<string | null | undefined>;
 }
 
-export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, trustedOrigins = [], resolveTenantId }: CreateAuthOptions) {
+export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, trustedOrigins = [], resolveTenantId = (request) => tenantOf(request)?.tenantId }: CreateAuthOptions) {
   return betterAuth({
     appName: "Open Chat",
     secret,
@@ -70,18 +72,16 @@ export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, 
         tenantId: { type: "string", required: false, defaultValue: DEFAULT_TENANT_ID, input: false },
       },
     },
-    databaseHooks: resolveTenantId
-      ? {
-          user: {
-            create: {
-              async before(user, context) {
-                const tenantId = await resolveTenantId(context?.request);
-                return tenantId ? { data: { ...user, tenantId } } : undefined;
-              },
-            },
+    databaseHooks: {
+      user: {
+        create: {
+          async before(user, context) {
+            const tenantId = await resolveTenantId(context?.request);
+            return tenantId ? { data: { ...user, tenantId } } : undefined;
           },
-        }
-      : undefined,
+        },
+      },
+    },
     plugins: [anonymous(), bearer()],
     telemetry: { enabled: false },
   });

@@ -13,6 +13,13 @@ const HTTP: Record<DomainErrorCode, { status: ContentfulStatusCode; code: ErrorC
   send_in_progress: { status: 409, code: "conflict" },
   invalid_cursor: { status: 400, code: "invalid_request" },
   log_unavailable: { status: 503, code: "streams_unavailable" },
+  model_not_allowed: { status: 400, code: "model_not_allowed" },
+  publishable_key_required: { status: 401, code: "publishable_key_required" },
+  invalid_key: { status: 401, code: "invalid_key" },
+  origin_not_allowed: { status: 403, code: "origin_not_allowed" },
+  guests_not_allowed: { status: 403, code: "guests_not_allowed" },
+  session_tenant_mismatch: { status: 401, code: "session_tenant_mismatch" },
+  invalid_user_token: { status: 401, code: "invalid_user_token" },
 };
 
 export function toApiError(error: DomainError): ApiError {

@@ -30,6 +30,13 @@ export interface SseViewOptions {
   retryMs: number;
   /** Upstream long-poll wait, at most 5 s. */
   longPollMs: number;
+  /**
+   * Asked every `sessionCheckMs` whether the reader may still read (its session was not
+   * revoked by a sign-out or a user deletion); on false the response ends, and the client's
+   * reconnect meets 401. A read-only tail would otherwise outlive its session by hours.
+   */
+  stillAuthorized?: () => Promise<boolean>;
+  sessionCheckMs?: number;
 }
 
 export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions): Promise<void> {
@@ -38,6 +45,15 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
   const heartbeat = setInterval(() => {
     sse.write(": ping\n\n").catch(() => upstream.abort());
   }, options.heartbeatMs);
+  const { stillAuthorized } = options;
+  const sessionCheck =
+    stillAuthorized &&
+    setInterval(() => {
+      stillAuthorized().then(
+        (ok) => ok || upstream.abort(),
+        () => undefined, // a database hiccup is not a revocation; the next check decides
+      );
+    }, options.sessionCheckMs ?? 15_000);
   try {
     await sse.write(`retry: ${options.retryMs}\n\n`);
     let offset = options.offset;
@@ -78,6 +94,7 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
     if (!upstream.signal.aborted) throw error;
   } finally {
     clearInterval(heartbeat);
+    if (sessionCheck) clearInterval(sessionCheck);
     upstream.abort();
   }
 }

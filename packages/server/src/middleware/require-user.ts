@@ -1,10 +1,13 @@
 /**
  * Resolves (tenant, end user) from the bearer token before a handler touches data
- * (invariant 6). Sets `c.var.user`; answers 401 unauthorized otherwise.
+ * (invariant 6). Sets `c.var.user`; answers 401 unauthorized otherwise. Runs after
+ * `requireTenant`: a session is bound to the tenant its user belongs to and is refused with
+ * another tenant's key.
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
+import { DomainError } from "../domain-error.js";
 import { resolveUser, type Auth } from "../auth/auth.js";
 
 export function requireUser(options: { auth: Auth }) {
@@ -12,6 +15,10 @@ export function requireUser(options: { auth: Auth }) {
   return createMiddleware<AppEnv>(async function requireUser(c, next) {
     const user = await resolveUser(options.auth, c.req.raw.headers);
     if (!user) throw new ApiError(401, "unauthorized", "missing or invalid bearer token; sign in as a guest at POST /v1/auth/sign-in/anonymous");
+    const tenant = c.get("tenant");
+    if (tenant && tenant.tenantId !== user.tenantId) {
+      throw new DomainError("session_tenant_mismatch", "this session belongs to another site than the publishable key of the request; sign in again with this site's key");
+    }
     c.set("user", user);
     await next();
   });

@@ -7,6 +7,7 @@ import { Hono, type Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import { CHAT_ROUTE, HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
+import { resolveUser } from "../auth/auth.js";
 import { ApiError } from "../http/api-error.js";
 import { isPastEnd } from "../log/past-end.js";
 import { pipeSseView } from "../log/sse-view.js";
@@ -37,10 +38,22 @@ export function eventRoutes(services: Services) {
     const key = chatKey(chat.id);
 
     if (live === LIVE_MODE.sse) {
+      const headers = c.req.raw.headers;
       const first = await probe(() => readChecked(streams, stream, { offset, key }));
       return streamSSE(
         c,
-        (sse) => pipeSseView(sse, { streams, stream, key, offset, first, publicOffset: (o) => toPublicOffset(incarnation, o), ...settings.tail }),
+        (sse) =>
+          pipeSseView(sse, {
+            streams,
+            stream,
+            key,
+            offset,
+            first,
+            publicOffset: (o) => toPublicOffset(incarnation, o),
+            ...settings.tail,
+            // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
+            stillAuthorized: async () => (await resolveUser(services.auth, headers))?.id === user.id,
+          }),
         // The client reconnects from its last id; one line is enough.
         async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
       );

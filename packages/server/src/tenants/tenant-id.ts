@@ -4,6 +4,9 @@
  */
 import { randomBytes } from "node:crypto";
 
+/** The tenant of every user on a server without tenants; seeded by the init migration. */
+export const DEFAULT_TENANT_ID = "default";
+
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{1,39}$/;
 export const TENANT_ID_RULE = "2 to 40 characters: lowercase letters, digits and -, starting with a letter or digit";
 

@@ -11,7 +11,8 @@ ADD COLUMN     "providerKeyEncrypted" TEXT,
 ADD COLUMN     "updatedAt" TIMESTAMPTZ(3) NOT NULL DEFAULT CURRENT_TIMESTAMP;
 
 -- AlterTable
-ALTER TABLE "user" ADD COLUMN     "externalId" TEXT;
+ALTER TABLE "user" ADD COLUMN     "contactEmail" TEXT,
+ADD COLUMN     "externalId" TEXT;
 
 -- CreateTable
 CREATE TABLE "api_key" (
