@@ -52,7 +52,13 @@ export function authRoutes(services: Services, verifyUserToken: ReturnType<typeo
         merged: merged === null ? null : { chats: merged },
       });
     })
-    .post(path(API_PATH.signOut), (c) => auth.handler(c.req.raw))
+    .post(path(API_PATH.signOut), async (c) => {
+      const session = await resolveSession(auth, c.req.raw.headers);
+      if (session && session.tenantId !== c.var.tenant.tenantId) {
+        throw new DomainError("session_tenant_mismatch", "this session belongs to another site than the publishable key of the request");
+      }
+      return auth.handler(c.req.raw);
+    })
     .get(path(API_PATH.getSession), async (c) => {
       const session = await resolveSession(auth, c.req.raw.headers);
       // Another site's session reads as no session here (nothing about it leaks).
