@@ -4,10 +4,10 @@
  * loudly — our own local model server. Everything started here is stopped by `close()`.
  */
 import { mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
 import { createApp, type OpenChatApp } from "./app.js";
 import { createAuth } from "./auth/auth.js";
 import type { ServerConfig } from "./config.js";
+import { dataDirLayout, encryptionKeyOf } from "./data-dir.js";
 import { createDb } from "./db/client.js";
 import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { applyMigrations } from "./db/migrate.js";
@@ -35,12 +35,12 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     for (const stop of stops.reverse()) await stop().catch((error) => console.error("[open-chat] shutdown:", error));
   };
   try {
-    const dataDir = resolve(config.dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    const dataDir = dataDirLayout(config.dataDir);
+    mkdirSync(dataDir.root, { recursive: true });
 
     let databaseUrl = config.databaseUrl;
     if (!databaseUrl) {
-      const pg = await startEmbeddedPostgres({ dataDir: join(dataDir, "postgres") });
+      const pg = await startEmbeddedPostgres({ dataDir: dataDir.postgres });
       stops.push(() => pg.stop());
       databaseUrl = pg.connectionString;
     }
@@ -53,7 +53,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
 
     let streamsUrl = config.streamsUrl;
     if (!streamsUrl) {
-      const local = await startEmbeddedStreams({ dataDir: join(dataDir, "streams") });
+      const local = await startEmbeddedStreams({ dataDir: dataDir.streams });
       stops.push(() => local.close());
       streamsUrl = local.url;
     }
@@ -69,8 +69,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     }
     const models = createModelClient({ baseURL: model.baseURL, apiKey: model.apiKey, defaultModel: config.defaultModel });
 
-    const secret = config.authSecret ?? loadOrCreateSecret(join(dataDir, "auth-secret"));
-    const encryptionKey = config.encryptionKey ?? loadOrCreateSecret(join(dataDir, "encryption-key"));
+    const secret = config.authSecret ?? loadOrCreateSecret(dataDir.authSecret);
+    const encryptionKey = encryptionKeyOf(config);
     const auth = createAuth({ prisma: db.prisma, secret, baseURL: config.baseUrl });
     // A stop must reach the holder in any process: LISTEN/NOTIFY on a real Postgres. Embedded
     // PGlite serves one process only (and one connection), so in-process delivery suffices.

@@ -6,7 +6,8 @@
  *
  * Limits (fine for a demo, not for production): one database (the name in the URL is
  * ignored), one backend session shared by every connection, queries serialised, and an open
- * transaction blocks every other connection until it ends.
+ * transaction blocks every other connection until it ends. One process per folder: a second
+ * start on a folder in use throws `FolderInUseError` (folder-lock.ts) instead of corrupting it.
  *
  * @example
  * const pgEmbedded = await startEmbeddedPostgres({ dataDir: ".data/postgres" });
@@ -18,6 +19,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import { lockFolder } from "./folder-lock.js";
 
 export interface EmbeddedPostgresOptions {
   /** Where the database files live; created if missing, reused when it exists. */
@@ -46,12 +48,19 @@ export async function startEmbeddedPostgres({
   maxConnections = 32,
 }: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   mkdirSync(dataDir, { recursive: true });
-  const db = await PGlite.create({ dataDir });
+  const lock = lockFolder(dataDir);
+  let db: PGlite;
+  try {
+    db = await PGlite.create({ dataDir });
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
   const server = new PGLiteSocketServer({ db, host: HOST, port, maxConnections });
   try {
     await server.start();
   } catch (error) {
-    await db.close();
+    await db.close().finally(() => lock.release());
     throw error;
   }
   // After start() this is "127.0.0.1:<actual port>".
@@ -64,7 +73,7 @@ export async function startEmbeddedPostgres({
         try {
           await server.stop();
         } finally {
-          await db.close();
+          await db.close().finally(() => lock.release());
         }
       })();
       return stopping;
