@@ -31,6 +31,11 @@ export interface TestServerOptions {
    * streamed answer gets (`server.modelGate`). Default false.
    */
   gateModel?: boolean;
+  /**
+   * Run on this database (e.g. one a test prepared with the `open-chat` CLI); the caller drops it.
+   * Default: a fresh throwaway database, dropped by `close()`.
+   */
+  database?: TestDatabase;
 }
 
 /** Tail timings that keep tests quick: a 1 s upstream long-poll, a 500 ms SSE retry hint. */
@@ -57,8 +62,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
     for (const step of cleanups.reverse()) await step();
   };
   try {
-    const database = await createTestDatabase();
-    cleanups.push(() => database.drop());
+    const database = options.database ?? (await createTestDatabase());
+    if (!options.database) cleanups.push(() => database.drop());
     const model = await startModelServer(options.model);
     cleanups.push(() => model.close());
     const modelGate = options.gateModel ? await startModelGate(model.url) : undefined;
