@@ -7,7 +7,7 @@ import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "./generated/prisma/client.js";
 import { createChatRepository, type ChatRepository } from "./chats/repository.js";
 import type { EndUser } from "./env.js";
-import type { ModelClient } from "./generation/model-client.js";
+import { createModelClient, type ModelClient } from "./generation/model-client.js";
 import { createGenerationRegistry, type GenerationRegistry } from "./generation/registry.js";
 import { createLeaseStore, type LeaseStore } from "./leases/lease-store.js";
 import { createLocalStopBus, type StopBus } from "./leases/stop-bus.js";
@@ -16,6 +16,7 @@ import { createUserStreams, type UserStream } from "./log/user-streams.js";
 import type { StreamsClient } from "./streams/client/types.js";
 import type { Auth } from "./auth/auth.js";
 import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
+import { createModelPolicies, type ModelPolicies } from "./tenants/model-policies.js";
 import { createSecretBox } from "./tenants/secret-box.js";
 import { createTenantStore, type TenantStore } from "./tenants/tenant-store.js";
 import { parseStopMessage } from "./turns/stop-turn.js";
@@ -50,6 +51,8 @@ export interface Services {
   chats: ChatRepository;
   /** Tenants, their keys and sealed secrets. */
   tenants: TenantStore;
+  /** Each tenant's effective model policy and the model client its answers go to. */
+  modelPolicies: ModelPolicies;
   leases: LeaseStore;
   stopBus: StopBus;
   generations: GenerationRegistry;
@@ -71,6 +74,12 @@ export function createServices(deps: AppDeps): Services {
   const leases = createLeaseStore(deps.prisma, clock);
   const tenants = createTenantStore(deps.prisma, createSecretBox(deps.encryptionKey ?? randomBytes(32).toString("base64url")), clock);
   const stopBus = deps.stopBus ?? createLocalStopBus();
+  const modelPolicies = createModelPolicies({
+    tenants,
+    defaults: { defaultModel: deps.models.defaultModel, allowedModels: settings.models.allowed, maxOutputTokens: settings.models.maxOutputTokens, contextTokens: settings.models.contextTokens, systemPrompt: settings.systemPrompt },
+    defaultClient: deps.models,
+    createClient: createModelClient,
+  });
   const generations = createGenerationRegistry({
     streams: deps.streams,
     models: deps.models,
@@ -92,10 +101,9 @@ export function createServices(deps: AppDeps): Services {
     streams: deps.streams,
     ensureUserStream,
     clock,
-    defaultModel: deps.models.defaultModel,
+    modelPolicies,
     holder: settings.holder,
     leaseMs: settings.generation.leaseMs,
-    systemPrompt: settings.systemPrompt,
     continueAnswers: settings.takeover.continueAnswers,
     maxResumes: settings.takeover.maxResumes,
   });
@@ -107,5 +115,5 @@ export function createServices(deps: AppDeps): Services {
       intervalMs: settings.takeover.sweepMs,
       onTakeover: async (lease) => void (await turns.resume(lease)),
     });
-  return { ...deps, clock, settings, chats, tenants, leases, stopBus, generations, turns, ensureUserStream, startTakeover };
+  return { ...deps, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover };
 }

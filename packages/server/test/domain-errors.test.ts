@@ -10,6 +10,7 @@ const expected: Array<[DomainErrorCode, number, string]> = [
   ["send_in_progress", 409, "conflict"],
   ["invalid_cursor", 400, "invalid_request"],
   ["log_unavailable", 503, "streams_unavailable"],
+  ["model_not_allowed", 400, "model_not_allowed"],
 ];
 
 describe("domain errors over HTTP", () => {

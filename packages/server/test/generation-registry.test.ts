@@ -26,6 +26,7 @@ describe("generation registry", () => {
       key: "chat:c1",
       model: "m",
       prompt: [],
+      maxTokens: 16,
       producerId: "", // the appender refuses this at construction: runGeneration throws
       epoch: 0,
       nextProducerSeq: 1,

@@ -37,6 +37,10 @@ export interface GenerationJob {
   key: string;
   model: string;
   prompt: PromptMessage[];
+  /** Sent as `max_tokens` (the tenant's `maxOutputTokens`, less what a takeover already has). */
+  maxTokens: number;
+  /** The tenant's own provider (bring your own key); unset = the server's `deps.models`. */
+  client?: ModelClient;
   /** Streams-tier producer id / epoch (= the lease's epoch), and where appends continue. */
   producerId: string;
   epoch: number;
@@ -118,7 +122,8 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
   try {
     let finishReason = "stop";
     let usage: Usage = { inputTokens: 0, outputTokens: 0, costMicroUsd: 0 };
-    for await (const chunk of deps.models.stream({ model: job.model, messages: job.prompt, signal: controller.signal })) {
+    const client = job.client ?? deps.models;
+    for await (const chunk of client.stream({ model: job.model, messages: job.prompt, maxTokens: job.maxTokens, signal: controller.signal })) {
       watchdog.touch();
       if (chunk.type === "delta") {
         deltas++;

@@ -17,7 +17,8 @@ export type ModelChunk =
 
 export interface ModelClient {
   readonly defaultModel: string;
-  stream(request: { model: string; messages: PromptMessage[]; signal: AbortSignal }): AsyncIterable<ModelChunk>;
+  /** `maxTokens` is sent as `max_tokens`: the provider ends the answer there (`finish_reason: length`). */
+  stream(request: { model: string; messages: PromptMessage[]; maxTokens: number; signal: AbortSignal }): AsyncIterable<ModelChunk>;
 }
 
 export interface ModelClientOptions {
@@ -39,9 +40,9 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
   });
   return {
     defaultModel: options.defaultModel,
-    async *stream({ model, messages, signal }) {
+    async *stream({ model, messages, maxTokens, signal }) {
       const stream = await openai.chat.completions.create(
-        { model, messages, stream: true, stream_options: { include_usage: true } },
+        { model, messages, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } },
         { signal },
       );
       for await (const chunk of stream) {

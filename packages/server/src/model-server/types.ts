@@ -17,6 +17,8 @@ export interface ChatCompletionRequest {
   messages: CompletionMessage[];
   stream?: boolean | null;
   stream_options?: { include_usage?: boolean } | null;
+  /** The answer's length limit as the client sent it: recorded, not enforced (replies are scripted). */
+  max_tokens?: number | null;
   [field: string]: unknown;
 }
 

@@ -13,6 +13,7 @@ import type { ChatRecord } from "../chats/repository.js";
 import { newId } from "../ids.js";
 import { appendChatEvent } from "../log/chat-events.js";
 import type { Services } from "../services.js";
+import { assertModelAllowed } from "../tenants/model-policies.js";
 
 const Title = v.pipe(v.string(), v.trim(), v.maxLength(LIMITS.maxTitleLength));
 const CreateChat = v.object({ title: v.optional(v.nullable(Title)), model: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(200)))) });
@@ -26,6 +27,7 @@ export function chatRoutes(services: Services) {
       const body = await readJson(c, CreateChat);
       const idempotencyKey = readIdempotencyKey(c.req.header(HEADER.idempotencyKey));
       const user = c.var.user;
+      if (body.model) assertModelAllowed(await services.modelPolicies.policyOf(user.tenantId), body.model);
       await services.ensureUserStream(user);
       const chat = await chats.create(user, { id: newId("chat"), title: body.title || null, model: body.model ?? null, idempotencyKey });
       return c.json(toJson(chat), 201);

@@ -13,10 +13,15 @@
  *   `generation_lost` (retryable);
  * - otherwise → `generation.resumed`, and the model continues the partial answer: the prompt is
  *   the conversation up to the user's message plus the partial assistant text as the final
- *   assistant message (assistant prefill); new deltas extend the same message.
+ *   assistant message (assistant prefill); new deltas extend the same message. The tenant's
+ *   current policy and provider apply (a model it no longer allows falls back to its default),
+ *   and `max_tokens` is the policy's less the estimated tokens already written (at least 1),
+ *   so the whole answer stays within `maxOutputTokens`. The history is trimmed to the same
+ *   input budget as a send: the prefill counts against the output budget it came from.
  */
 import { EVENT_TYPE, findMessage, isTerminal, materialize, type ChatEvent, type ErrorCode } from "@open-chat/shared";
 import type { GenerationRegistry } from "../generation/registry.js";
+import { estimateTextTokens, inputBudget } from "../generation/context-budget.js";
 import { generationProducers } from "../generation/producers.js";
 import { buildPrompt } from "../generation/prompt.js";
 import type { ExpiredLease, LeaseStore } from "../leases/lease-store.js";
@@ -24,6 +29,7 @@ import { createEventFactory } from "../log/event-factory.js";
 import { readChat } from "../log/read-chat.js";
 import { chatKey, userStreamName } from "../log/stream-names.js";
 import type { StreamsClient } from "../streams/client/types.js";
+import { chooseModel, type ModelPolicies } from "../tenants/model-policies.js";
 
 export interface ResumeDeps {
   streams: Pick<StreamsClient, "append" | "read">;
@@ -31,8 +37,7 @@ export interface ResumeDeps {
   leases: Pick<LeaseStore, "release">;
   clock: () => Date;
   holder: string;
-  defaultModel: string;
-  systemPrompt?: string;
+  modelPolicies: Pick<ModelPolicies, "forTenant">;
   /** Continue answers after a takeover (GENERATION_CONTINUE). When false, close them as lost. */
   continueAnswers: boolean;
   /** Takeovers one answer may have before it is closed as lost (GENERATION_MAX_RESUMES). */
@@ -78,15 +83,18 @@ export async function resumeTurn(deps: ResumeDeps, lease: ExpiredLease): Promise
     return close(events.make({ type: EVENT_TYPE.messageError, ...base, code: "generation_lost", message: `the server generating this answer stopped and ${why}; send again`, retryable: true }), "error");
   }
 
-  const prompt = buildPrompt(state.messages, { systemPrompt: deps.systemPrompt, excludeMessageId: lease.generationId });
+  const { policy, client } = await deps.modelPolicies.forTenant(lease.tenantId);
+  const prompt = buildPrompt(state.messages, { systemPrompt: policy.systemPrompt, excludeMessageId: lease.generationId, inputTokens: inputBudget(policy) });
   if (message.text !== "") prompt.push({ role: "assistant", content: message.text });
   void deps.generations.start({
     chatId: lease.chatId,
     assistantMessageId: lease.generationId,
     stream,
     key,
-    model: message.model ?? lease.model ?? deps.defaultModel,
+    model: chooseModel(policy, undefined, message.model ?? lease.model),
     prompt,
+    maxTokens: Math.max(1, policy.maxOutputTokens - estimateTextTokens(message.text)),
+    client,
     producerId,
     epoch: lease.epoch,
     nextProducerSeq: 0,

@@ -2,7 +2,9 @@
  * One user turn: record it (idempotent by clientMessageId), take the chat's generation lease,
  * append the user's message, the assistant's empty message and generation.started in ONE
  * append, build the prompt from the log, then start the generation detached from the
- * request. A retried send with the same clientMessageId returns the same turn and starts
+ * request. The tenant's model policy decides the model (a send naming one it does not allow
+ * is refused before anything is recorded), `max_tokens`, the system prompt, the prompt's
+ * context budget and the provider (tenants/model-policies.ts). A retried send with the same clientMessageId returns the same turn and starts
  * nothing new (invariant 4).
  *
  * Sits above chats/ (turn records, lease) and generation/ (prompt, registry) and composes
@@ -13,6 +15,7 @@ import type { ChatRepository, TurnRecord } from "../chats/repository.js";
 import { DomainError } from "../domain-error.js";
 import type { EndUser } from "../env.js";
 import { generationProducers } from "../generation/producers.js";
+import { inputBudget } from "../generation/context-budget.js";
 import { buildPrompt } from "../generation/prompt.js";
 import type { GenerationRegistry } from "../generation/registry.js";
 import type { LeaseStore } from "../leases/lease-store.js";
@@ -24,6 +27,7 @@ import { chatKey } from "../log/stream-names.js";
 import type { EnsureUserStream } from "../log/user-streams.js";
 import type { StreamsClient } from "../streams/client/types.js";
 import { StreamsError } from "../streams/client/errors.js";
+import { chooseModel, type ModelPolicies } from "../tenants/model-policies.js";
 
 export interface SendInput {
   clientMessageId: string;
@@ -44,18 +48,18 @@ export interface SendDeps {
   streams: Pick<StreamsClient, "append" | "read">;
   ensureUserStream: EnsureUserStream;
   clock: () => Date;
-  /** Model of a chat that names none and a send that names none. */
-  defaultModel: string;
+  /** Each tenant's model policy (default and allowed models, limits, system prompt) and provider. */
+  modelPolicies: Pick<ModelPolicies, "forTenant">;
   /** This process, as the lease holder. */
   holder: string;
   leaseMs: number;
-  systemPrompt?: string;
 }
 
 export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
   const { chats } = deps;
-  const chat = await chats.get(user, chatId);
-  const model = input.model ?? chat.model ?? deps.defaultModel;
+  const [chat, tenantModel] = await Promise.all([chats.get(user, chatId), deps.modelPolicies.forTenant(user.tenantId)]);
+  const { policy, client } = tenantModel;
+  const model = chooseModel(policy, input.model, chat.model);
 
   let turn = await chats.findTurn(chatId, input.clientMessageId);
   const { name: stream, incarnation } = await deps.ensureUserStream(user);
@@ -114,7 +118,9 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
     stream,
     key,
     model,
-    prompt: buildPrompt(state.messages, { systemPrompt: deps.systemPrompt, excludeMessageId: turn.assistantMessageId }),
+    prompt: buildPrompt(state.messages, { systemPrompt: policy.systemPrompt, excludeMessageId: turn.assistantMessageId, inputTokens: inputBudget(policy) }),
+    maxTokens: policy.maxOutputTokens,
+    client,
     producerId,
     epoch: 0,
     nextProducerSeq: 1,
