@@ -3,15 +3,16 @@
  * API, one shared tail per open chat and the outbox every send goes through.
  */
 import { API_PATH, HEADER, QUERY } from "@open-chat/shared";
-import { guestTokenSource, customTokenSource, type GetToken } from "./auth.js";
-import { backoffDelay, pause, resolveBackoff, type ReconnectOptions } from "./backoff.js";
-import { isRetryable } from "./errors.js";
+import { customTokenSource, sessionTokens, type GetToken, type Session } from "./auth.js";
+import { resolveBackoff, type ReconnectOptions } from "./backoff.js";
 import { createHttp, type FetchLike, type Http } from "./http.js";
+import { exchangeUserToken, signOut, subjectOf, type VerifiedSession } from "./identity.js";
 import { newClientMessageId } from "./ids.js";
 import { browserNetwork, type NetworkSignal } from "./network.js";
 import { Outbox, pendingFor, type OutboxEntry } from "./outbox.js";
 import { PendingStore } from "./pending.js";
-import { defaultStorage, storageKeys, type ChatStorage } from "./storage.js";
+import { retrying } from "./retry.js";
+import { clearStoredState, defaultStorage, storageKeys, type ChatStorage } from "./storage.js";
 import { TailCore, type TailContext } from "./tail/core.js";
 import { TailHandle } from "./tail/handle.js";
 import { tabsSupported } from "./tail/tabs.js";
@@ -19,15 +20,21 @@ import type { Chat, ChatPage, ChatTail, SendResult } from "./types.js";
 
 /** Attempts of one createChat (transport failures and 5xx are retried with the same key). */
 const CREATE_ATTEMPTS = 5;
+/** Attempts of one identify() (the server merges the guest exactly once, however often it is asked). */
+const IDENTIFY_ATTEMPTS = 6;
 
 export interface ChatClientOptions {
   /** The Open Chat server, e.g. `https://chat.example.com`. Required. A trailing `/` is ignored. */
   baseUrl: string;
-  /** The tenant's publishable key, sent as `X-Open-Chat-Key` on every request. Default: none. */
+  /**
+   * The tenant's publishable key (`pk_…`), sent as `X-Open-Chat-Key` on every request. Required
+   * by a server that serves several sites (it answers `401 publishable_key_required`). Default: none.
+   */
   publishableKey?: string;
   /**
-   * Your own bearer tokens (replaces guest sign-in). Default: sign in as a guest with
-   * `POST /v1/auth/sign-in/anonymous`, keep the token in `storage`, sign in again once on 401.
+   * Your own bearer tokens (replaces guest sign-in, `identify()` and the server sign-out of
+   * `reset()`). Default: sign in as a guest with `POST /v1/auth/sign-in/anonymous`, keep the token
+   * in `storage`, sign in again once on 401.
    */
   getToken?: GetToken;
   /** Where tokens, offsets+snapshots and the outbox persist. Default: localStorage when usable, else memory. */
@@ -82,6 +89,21 @@ export interface ChatClient {
   dismiss(chatId: string, clientMessageId: string): void;
   /** Sends not yet accepted by the server, in order (resolves once they are stored). */
   outbox(): Promise<readonly OutboxEntry[]>;
+  /**
+   * Signs in as your site's verified user: exchanges `userToken` (a short-lived JWT your backend
+   * signed, `sub` = your user id) for a session of that user and stores it in place of the
+   * guest's. The guest's chats become the user's (merged exactly once, also when retried).
+   * Requests wait meanwhile; open tails end (open the chats again: their stored offsets belonged
+   * to the guest's log). Calling it again for the user already signed in costs no request.
+   * Another user signed in before is signed out first (as `reset()`).
+   */
+  identify(userToken: string): Promise<{ userId: string; merged: number }>;
+  /**
+   * Logs out: signs the session out on the server (best effort: offline, it is only forgotten),
+   * ends the open tails, drops queued sends and removes everything stored for this server. The
+   * next request signs in as a new guest.
+   */
+  reset(): Promise<void>;
   /** Closes every tail and stops the outbox (queued sends stay stored for the next client). */
   close(): Promise<void>;
 }
@@ -96,12 +118,21 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const backoff = resolveBackoff(options.reconnect);
   const keys = storageKeys(baseUrl);
   const endpoint = { baseUrl, fetch: fetchImpl, ...(options.publishableKey ? { publishableKey: options.publishableKey } : {}) };
-  const tokens = options.getToken ? customTokenSource(options.getToken) : guestTokenSource({ endpoint, storage, key: keys.token });
-  const http: Http = createHttp({ ...endpoint, tokens });
+  const publishableKey = options.publishableKey ?? "";
+  const verified = (userToken: string, session: VerifiedSession): Session => ({
+    token: session.token,
+    user: { id: session.userId, subject: subjectOf(userToken) ?? "", key: publishableKey },
+  });
+  const session = options.getToken
+    ? null
+    : sessionTokens({ endpoint, storage, keys, reidentify: async (userToken) => verified(userToken, await exchangeUserToken(endpoint, userToken, null)) });
+  const http: Http = createHttp({ ...endpoint, tokens: session ?? customTokenSource(options.getToken!) });
   const pending = new PendingStore();
   const tails = new Map<string, { core: TailCore; handles: number }>();
   let closed = false;
-  const lifetime = new AbortController(); // aborted by close(): stops createChat's retries
+  const lifetime = new AbortController(); // aborted by close(): stops createChat's and identify's retries
+  const retry = { backoff, network, signal: lifetime.signal };
+  let switching: Promise<unknown> = Promise.resolve(); // identify() and reset() run one at a time
 
   const context: TailContext = {
     baseUrl,
@@ -130,7 +161,58 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     });
   }
 
-  const outbox = new Outbox({ http, storage, key: keys.outbox, network, backoff, pending, openTail: openChat, clock });
+  const newOutbox = () => new Outbox({ http, storage, key: keys.outbox, network, backoff, pending, openTail: openChat, clock });
+  let outbox = newOutbox();
+
+  function serial<T>(run: () => Promise<T>): Promise<T> {
+    const result = switching.then(run);
+    switching = result.catch(() => {});
+    return result;
+  }
+
+  /** Ends every open tail (their handles report `closed`); returns the chats they showed. */
+  async function closeTails(): Promise<string[]> {
+    const open = [...tails];
+    tails.clear();
+    await Promise.all(open.map(([, { core }]) => core.close()));
+    return open.map(([chatId]) => chatId);
+  }
+
+  async function logOut(): Promise<void> {
+    await closeTails();
+    await outbox.discard();
+    pending.clear();
+    const forget = async (now: Session): Promise<Session> => {
+      if (now.token) await signOut(endpoint, now.token);
+      await clearStoredState(storage, baseUrl).catch(() => {});
+      return { token: null, user: null };
+    };
+    await (session ? session.replace(forget) : forget({ token: null, user: null }));
+    if (!closed) outbox = newOutbox();
+  }
+
+  async function identify(userToken: string): Promise<{ userId: string; merged: number }> {
+    if (!session) throw new TypeError("open-chat: identify() signs in with the client's own sessions; it cannot be combined with getToken");
+    const subject = subjectOf(userToken);
+    const now = await session.read();
+    if (now.token && now.user && subject !== null && now.user.subject === subject && now.user.key === publishableKey) {
+      session.remember(subject, userToken);
+      return { userId: now.user.id, merged: 0 };
+    }
+    if (now.user) await logOut(); // another verified user: never merge one user into another
+    let result!: VerifiedSession;
+    await session.replace(async (before) => {
+      const guest = before.user ? null : before.token;
+      result = await retrying(() => exchangeUserToken(endpoint, userToken, guest), { ...retry, attempts: IDENTIFY_ATTEMPTS });
+      return verified(userToken, result);
+    });
+    if (subject !== null) session.remember(subject, userToken);
+    // The guest's chats now live in the user's log, at other offsets: read them from the start.
+    for (const chatId of await closeTails()) await storage.delete(keys.tail(chatId)).catch(() => {});
+    const stored = (await storage.keys?.().catch(() => [])) ?? [];
+    for (const key of stored) if (key.startsWith(keys.tail(""))) await storage.delete(key).catch(() => {});
+    return { userId: result.userId, merged: result.merged };
+  }
 
   return {
     baseUrl,
@@ -140,14 +222,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     async createChat(input = {}) {
       // One key for this create, reused on every retry: a lost response never makes a second chat.
       const request = { method: "POST", path: API_PATH.chats, body: input, headers: { [HEADER.idempotencyKey]: newClientMessageId() } };
-      for (let attempt = 0; ; attempt++) {
-        try {
-          return await http.json<Chat>(request);
-        } catch (error) {
-          if (!isRetryable(error) || attempt + 1 >= CREATE_ATTEMPTS || lifetime.signal.aborted) throw error;
-          await pause(backoffDelay(attempt, backoff), { signal: lifetime.signal, network });
-        }
-      }
+      return retrying(() => http.json<Chat>(request), { ...retry, attempts: CREATE_ATTEMPTS });
     },
     async getChat(chatId) {
       return http.json<Chat>({ method: "GET", path: API_PATH.chat(chatId) });
@@ -176,6 +251,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       if (pending.list(chatId).some((m) => m.clientId === clientMessageId && m.status === "failed")) pending.remove(chatId, [clientMessageId]);
     },
     outbox: () => outbox.list(),
+    identify: (userToken) => serial(() => identify(userToken)),
+    reset: () => serial(logOut),
     async close() {
       if (closed) return;
       closed = true;

@@ -113,6 +113,22 @@ export class Outbox {
     await this.persist();
   }
 
+  /**
+   * Drops every entry (log out): nothing more is sent, each waiting `send()` rejects with an
+   * `AbortError` and its pending message goes. Stored entries are the caller's to clear.
+   */
+  async discard(): Promise<void> {
+    this.abort.abort();
+    await this.loaded;
+    const gone = this.entries;
+    this.entries = [];
+    for (const entry of gone) {
+      this.deps.pending.remove(entry.chatId, [entry.clientMessageId]);
+      this.settle(entry.clientMessageId, (w) => w.reject(new DOMException("the send was discarded by reset()", "AbortError")));
+    }
+    await this.close();
+  }
+
   async close(): Promise<void> {
     this.abort.abort();
     await Promise.all([...this.tails].map((tail) => tail.close()));

@@ -39,6 +39,11 @@ export class PendingStore {
     if (next.length !== list.length) this.commit(chatId, next);
   }
 
+  /** Removes every chat's pending messages (log out). */
+  clear(): void {
+    for (const chatId of [...this.byChat.keys()]) this.commit(chatId, NONE);
+  }
+
   subscribe(chatId: string, listener: () => void): () => void {
     let set = this.listeners.get(chatId);
     if (!set) this.listeners.set(chatId, (set = new Set()));

@@ -1,5 +1,5 @@
 /**
- * Where the SDK keeps what must survive a reload: the guest token, each chat's durable offset
+ * Where the SDK keeps what must survive a reload: the session token, each chat's durable offset
  * with its folded snapshot, and the outbox of unsent messages. A tiny async key/value
  * interface so IndexedDB, React Native's AsyncStorage or a server-side store fit as well.
  */
@@ -86,8 +86,10 @@ export function storageKeys(baseUrl: string) {
   const prefix = `open-chat:${baseUrl.replace(/\/+$/, "")}:`;
   return {
     prefix,
-    /** The guest token. */
+    /** The session's bearer token (a guest's, or a verified user's after `identify()`). */
     token: `${prefix}token`,
+    /** The verified user behind the token (`{ id, subject, key }` JSON); absent for a guest. */
+    user: `${prefix}user`,
     /** Sends the server has not accepted yet. */
     outbox: `${prefix}outbox`,
     /** One chat's durable offset with its folded snapshot. */
@@ -97,14 +99,15 @@ export function storageKeys(baseUrl: string) {
 export type StorageKeys = ReturnType<typeof storageKeys>;
 
 /**
- * Removes everything stored for `baseUrl`: the guest token, the outbox, every chat's offset and
- * snapshot, and any other key under the prefix (log out). Listing the chats' keys needs
- * `storage.keys()` (memory and localStorage have it); without it only the token and the outbox
- * go. Close the client first, or it writes its state again.
+ * Removes everything stored for `baseUrl`: the token (and verified user), the outbox, every
+ * chat's offset and snapshot, and any other key under the prefix (log out). Listing the chats'
+ * keys needs `storage.keys()` (memory and localStorage have it); without it only the token, the
+ * user and the outbox go. Close the client first (or use its `reset()`), or it writes its state
+ * again.
  */
 export async function clearStoredState(storage: ChatStorage, baseUrl: string): Promise<void> {
   const keys = storageKeys(baseUrl);
   const stored = (await storage.keys?.()) ?? [];
-  const doomed = new Set([keys.token, keys.outbox, ...stored.filter((key) => key.startsWith(keys.prefix))]);
+  const doomed = new Set([keys.token, keys.user, keys.outbox, ...stored.filter((key) => key.startsWith(keys.prefix))]);
   for (const key of doomed) await storage.delete(key);
 }
