@@ -153,6 +153,27 @@ describe("bring your own key", () => {
     const after = await sendAndSettle(user, next, chat.id, { clientMessageId: nextId(), text: "still there?" });
     expect(after.request.headers.authorization).toBe(`Bearer ${newKey}`);
     expect(provider.requests).toHaveLength(1);
+
+    // Without its own provider the tenant's answers go to the server's again.
+    await server.services.tenants.update(tenant.id, { provider: null });
+    const back = await sendAndSettle(user, server.model, chat.id, { clientMessageId: nextId(), text: "and now?" });
+    expect(back.request.body.model).toBe("their-model");
+    expect(next.requests).toHaveLength(1);
+  });
+
+  it("a provider that refuses the tenant's key ends the answer with model_error, and the message does not carry the key", async () => {
+    const provider = await extraModelServer(`right-key-${crypto.randomUUID()}`);
+    const wrongKey = `wrong-key-${crypto.randomUUID()}`;
+    const tenant = await server.services.tenants.create({ name: "BYOK wrong key", provider: { baseUrl: provider.url, apiKey: wrongKey } });
+    const user = await tenantUser(tenant.id);
+    const chat = (await user.createChat()).body as { id: string };
+    const reply = await user.send(chat.id, { clientMessageId: nextId(), text: "hi" });
+    expect(reply.status).toBe(202);
+    await server.idle();
+    expect(provider.requests).toHaveLength(0); // refused before it was recorded
+    const answer = (await chatState(user, chat.id)).messages.find((m) => m.id === reply.body.assistantMessageId);
+    expect(answer).toMatchObject({ status: "error", error: { code: "model_error", retryable: false } });
+    expect(JSON.stringify(answer)).not.toContain(wrongKey);
   });
 
   it("a taken-over answer continues at the tenant's provider with max_tokens less what was already written", async () => {
