@@ -36,6 +36,7 @@ import { bearer } from "better-auth/plugins/bearer";
 import { API_PATH } from "@open-chat/shared";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { tenantOf } from "../tenants/request-tenant.js";
+import { bearerHeaders } from "./bearer-only.js";
 import { DEFAULT_TENANT_ID } from "../tenants/tenant-id.js";
 
 export { DEFAULT_TENANT_ID };
@@ -97,11 +98,13 @@ export interface ResolvedSession {
 }
 
 /**
- * The session behind a request's `Authorization: Bearer <token>` (or session cookie), or
- * `null` when there is none or it is invalid/expired. Database errors propagate.
+ * The session behind a request's `Authorization: Bearer <token>`, or `null` when there is none
+ * or it is invalid/expired. Cookies are ignored (bearer-only.ts). Database errors propagate.
  */
 export async function resolveSession(auth: Auth, headers: Headers): Promise<ResolvedSession | null> {
-  const result = await auth.api.getSession({ headers });
+  const bearer = bearerHeaders(headers);
+  if (!bearer.has("authorization")) return null;
+  const result = await auth.api.getSession({ headers: bearer });
   if (!result) return null;
   return {
     userId: result.user.id,

@@ -5,16 +5,20 @@
  * Better Auth's surface is exposed. `requireTenant` has run: `c.var.tenant` is the site.
  */
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { API_PATH, HEADER } from "@open-chat/shared";
 import type { AppEnv, EndUser } from "../env.js";
 import { resolveSession } from "../auth/auth.js";
+import { apiShaped, withoutCookies } from "../auth/bearer-only.js";
 import { MAX_TOKEN_LENGTH, type createUserTokenVerifier } from "../auth/user-tokens.js";
 import { createSessionFor, upsertVerifiedUser } from "../auth/verified-users.js";
 import { DomainError } from "../domain-error.js";
 import { readJson } from "../http/body.js";
+import { jsonBody } from "../http/openapi.js";
 import type { Services } from "../services.js";
 import { mergeGuestInto } from "../users/merge-guest.js";
+import { AUTH_DOCS } from "./auth-docs.js";
 
 const SignInWithJwt = v.object({ token: v.pipe(v.string(), v.minLength(1), v.maxLength(MAX_TOKEN_LENGTH)) });
 
@@ -24,11 +28,11 @@ const path = (full: string) => full.slice(API_PATH.auth.length);
 export function authRoutes(services: Services, verifyUserToken: ReturnType<typeof createUserTokenVerifier>) {
   const { auth, prisma } = services;
   return new Hono<AppEnv>()
-    .post(path(API_PATH.signInAnonymous), async (c) => {
+    .post(path(API_PATH.signInAnonymous), describeRoute(AUTH_DOCS.signInAnonymous), async (c) => {
       if (!c.var.tenant.guestsAllowed) throw new DomainError("guests_not_allowed", "this site does not allow guests: sign in with your account on the site");
-      return auth.handler(c.req.raw);
+      return apiShaped(await auth.handler(withoutCookies(c.req.raw)));
     })
-    .post(path(API_PATH.signInJwt), async (c) => {
+    .post(path(API_PATH.signInJwt), describeRoute({ ...AUTH_DOCS.signInJwt, requestBody: jsonBody(SignInWithJwt) }), async (c) => {
       const { token } = await readJson(c, SignInWithJwt);
       const tenantId = c.var.tenant.tenantId;
       const tenant = await services.tenants.get(tenantId);
@@ -52,17 +56,17 @@ export function authRoutes(services: Services, verifyUserToken: ReturnType<typeo
         merged: merged === null ? null : { chats: merged },
       });
     })
-    .post(path(API_PATH.signOut), async (c) => {
+    .post(path(API_PATH.signOut), describeRoute(AUTH_DOCS.signOut), async (c) => {
       const session = await resolveSession(auth, c.req.raw.headers);
       if (session && session.tenantId !== c.var.tenant.tenantId) {
         throw new DomainError("session_tenant_mismatch", "this session belongs to another site than the publishable key of the request");
       }
-      return auth.handler(c.req.raw);
+      return apiShaped(await auth.handler(withoutCookies(c.req.raw)));
     })
-    .get(path(API_PATH.getSession), async (c) => {
+    .get(path(API_PATH.getSession), describeRoute(AUTH_DOCS.getSession), async (c) => {
       const session = await resolveSession(auth, c.req.raw.headers);
       // Another site's session reads as no session here (nothing about it leaks).
       if (session && session.tenantId !== c.var.tenant.tenantId) return c.json(null);
-      return auth.handler(c.req.raw);
+      return apiShaped(await auth.handler(withoutCookies(c.req.raw)));
     });
 }
