@@ -9,14 +9,17 @@ import { API_PATH, HEADER } from "@open-chat/shared";
 import type { AppEnv } from "./env.js";
 import { renderError, renderNotFound } from "./http/render-error.js";
 import { corsOrigin } from "./http/cors-origin.js";
+import { noStoreByDefault, securityHeaders } from "./http/security-headers.js";
 import { requireTenant } from "./middleware/require-tenant.js";
 import { requireUser } from "./middleware/require-user.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
+import { adminRoutes } from "./routes/admin/index.js";
 import { authRoutes } from "./routes/auth.js";
 import { chatRoutes } from "./routes/chats.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
 import { messageRoutes } from "./routes/messages.js";
+import { openApiRoutes } from "./routes/openapi.js";
 import { createServices, type AppDeps, type Services } from "./services.js";
 
 export interface OpenChatApp {
@@ -29,6 +32,7 @@ export function createApp(deps: AppDeps): OpenChatApp {
   const app = new Hono<AppEnv>();
   app.onError(renderError);
   app.notFound(renderNotFound);
+  app.use("*", securityHeaders, noStoreByDefault);
   app.use(
     "*",
     cors({
@@ -47,5 +51,8 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.route(API_PATH.chats, chatRoutes(services));
   app.route(API_PATH.chats, messageRoutes(services));
   app.route(API_PATH.chats, eventRoutes(services));
+  // Secret or operator key only: none of the browser-facing middleware above runs here.
+  app.route(API_PATH.admin, adminRoutes(services));
+  app.route("/", openApiRoutes(app));
   return { app, services };
 }

@@ -4,9 +4,12 @@
  * are no longer served (its row is tombstoned and the tail answers 404).
  */
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { CHAT_ROUTE, EVENT_TYPE, HEADER, LIMITS, QUERY } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
+import { jsonBody } from "../http/openapi.js";
+import { CHAT_DOCS } from "./chat-docs.js";
 import { readJson } from "../http/body.js";
 import { ApiError } from "../http/api-error.js";
 import type { ChatRecord } from "../chats/repository.js";
@@ -23,7 +26,7 @@ export function chatRoutes(services: Services) {
   const { chats } = services;
 
   return new Hono<AppEnv>()
-    .post("/", async (c) => {
+    .post("/", describeRoute({ ...CHAT_DOCS.create, requestBody: jsonBody(CreateChat) }), async (c) => {
       const body = await readJson(c, CreateChat);
       const idempotencyKey = readIdempotencyKey(c.req.header(HEADER.idempotencyKey));
       const user = c.var.user;
@@ -32,7 +35,7 @@ export function chatRoutes(services: Services) {
       const chat = await chats.create(user, { id: newId("chat"), title: body.title || null, model: body.model ?? null, idempotencyKey });
       return c.json(toJson(chat), 201);
     })
-    .get("/", async (c) => {
+    .get("/", describeRoute(CHAT_DOCS.list), async (c) => {
       const limit = Number(c.req.query(QUERY.limit) ?? 20);
       if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
         throw new ApiError(400, "invalid_request", `${QUERY.limit}: must be an integer from 1 to 100`);
@@ -40,15 +43,15 @@ export function chatRoutes(services: Services) {
       const page = await chats.list(c.var.user, { limit, cursor: c.req.query(QUERY.cursor) || undefined });
       return c.json({ chats: page.chats.map(toJson), nextCursor: page.nextCursor });
     })
-    .get(CHAT_ROUTE.chat, async (c) => c.json(toJson(await chats.get(c.var.user, c.req.param("chatId")))))
-    .patch(CHAT_ROUTE.chat, async (c) => {
+    .get(CHAT_ROUTE.chat, describeRoute(CHAT_DOCS.get), async (c) => c.json(toJson(await chats.get(c.var.user, c.req.param("chatId")))))
+    .patch(CHAT_ROUTE.chat, describeRoute({ ...CHAT_DOCS.rename, requestBody: jsonBody(RenameChat) }), async (c) => {
       const { title } = await readJson(c, RenameChat);
       const user = c.var.user;
       const chat = await chats.rename(user, c.req.param("chatId"), title);
       await appendChatEvent(services, (await services.ensureUserStream(user)).name, chat.id, { type: EVENT_TYPE.chatRenamed, title });
       return c.json(toJson(chat));
     })
-    .delete(CHAT_ROUTE.chat, async (c) => {
+    .delete(CHAT_ROUTE.chat, describeRoute(CHAT_DOCS.delete), async (c) => {
       const user = c.var.user;
       const chatId = c.req.param("chatId");
       await chats.get(user, chatId); // 404 before any side effect

@@ -4,6 +4,7 @@
  * protocol: catch-up (JSON array), `live=long-poll`, `live=sse`.
  */
 import { Hono, type Context } from "hono";
+import { describeRoute } from "hono-openapi";
 import { streamSSE } from "hono/streaming";
 import { CHAT_ROUTE, HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
@@ -15,11 +16,12 @@ import { fromPublicOffset, toPublicOffset } from "../log/offsets.js";
 import { chatKey } from "../log/stream-names.js";
 import { StreamsError } from "../streams/client/errors.js";
 import type { Services } from "../services.js";
+import { CHAT_DOCS } from "./chat-docs.js";
 
 export function eventRoutes(services: Services) {
   const { streams, settings } = services;
 
-  return new Hono<AppEnv>().get(CHAT_ROUTE.events, async (c) => {
+  return new Hono<AppEnv>().get(CHAT_ROUTE.events, describeRoute(CHAT_DOCS.events), async (c) => {
     const user = c.var.user;
     const chat = await services.chats.get(user, c.req.param("chatId"));
     const live = c.req.query(QUERY.live);
@@ -40,7 +42,7 @@ export function eventRoutes(services: Services) {
     if (live === LIVE_MODE.sse) {
       const headers = c.req.raw.headers;
       const first = await probe(() => readChecked(streams, stream, { offset, key }));
-      return streamSSE(
+      const response = streamSSE(
         c,
         (sse) =>
           pipeSseView(sse, {
@@ -57,6 +59,9 @@ export function eventRoutes(services: Services) {
         // The client reconnects from its last id; one line is enough.
         async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
       );
+      // hono's helper says no-cache (revalidate); a user's chat must not be stored at all.
+      response.headers.set("Cache-Control", "no-store");
+      return response;
     }
 
     const page = await probe(async () => {

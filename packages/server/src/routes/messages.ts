@@ -3,12 +3,15 @@
  * stopping the running generation of a chat.
  */
 import { Hono } from "hono";
+import { describeRoute } from "hono-openapi";
 import * as v from "valibot";
 import { CHAT_ROUTE, LIMITS } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
 import { readJson } from "../http/body.js";
+import { jsonBody } from "../http/openapi.js";
 import type { Services } from "../services.js";
+import { CHAT_DOCS } from "./chat-docs.js";
 
 const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.maxIdLength), v.regex(/^[\w.:-]+$/, "only letters, digits and _ . : -"));
 const SendMessage = v.object({
@@ -19,7 +22,7 @@ const SendMessage = v.object({
 
 export function messageRoutes(services: Services) {
   return new Hono<AppEnv>()
-    .post(CHAT_ROUTE.messages, async (c) => {
+    .post(CHAT_ROUTE.messages, describeRoute({ ...CHAT_DOCS.send, requestBody: jsonBody(SendMessage) }), async (c) => {
       const body = await readJson(c, SendMessage);
       const text = typeof body.text === "string" ? body.text : undefined;
       if (text === undefined || text.trim() === "") throw new ApiError(400, "text_required", "text: a non-empty string is required");
@@ -29,7 +32,7 @@ export function messageRoutes(services: Services) {
       const result = await services.turns.send(c.var.user, c.req.param("chatId"), { clientMessageId: body.clientMessageId, text, model: body.model });
       return c.json(result, 202);
     })
-    .post(CHAT_ROUTE.stop, async (c) => {
+    .post(CHAT_ROUTE.stop, describeRoute(CHAT_DOCS.stop), async (c) => {
       const chat = await services.chats.get(c.var.user, c.req.param("chatId"));
       const stopped = await services.turns.stop(c.var.user, chat.id, "user");
       return c.json({ stopped }, stopped ? 202 : 200);
