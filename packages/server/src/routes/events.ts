@@ -59,7 +59,9 @@ export function eventRoutes(services: Services) {
         // The client reconnects from its last id; one line is enough.
         async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
       );
-      // hono's helper says no-cache (revalidate); a user's chat must not be stored at all.
+      // hono's helper says no-cache (revalidate); a user's chat must not be stored at all. Both
+      // the response and the context's headers (merged into it by hono afterwards) are told.
+      c.header("Cache-Control", "no-store");
       response.headers.set("Cache-Control", "no-store");
       return response;
     }
