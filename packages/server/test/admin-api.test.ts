@@ -271,3 +271,22 @@ describe("secrets at rest", () => {
     for (const secret of [PROVIDER_KEY, JWT_SECRET, ...issuedKeys.filter((k) => k.startsWith("sk_"))]) expect(answers).not.toContain(secret);
   });
 });
+
+describe("a server without OPERATOR_KEY", () => {
+  it("has no operator: only tenants' secret keys open the admin API", async () => {
+    const plain = await startTestServer();
+    try {
+      const tenant = await plain.services.tenants.create({ id: "solo", name: "Solo" });
+      const sk = await plain.services.tenants.createKey(tenant.id, "secret");
+      for (const key of [OPERATOR_KEY, "", "undefined"]) {
+        const reply = await apiClient(plain.url, key).call("GET", `${ADMIN}/tenants`);
+        expect(reply.status).toBe(401);
+      }
+      const reply = await apiClient(plain.url, sk.key).call("GET", `${ADMIN}/tenants`);
+      expect(reply.status).toBe(200);
+      expect(reply.body.tenants.map((t: { id: string }) => t.id)).toEqual(["solo"]);
+    } finally {
+      await plain.close();
+    }
+  });
+});
