@@ -21,12 +21,11 @@ import { userRoutes } from "./users.js";
 
 export function adminRoutes(services: Services) {
   const endUsers = createEndUsers(services.prisma);
-  const scoped = requireScopedTenant({ tenants: services.tenants });
   return new Hono<AdminEnv>()
     .use("*", noStore)
     .use("*", requireAdmin({ tenants: services.tenants, operatorKey: services.settings.operatorKey }))
-    .use("/tenants/:tenantId", scoped)
-    .use("/tenants/:tenantId/*", scoped)
+    // Matches `/tenants/:tenantId` itself too (hono's `/*` includes the bare path), not `/tenants`.
+    .use("/tenants/:tenantId/*", requireScopedTenant({ tenants: services.tenants }))
     .route("/tenants", tenantRoutes(services))
     .route("/tenants", keyRoutes(services))
     .route("/tenants", userRoutes(services, endUsers))
