@@ -174,6 +174,52 @@ describe("isolation matrix", () => {
     }, 60_000);
   }
 
+  it("denies every way in on every admin route", async () => {
+    const revokedSecret = await server.services.tenants.createKey(siteA.id, "secret");
+    await server.services.tenants.revokeKey(siteA.id, revokedSecret.id);
+    const victimUser = (await server.services.prisma.chat.findUniqueOrThrow({ where: { id: victimChat } })).userId;
+    const keyOfA = (await server.services.tenants.listKeys(siteA.id))[0]!.id;
+    const routes = [...new Set(server.server.app.routes.filter((r) => r.method !== "ALL" && r.path.startsWith(API_PATH.admin)).map((r) => `${r.method} ${r.path}`))];
+    expect(routes.length).toBeGreaterThanOrEqual(10);
+    const denied = { status: 401, code: "invalid_key" };
+    const ways: Array<[string, () => Promise<string | undefined>, (path: string, method: string) => Expectation]> = [
+      ["no key", async () => undefined, () => denied],
+      ["a publishable key", async () => siteA.publishableKey, () => denied],
+      ["a revoked secret key", async () => revokedSecret.key, () => denied],
+      ["an end user's session", () => sessionOf(siteA, SECRET_A, "victim"), () => denied],
+      ["an expired JWT", () => jwt(SECRET_A, "victim", now() - 600), () => denied],
+      [
+        "another site's secret key",
+        async () => siteB.secretKey,
+        (path, method) => (path.includes(":tenantId") ? { status: 404, code: "tenant_not_found" } : method === "POST" ? { status: 403, code: "forbidden" } : "own-data-only"),
+      ],
+    ];
+    const failures: string[] = [];
+    for (const [name, bearer, expect_] of ways) {
+      for (const route of routes) {
+        const [method, template] = route.split(" ") as [string, string];
+        const path = template.replace(":tenantId", siteA.id).replace(":userId", victimUser).replace(":chatId", victimChat).replace(":keyId", keyOfA);
+        const token = await bearer();
+        const body = method === "GET" || method === "DELETE" ? undefined : JSON.stringify(template.endsWith("/keys") ? { kind: "publishable" } : { name: "pwned" });
+        const response = await fetch(`${server.url}${path}`, { method, headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body });
+        const text = await response.text();
+        const expected = expect_(template, method);
+        if (text.includes(VICTIM_TITLE) || text.includes(VICTIM_TEXT) || (response.ok && (text.includes(siteA.id) || text.includes(victimUser)))) failures.push(`${name} ${route}: leaked ${text.slice(0, 160)}`);
+        if (expected === "own-data-only") {
+          if (!response.ok) failures.push(`${name} ${route}: ${response.status}`);
+          continue;
+        }
+        const code = text.startsWith("{") ? JSON.parse(text)?.error?.code : undefined;
+        if (response.status !== expected.status || code !== expected.code) failures.push(`${name} ${route}: expected ${expected.status} ${expected.code}, got ${response.status} ${code ?? text.slice(0, 100)}`);
+      }
+    }
+    expect(failures).toEqual([]);
+    // Nothing changed on site A.
+    expect((await server.services.tenants.get(siteA.id))?.name).not.toBe("pwned");
+    expect((await server.services.tenants.listKeys(siteA.id)).find((k) => k.id === keyOfA)?.revokedAt).toBeNull();
+    expect(await server.services.prisma.user.count({ where: { id: victimUser } })).toBe(1);
+  }, 60_000);
+
   it("left the victim's chat as it was", async () => {
     const victim = await sessionOf(siteA, SECRET_A, "victim");
     const headers = { Authorization: `Bearer ${victim}`, [HEADER.publishableKey]: siteA.publishableKey };
