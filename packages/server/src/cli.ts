@@ -4,38 +4,68 @@
  *   open-chat serve     the API server (embedded Postgres/streams/model unless configured)
  *   open-chat streams   a production Prisma Streams server under Bun (see streams/tier/serve.ts)
  *   open-chat migrate   apply database migrations to DATABASE_URL and exit
+ *   open-chat tenant|key|user …   operator commands on the server's data (cli/operator.ts)
+ *
+ * Each command loads only its own modules, so an operator command starts without the HTTP stack.
  */
-import { configFromEnv } from "./config.js";
-import { applyMigrations } from "./db/migrate.js";
-import { startServer } from "./runtime.js";
-import { serveStreamsFromEnv } from "./streams/tier/serve.js";
+const USAGE = [
+  "usage: open-chat <command>",
+  "  serve | streams | migrate",
+  "  tenant create|show|list   key create|revoke|list   user delete   (--help after any of them)",
+].join("\n");
 
-const USAGE = "usage: open-chat <serve|streams|migrate>";
-
-async function main(command = "serve"): Promise<void> {
+async function main(command = "serve", args: string[] = []): Promise<void> {
   switch (command) {
     case "serve": {
+      const [{ configFromEnv }, { startServer }] = await Promise.all([import("./config.js"), import("./runtime.js")]);
       const server = await startServer(configFromEnv());
       // A repeated signal skips the grace period: running answers are stopped now.
       onSignal(() => server.close(), () => server.services.generations.shutdown(0));
       return;
     }
     case "streams": {
+      const { serveStreamsFromEnv } = await import("./streams/tier/serve.js");
       const streams = await serveStreamsFromEnv(process.env);
       onSignal(() => streams.stop());
       return;
     }
     case "migrate": {
+      const { applyMigrations } = await import("./db/migrate.js");
       const connectionString = process.env.DATABASE_URL;
       if (!connectionString) throw new Error("DATABASE_URL is required for migrate");
       await applyMigrations({ connectionString });
       console.log("open-chat: migrations applied");
       return;
     }
+    case "tenant":
+    case "key":
+    case "user": {
+      const { runOperatorCommand } = await import("./cli/operator.js");
+      exitWhenFlushed(await runOperatorCommand([command, ...args]));
+      return;
+    }
+    case "help":
+    case "--help":
+    case "-h":
+      console.log(USAGE);
+      return;
     default:
-      console.error(USAGE);
+      console.error(`open-chat: unknown command "${command}"\n${USAGE}`);
       process.exitCode = 2;
   }
+}
+
+/**
+ * An operator command is done once its output is written: exit then, even if a library left a
+ * timer or socket behind, but not before stdout and stderr have flushed (pipes may be async).
+ */
+function exitWhenFlushed(code: number): void {
+  let pending = 2;
+  const done = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write("", done);
+  process.stderr.write("", done);
 }
 
 /**
@@ -73,7 +103,7 @@ function onSignal(stop: () => Promise<unknown>, hurry?: () => Promise<unknown>) 
   }
 }
 
-main(process.argv[2]).catch((error) => {
+main(process.argv[2], process.argv.slice(3)).catch((error) => {
   console.error("open-chat:", error instanceof Error ? error.message : error);
   process.exit(1);
 });
