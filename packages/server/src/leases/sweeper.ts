@@ -6,6 +6,7 @@
  *
  * From a holder's death to the takeover: at most lease TTL + sweep interval.
  */
+import { startPeriodic } from "../jobs/periodic.js";
 import type { ExpiredLease, LeaseStore } from "./lease-store.js";
 
 export interface LeaseSweeperOptions {
@@ -30,13 +31,11 @@ export interface LeaseSweeper {
 export function startLeaseSweeper(options: LeaseSweeperOptions): LeaseSweeper {
   const { store, holder, leaseMs, batch = 50 } = options;
   const onError = options.onError ?? ((error) => console.error("[open-chat] lease sweep failed:", error));
-  let running: Promise<number> = Promise.resolve(0);
-  let stopped = false;
 
   async function pass(): Promise<number> {
     let taken = 0;
     for (const lease of await store.findExpired(batch)) {
-      if (stopped) break;
+      if (job.stopped) break;
       const mine = await store.takeOver(lease, holder, leaseMs);
       if (!mine) continue; // another process won this one
       taken++;
@@ -45,23 +44,6 @@ export function startLeaseSweeper(options: LeaseSweeperOptions): LeaseSweeper {
     return taken;
   }
 
-  function sweep(): Promise<number> {
-    running = running.then(
-      () => (stopped ? 0 : pass().catch((error) => (onError(error), 0))),
-      () => 0,
-    );
-    return running;
-  }
-
-  void sweep(); // once at start-up
-  const timer = setInterval(() => void sweep(), options.intervalMs);
-  timer.unref();
-  return {
-    sweep,
-    async stop() {
-      stopped = true;
-      clearInterval(timer);
-      await running;
-    },
-  };
+  const job = startPeriodic({ run: pass, idle: 0, intervalMs: options.intervalMs, onError });
+  return { sweep: job.runNow, stop: job.stop };
 }
