@@ -15,6 +15,7 @@ import { requireUser } from "./middleware/require-user.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
 import { adminRoutes } from "./routes/admin/index.js";
 import { authRoutes } from "./routes/auth.js";
+import { meRoutes } from "./routes/me.js";
 import { chatRoutes } from "./routes/chats.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
@@ -51,6 +52,8 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.route(API_PATH.chats, chatRoutes(services));
   app.route(API_PATH.chats, messageRoutes(services));
   app.route(API_PATH.chats, eventRoutes(services));
+  app.use(`${API_PATH.me}/*`, requireTenant({ tenants: services.tenants }), requireUser({ auth: services.auth }));
+  app.route(API_PATH.me, meRoutes(services));
   // Secret or operator key only: none of the browser-facing middleware above runs here.
   app.route(API_PATH.admin, adminRoutes(services));
   app.route("/", openApiRoutes(app));

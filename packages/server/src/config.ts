@@ -76,6 +76,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       systemPrompt: env.SYSTEM_PROMPT || undefined,
       models: modelSettings(env, defaults.models),
       operatorKey: operatorKey(env.OPERATOR_KEY),
+      guests: {
+        retentionDays: int(env, "GUEST_RETENTION_DAYS", defaults.guests.retentionDays),
+        purgeIntervalMs: positive(env, "GUEST_PURGE_INTERVAL_MS", defaults.guests.purgeIntervalMs),
+      },
       corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(",").map((o) => o.trim()) : "*",
     },
   };

@@ -82,6 +82,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // Answers whose holder died (this process before a restart, or another one) end or go on here.
     const takeover = app.services.startTakeover();
     stops.push(() => takeover.stop());
+    const guestPurge = app.services.startGuestPurge();
+    if (guestPurge) stops.push(() => guestPurge.stop());
     const server = await listen(app.app.fetch, { host: config.host, port: config.port });
     stops.push(() => server.close());
     log(`open-chat: listening on ${server.url} (database: ${config.databaseUrl ? "DATABASE_URL" : "embedded PGlite"}, streams: ${config.streamsUrl ? config.streamsUrl : "embedded streams-local"}, model: ${model.name})`);

@@ -21,6 +21,8 @@ import { createSecretBox } from "./tenants/secret-box.js";
 import { createTenantStore, type TenantStore } from "./tenants/tenant-store.js";
 import { parseStopMessage } from "./turns/stop-turn.js";
 import { createTurns, type Turns } from "./turns/turns.js";
+import type { PeriodicJob } from "./jobs/periodic.js";
+import { startGuestPurge } from "./users/guest-purge.js";
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -65,6 +67,8 @@ export interface Services {
    * whose holder died are ended or continued here. `startServer` calls it; tests may too.
    */
   startTakeover(): LeaseSweeper;
+  /** Starts deleting guests unused for `settings.guests.retentionDays` (null when that is 0). */
+  startGuestPurge(): PeriodicJob<number> | null;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -115,5 +119,7 @@ export function createServices(deps: AppDeps): Services {
       intervalMs: settings.takeover.sweepMs,
       onTakeover: async (lease) => void (await turns.resume(lease)),
     });
-  return { ...deps, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover };
+  const startGuestPurgeJob = () =>
+    startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
+  return { ...deps, startGuestPurge: startGuestPurgeJob, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover };
 }

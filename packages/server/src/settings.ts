@@ -42,6 +42,8 @@ export interface ServerSettings {
   models: ModelSettings;
   /** Origins allowed to call the API from browsers; `*` for any (bearer tokens, no cookies). */
   corsOrigins: string[] | "*";
+  /** Guests unused for `retentionDays` are deleted with their data (0 = never), checked every `purgeIntervalMs`. */
+  guests: { retentionDays: number; purgeIntervalMs: number };
   /** Opens the admin API for all tenants (OPERATOR_KEY); unset = only tenants' secret keys. */
   operatorKey?: string;
 }
@@ -58,4 +60,5 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   tail: { heartbeatMs: 15_000, retryMs: 1_000, longPollMs: 4_000, sessionCheckMs: 15_000 },
   models: { allowed: [], maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS, contextTokens: DEFAULT_CONTEXT_TOKENS },
   corsOrigins: "*",
+  guests: { retentionDays: 30, purgeIntervalMs: 60 * 60_000 },
 };

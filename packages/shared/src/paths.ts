@@ -25,6 +25,8 @@ export const API_PATH = {
   messages: (chatId: string) => `${chat(chatId)}/messages`,
   stop: (chatId: string) => `${chat(chatId)}/stop`,
   events: (chatId: string) => `${chat(chatId)}/events`,
+  /** The signed-in end user: `DELETE` deletes them with all their chats and messages. */
+  me: "/v1/me",
   /** Liveness (`{ ok: true }` while the process runs). */
   healthz: "/healthz",
   /** Readiness (Postgres and the streams tier answer). */
