@@ -26,6 +26,22 @@ export function customTokenSource(getToken: GetToken): TokenSource {
   };
 }
 
+type SignInBody = { token?: unknown; user?: { id?: unknown }; merged?: { chats?: unknown } | null } | null;
+
+/**
+ * A sign-in request (guest or JWT): resolves with the session token — the signed one of
+ * `set-auth-token`, else the body's raw one, which the bearer plugin accepts too — and the body.
+ */
+export async function signIn(endpoint: Endpoint, path: string, body: object, bearer?: string | null): Promise<{ token: string; body: SignInBody }> {
+  const ref = { method: "POST", url: path };
+  const response = await sendRaw(endpoint, { method: "POST", path, body }, bearer);
+  if (!response.ok) throw await errorFrom(response, ref);
+  const json = (await response.json().catch(() => null)) as SignInBody;
+  const token = response.headers.get(HEADER.authToken) ?? json?.token;
+  if (typeof token !== "string" || !token) throw await errorFrom(new Response(null, { status: 502 }), ref);
+  return { token, body: json };
+}
+
 /** The verified user behind a stored token: our user id, the tenant's `sub`, the publishable key it came with. */
 export interface VerifiedUser {
   id: string;
@@ -40,33 +56,29 @@ export interface Session {
 }
 
 export interface SessionTokens extends TokenSource {
-  /** The stored session, once no sign-in or switch is running. */
-  read(): Promise<Session>;
   /**
-   * Replaces the session with what `change` returns (a null token: the next request signs in as
-   * a guest). Requests wait until it is done; `change` must not wait for requests.
+   * Replaces the session with what `change` returns (the same object: left as it is; a null
+   * token: the next request signs in as a guest). Requests wait until it is done; `change` must
+   * not wait for requests.
    */
   replace(change: (now: Session) => Promise<Session>): Promise<Session>;
-  /**
-   * Keeps the tenant's user token of the verified session `subject`: after a 401 it is exchanged
-   * again (while it is valid) instead of giving up.
-   */
-  remember(subject: string, userToken: string): void;
 }
 
 export interface SessionTokenOptions {
   endpoint: Endpoint;
   storage: ChatStorage;
   keys: { token: string; user: string };
-  /** Exchanges a tenant's user token for a verified session (identity.ts), without merging a guest. */
-  reidentify(userToken: string): Promise<Session>;
+  /**
+   * The verified `user`'s session was refused (expired, revoked): a new one (identity.ts: from
+   * the site's token it was identified with, if still at hand), or null.
+   */
+  renew(user: VerifiedUser): Promise<Session | null>;
 }
 
 /** The client's own session, persisted under `keys`. One sign-in or switch runs at a time. */
 export function sessionTokens(options: SessionTokenOptions): SessionTokens {
   const { endpoint, storage, keys } = options;
   let current: string | null = null;
-  let held: { subject: string; userToken: string } | null = null;
   let running: Promise<unknown> | null = null;
 
   function exclusive<T>(run: () => Promise<T>): Promise<T> {
@@ -82,80 +94,59 @@ export function sessionTokens(options: SessionTokenOptions): SessionTokens {
     while (running) await running;
   }
 
+  /** What storage holds (another tab may have changed it), with our token when we have one. */
   async function stored(): Promise<Session> {
     const [token, user] = await Promise.all([storage.get(keys.token).catch(() => null), storage.get(keys.user).catch(() => null)]);
-    return { token, user: decodeUser(user) };
+    return { token: current ?? token, user: decodeUser(user) };
   }
 
   async function save(session: Session): Promise<Session> {
     current = session.token;
-    if (!session.user || session.user.subject !== held?.subject) held = null;
     await (session.token ? storage.set(keys.token, session.token) : storage.delete(keys.token)).catch(() => {});
     await (session.user ? storage.set(keys.user, JSON.stringify(session.user)) : storage.delete(keys.user)).catch(() => {});
     return session;
   }
 
-  async function signInAsGuest(): Promise<string> {
-    const request = { method: "POST", path: API_PATH.signInAnonymous, body: {} };
-    const response = await sendRaw(endpoint, request);
-    if (!response.ok) throw await errorFrom(response, { method: request.method, url: request.path });
-    let token = response.headers.get(HEADER.authToken);
-    if (!token) {
-      // Better Auth also returns the raw session token in the body; the bearer plugin accepts it.
-      const body = (await response.json().catch(() => null)) as { token?: unknown } | null;
-      token = typeof body?.token === "string" ? body.token : null;
-    } else {
-      await response.body?.cancel().catch(() => {});
-    }
-    if (!token) throw await errorFrom(new Response(null, { status: 502 }), { method: request.method, url: request.path });
-    await save({ token, user: null });
-    return token;
+  async function signInAsGuest(): Promise<string | null> {
+    return (await save({ token: (await signIn(endpoint, API_PATH.signInAnonymous, {})).token, user: null })).token;
   }
 
   return {
     async get() {
       await idle();
-      if (current) return current;
-      return exclusive(async () => current ?? (current = (await stored()).token) ?? signInAsGuest());
+      return current ?? exclusive(async () => (current = (await stored()).token) ?? signInAsGuest());
     },
     async refresh(refused) {
       await idle();
       if (current && current !== refused) return current; // another request already refreshed
       return exclusive(async () => {
         if (current && current !== refused) return current;
+        current = null;
         // Another tab may have signed in again already (shared storage).
         const now = await stored();
         if (now.token && now.token !== refused) return (current = now.token);
         if (now.user) {
-          // A verified session ended: never fall back to a guest behind the page's back.
-          if (held?.subject !== now.user.subject) return (current = null);
-          return (await save(await options.reidentify(held.userToken))).token;
+          // A verified session ended: renew it, never fall back to a guest behind the page's back.
+          const renewed = await options.renew(now.user);
+          return renewed ? (await save(renewed)).token : null;
         }
-        current = null;
         return signInAsGuest();
       });
-    },
-    async read() {
-      await idle();
-      const now = await stored();
-      return current ? { ...now, token: current } : now;
     },
     replace(change) {
       return exclusive(async () => {
         const now = await stored();
-        return save(await change(current ? { ...now, token: current } : now));
+        const next = await change(now);
+        return next === now ? now : save(next);
       });
-    },
-    remember(subject, userToken) {
-      held = { subject, userToken };
     },
   };
 }
 
 function decodeUser(raw: string | null): VerifiedUser | null {
   try {
-    const user = raw ? (JSON.parse(raw) as Partial<VerifiedUser>) : null;
-    return user && typeof user.id === "string" && typeof user.subject === "string" ? { id: user.id, subject: user.subject, key: String(user.key ?? "") } : null;
+    const user = JSON.parse(raw!) as VerifiedUser | null;
+    return user?.id ? user : null;
   } catch {
     return null;
   }

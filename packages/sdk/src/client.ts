@@ -3,10 +3,10 @@
  * API, one shared tail per open chat and the outbox every send goes through.
  */
 import { API_PATH, HEADER, QUERY } from "@open-chat/shared";
-import { customTokenSource, sessionTokens, type GetToken, type Session } from "./auth.js";
+import { customTokenSource, sessionTokens, signIn, type GetToken } from "./auth.js";
 import { resolveBackoff, type ReconnectOptions } from "./backoff.js";
-import { createHttp, type FetchLike, type Http } from "./http.js";
-import { exchangeUserToken, signOut, subjectOf, type VerifiedSession } from "./identity.js";
+import { createHttp, sendRaw, type FetchLike, type Http } from "./http.js";
+import type { IdentityContext } from "./identity.js";
 import { newClientMessageId } from "./ids.js";
 import { browserNetwork, type NetworkSignal } from "./network.js";
 import { Outbox, pendingFor, type OutboxEntry } from "./outbox.js";
@@ -22,6 +22,8 @@ import type { Chat, ChatPage, ChatTail, SendResult } from "./types.js";
 const CREATE_ATTEMPTS = 5;
 /** Attempts of one identify() (the server merges the guest exactly once, however often it is asked). */
 const IDENTIFY_ATTEMPTS = 6;
+/** identify() and reset(): loaded on first use. */
+const identity = () => import("./identity.js");
 
 export interface ChatClientOptions {
   /** The Open Chat server, e.g. `https://chat.example.com`. Required. A trailing `/` is ignored. */
@@ -118,14 +120,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const backoff = resolveBackoff(options.reconnect);
   const keys = storageKeys(baseUrl);
   const endpoint = { baseUrl, fetch: fetchImpl, ...(options.publishableKey ? { publishableKey: options.publishableKey } : {}) };
-  const publishableKey = options.publishableKey ?? "";
-  const verified = (userToken: string, session: VerifiedSession): Session => ({
-    token: session.token,
-    user: { id: session.userId, subject: subjectOf(userToken) ?? "", key: publishableKey },
-  });
   const session = options.getToken
     ? null
-    : sessionTokens({ endpoint, storage, keys, reidentify: async (userToken) => verified(userToken, await exchangeUserToken(endpoint, userToken, null)) });
+    : sessionTokens({ endpoint, storage, keys, renew: async (user) => (ctx.held ? (await identity()).renew(ctx, user) : null) });
   const http: Http = createHttp({ ...endpoint, tokens: session ?? customTokenSource(options.getToken!) });
   const pending = new PendingStore();
   const tails = new Map<string, { core: TailCore; handles: number }>();
@@ -161,8 +158,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     });
   }
 
-  const newOutbox = () => new Outbox({ http, storage, key: keys.outbox, network, backoff, pending, openTail: openChat, clock });
-  let outbox = newOutbox();
+  // Made at once (it resumes the sends a previous page left queued); after reset(), on first use.
+  let current: Outbox | null = null;
+  const outbox = () => (current ??= new Outbox({ http, storage, key: keys.outbox, network, backoff, pending, openTail: openChat, clock }));
+  outbox();
 
   function serial<T>(run: () => Promise<T>): Promise<T> {
     const result = switching.then(run);
@@ -170,49 +169,30 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     return result;
   }
 
-  /** Ends every open tail (their handles report `closed`); returns the chats they showed. */
-  async function closeTails(): Promise<string[]> {
-    const open = [...tails];
-    tails.clear();
-    await Promise.all(open.map(([, { core }]) => core.close()));
-    return open.map(([chatId]) => chatId);
-  }
-
-  async function logOut(): Promise<void> {
-    await closeTails();
-    await outbox.discard();
-    pending.clear();
-    const forget = async (now: Session): Promise<Session> => {
-      if (now.token) await signOut(endpoint, now.token);
-      await clearStoredState(storage, baseUrl).catch(() => {});
-      return { token: null, user: null };
-    };
-    await (session ? session.replace(forget) : forget({ token: null, user: null }));
-    if (!closed) outbox = newOutbox();
-  }
-
-  async function identify(userToken: string): Promise<{ userId: string; merged: number }> {
-    if (!session) throw new TypeError("open-chat: identify() signs in with the client's own sessions; it cannot be combined with getToken");
-    const subject = subjectOf(userToken);
-    const now = await session.read();
-    if (now.token && now.user && subject !== null && now.user.subject === subject && now.user.key === publishableKey) {
-      session.remember(subject, userToken);
-      return { userId: now.user.id, merged: 0 };
-    }
-    if (now.user) await logOut(); // another verified user: never merge one user into another
-    let result!: VerifiedSession;
-    await session.replace(async (before) => {
-      const guest = before.user ? null : before.token;
-      result = await retrying(() => exchangeUserToken(endpoint, userToken, guest), { ...retry, attempts: IDENTIFY_ATTEMPTS });
-      return verified(userToken, result);
-    });
-    if (subject !== null) session.remember(subject, userToken);
-    // The guest's chats now live in the user's log, at other offsets: read them from the start.
-    for (const chatId of await closeTails()) await storage.delete(keys.tail(chatId)).catch(() => {});
-    const stored = (await storage.keys?.().catch(() => [])) ?? [];
-    for (const key of stored) if (key.startsWith(keys.tail(""))) await storage.delete(key).catch(() => {});
-    return { userId: result.userId, merged: result.merged };
-  }
+  const ctx: IdentityContext = {
+    storage,
+    keys,
+    publishableKey: options.publishableKey ?? "",
+    session,
+    exchange: (userToken, guestToken) =>
+      retrying(() => signIn(endpoint, API_PATH.signInJwt, { token: userToken }, guestToken), { ...retry, attempts: IDENTIFY_ATTEMPTS }),
+    async signOut(token) {
+      await sendRaw(endpoint, { method: "POST", path: API_PATH.signOut, body: {} }, token).then((response) => response.body?.cancel()).catch(() => {});
+    },
+    clearStored: () => clearStoredState(storage, baseUrl).catch(() => {}),
+    async closeTails() {
+      const open = [...tails];
+      tails.clear();
+      await Promise.all(open.map(([, { core }]) => core.close()));
+      return open.map(([chatId]) => chatId);
+    },
+    async discardSends() {
+      const discarded = current;
+      current = null;
+      await discarded?.discard();
+      pending.clear();
+    },
+  };
 
   return {
     baseUrl,
@@ -232,7 +212,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     async deleteChat(chatId) {
       await http.json<void>({ method: "DELETE", path: API_PATH.chat(chatId) });
-      await outbox.forget(chatId);
+      await outbox().forget(chatId);
       pending.remove(chatId, pending.list(chatId).map((m) => m.clientId));
       await storage.delete(keys.tail(chatId)).catch(() => {});
     },
@@ -241,7 +221,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       const entry: OutboxEntry = { chatId, clientMessageId, text, queuedAt: new Date(clock()).toISOString() };
       if (sendOptions.model !== undefined) entry.model = sendOptions.model;
       pending.add(pendingFor(entry));
-      return outbox.enqueue(entry);
+      return outbox().enqueue(entry);
     },
     async stop(chatId) {
       return http.json<{ stopped: boolean }>({ method: "POST", path: API_PATH.stop(chatId), body: {} });
@@ -250,14 +230,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     dismiss(chatId, clientMessageId) {
       if (pending.list(chatId).some((m) => m.clientId === clientMessageId && m.status === "failed")) pending.remove(chatId, [clientMessageId]);
     },
-    outbox: () => outbox.list(),
-    identify: (userToken) => serial(() => identify(userToken)),
-    reset: () => serial(logOut),
+    outbox: () => outbox().list(),
+    identify: (userToken) => serial(async () => (await identity()).identify(ctx, userToken)),
+    reset: () => serial(async () => (await identity()).reset(ctx)),
     async close() {
       if (closed) return;
       closed = true;
       lifetime.abort();
-      await outbox.close();
+      await outbox().close();
       await Promise.all([...tails.values()].map(({ core }) => core.close()));
       tails.clear();
     },

@@ -36,11 +36,6 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   429: "rate_limited",
 };
 
-/** What to do about codes that mean the client is set up wrong: appended to the message. */
-const HINTS: Partial<Record<string, string>> = {
-  publishable_key_required: 'pass your site\'s publishable key: createChatClient({ publishableKey: "pk_…" }), or <open-chat publishable-key="pk_…">',
-};
-
 function prefix(request: RequestRef): string {
   return `[${request.method.toUpperCase()}] ${JSON.stringify(request.url)}`;
 }
@@ -63,8 +58,9 @@ export class OpenChatError extends Error {
 
   constructor(init: { status: number; code: string; detail?: string; request: RequestRef; retryAfterMs?: number | undefined; cause?: unknown }) {
     const detail = init.detail ?? init.code;
-    const hint = HINTS[init.code];
-    super(`${prefix(init.request)}: ${init.status} ${init.code}${detail !== init.code ? `: ${detail}` : ""}${hint ? ` (${hint})` : ""}`, { cause: init.cause });
+    // A client set up without the key the server requires: say what to pass.
+    const hint = init.code === "publishable_key_required" ? " (pass publishableKey)" : "";
+    super(`${prefix(init.request)}: ${init.status} ${init.code}${detail !== init.code ? `: ${detail}` : ""}${hint}`, { cause: init.cause });
     this.status = init.status;
     this.code = init.code;
     this.detail = detail;

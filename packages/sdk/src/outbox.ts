@@ -124,7 +124,7 @@ export class Outbox {
     this.entries = [];
     for (const entry of gone) {
       this.deps.pending.remove(entry.chatId, [entry.clientMessageId]);
-      this.settle(entry.clientMessageId, (w) => w.reject(new DOMException("the send was discarded by reset()", "AbortError")));
+      this.settle(entry.clientMessageId, (w) => w.reject(new DOMException("reset()", "AbortError")));
     }
     await this.close();
   }
