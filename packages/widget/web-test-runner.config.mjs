@@ -4,6 +4,11 @@
 // points hostile URLs at it) and /__hits reports the counts. /__model-gate/* drives the model
 // gate between the server and the test model (helpers.ts `modelGate`): `hold`, `release?chars=N`
 // (answers once that much of the held reply has been relayed) and `open`.
+// /__open-chat/site.json starts (once) a second server that serves a site — a tenant whose
+// allowed origin is the test page's, with a publishable key and a JWT signing secret — and
+// answers `{ api, publishableKey }`; /__open-chat/user-token?sub=… is that site's backend
+// signing a user token (HS256).
+import { createHmac } from "node:crypto";
 import { esbuildPlugin } from "@web/dev-server-esbuild";
 import { build } from "esbuild";
 import { chromeLauncher } from "@web/test-runner-chrome";
@@ -11,15 +16,25 @@ import { register } from "tsx/esm/api";
 
 // @open-chat/testing ships TypeScript source: let this Node-side config load it.
 register();
-const { chromiumLaunchOptions, markdownReply, startTestServer } = await import("@open-chat/testing");
+const { chromiumLaunchOptions, createTestTenant, markdownReply, startTestServer } = await import("@open-chat/testing");
 
 const chromium = chromiumLaunchOptions();
 // The browser may still write to its profile after serverStop: remove it again on exit.
 process.once("exit", () => chromium.removeProfile());
 const GIF = Buffer.from("R0lGODlhAQABAAAAACH5BAEKAAEALAAAAAABAAEAAAICTAEAOw==", "base64");
+const SITE_SECRET = "widget-site-secret-widget-site-secret";
+
+/** An HS256 JWT of the site's user `sub`, valid for 5 minutes (what a site's backend signs). */
+function userToken(sub) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const unsigned = `${part({ alg: "HS256", typ: "JWT" })}.${part({ sub, name: `User ${sub}`, iat: now, exp: now + 300 })}`;
+  return `${unsigned}.${createHmac("sha256", SITE_SECRET).update(unsigned).digest("base64url")}`;
+}
 
 function openChatBackend() {
   let backend;
+  let site; // the server with a tenant, started on first use
   const hits = new Map();
   return {
     name: "open-chat-backend",
@@ -28,10 +43,21 @@ function openChatBackend() {
     },
     async serverStop() {
       await backend?.close();
+      await (await site)?.server.close();
       chromium.removeProfile();
     },
     async serve(context) {
       if (context.path === "/__open-chat/config.json") return { body: JSON.stringify({ api: backend.url }), type: "json" };
+      if (context.path === "/__open-chat/site.json") {
+        site ??= (async () => {
+          const server = await startTestServer({ model: { defaultReply: markdownReply } });
+          const tenant = await createTestTenant(server.services, { origin: context.origin, jwtSecret: SITE_SECRET });
+          return { server, publishableKey: tenant.publishableKey };
+        })();
+        const { server, publishableKey } = await site;
+        return { body: JSON.stringify({ api: server.url, publishableKey }), type: "json" };
+      }
+      if (context.path === "/__open-chat/user-token") return { body: JSON.stringify({ token: userToken(String(context.query.sub)) }), type: "json", headers: { "cache-control": "no-store" } };
       if (context.path.startsWith("/__hit/")) {
         hits.set(context.path, (hits.get(context.path) ?? 0) + 1);
         context.set("access-control-allow-origin", "*");

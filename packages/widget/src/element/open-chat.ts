@@ -9,7 +9,6 @@
 import { ATTRIBUTES, FORWARDED, type ForwardedProperty } from "../common/attributes.js";
 import { emit, type OpenChatUnreadDetail } from "../common/events.js";
 import { CLOSE_REQUEST, EVENTS, VIEW_PARTS, VIEW_TAG } from "../common/names.js";
-import { forgetStoredState } from "../common/storage.js";
 import { resolveStrings, type OpenChatStrings } from "../common/strings.js";
 import type { OpenChatView } from "../view/open-chat-view.js";
 import { reflectAttributes } from "./properties.js";
@@ -94,6 +93,7 @@ export class OpenChatElement extends HTMLElement {
   private _view: OpenChatView | null = null;
   private _mounting: Promise<OpenChatView> | null = null;
   private _strings: Partial<OpenChatStrings> | null = null;
+  /** The identify() override of `user-token` ("" after reset(): a guest). */
   private _token: string | null = null;
   private _unread = 0;
   private _styled = false;
@@ -154,7 +154,7 @@ export class OpenChatElement extends HTMLElement {
   attributeChangedCallback(name: string, before: string | null, after: string | null): void {
     if (before === after) return;
     if (name === "open" && this.isConnected && this.mode === "launcher") this._onOpenChanged(after !== null);
-    else if (name === "user-token" && this._view) void this.identify(after ?? "");
+    else if (name === "user-token") void this.identify(after ?? "").catch(() => {});
     this._sync();
   }
 
@@ -182,19 +182,25 @@ export class OpenChatElement extends HTMLElement {
     (await this._mount()).newChat();
   }
 
-  /** Logs out: forgets the guest token, cached transcripts, queued sends and the current chat. */
+  /**
+   * Logs out: signs the session out on the server and forgets its token, cached transcripts,
+   * queued sends and the current chat; the next message starts a new guest. Loads the full
+   * element if needed (signing out takes the SDK).
+   */
   async reset(): Promise<void> {
+    this._token = ""; // a guest from now on, whatever `user-token` says, until the next identify()
     this._setUnread(0);
-    if (this._view) await this._view.reset();
-    else if (this.api) await forgetStoredState(this.api);
+    if (this.api) await (await this._mount()).reset();
   }
 
-  /** Switches to a tenant-signed identity (its token becomes the bearer token); clears the previous user's state. */
+  /**
+   * Signs in as your site's verified user: `token` is a short-lived JWT your backend signed. A
+   * guest's chats become the user's. Before the full element has loaded, the token waits for it.
+   */
   async identify(token: string): Promise<void> {
     this._token = token;
     this._setUnread(0);
     if (this._view) await this._view.identify(token);
-    else if (this.api) await forgetStoredState(this.api);
   }
 
   private _sync(): void {

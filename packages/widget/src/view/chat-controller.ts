@@ -13,7 +13,7 @@ import { OpenChatError, type ChatClient, type ChatMessage, type ChatTail, type C
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { emit } from "../common/events.js";
 import { EVENTS } from "../common/names.js";
-import { forgetStoredState, readCurrentChat, writeCurrentChat } from "../common/storage.js";
+import { readCurrentChat, writeCurrentChat } from "../common/storage.js";
 import type { OpenChatStrings } from "../common/strings.js";
 import { clientKeyOf, createClientFor, type ChatConfig } from "./client-config.js";
 import { announce, CompletionTracker, keyOf, retryOf, sameKeys } from "./completions.js";
@@ -59,7 +59,6 @@ export class ChatController implements ReactiveController {
   private readonly unreadCounter: UnreadCounter;
   private epoch = 0;
   private clientKey = "";
-  private skipConfiguredChat = false;
   private starting: Promise<void> = Promise.resolve();
   private stops: Array<() => void> = [];
   private tracker = new CompletionTracker();
@@ -90,12 +89,13 @@ export class ChatController implements ReactiveController {
     void this.shutdown();
   }
 
-  /** New settings from the element. Restarts the client only when the server or identity changed. */
+  /** New settings from the element. Restarts the client only when the server or site changed. */
   configure(config: ChatConfig): void {
     const previous = this.config;
     this.config = config;
     if (!this.connected) return;
     if (!this.client || clientKeyOf(config) !== this.clientKey) this.restart();
+    else if (config.userToken !== previous?.userToken) void this.identify(config.userToken).catch(() => {});
     else if (config.chatId && config.chatId !== previous?.chatId && config.chatId !== this.chatId) this.select(config.chatId);
   }
 
@@ -191,17 +191,37 @@ export class ChatController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  /** Logs out: closes the client, forgets the guest token, snapshots, outbox and current chat. */
-  async reset(): Promise<void> {
-    this.skipConfiguredChat = true;
-    this.restart(true);
-    await this.starting;
+  /** Logs out (the SDK's `reset()`: signed out, everything stored forgotten); a new guest starts empty. */
+  reset(): Promise<void> {
+    return this.switchUser((client) => client.reset(), false);
   }
 
-  /** Switches to a tenant-signed identity (stored state of the previous user is cleared). */
-  async identify(token: string): Promise<void> {
+  /** Signs in as the site's verified user (the SDK's `identify()`: a guest's chats are kept); "" logs out. */
+  identify(token: string): Promise<void> {
     if (this.config) this.config = { ...this.config, userToken: token };
-    await this.reset();
+    return this.switchUser((client) => (token ? client.identify(token) : client.reset()), !!token);
+  }
+
+  /** Runs a change of user on the client; `keepChat`: then shows the chat again (a guest's chat is the user's now). */
+  private async switchUser(change: (client: ChatClient) => Promise<unknown>, keepChat: boolean): Promise<void> {
+    const client = await this.ready().catch(() => null);
+    if (!client) return;
+    const chatId = this.chatId;
+    this.detach();
+    this.error = null;
+    this.host.requestUpdate();
+    try {
+      await change(client);
+    } catch (error) {
+      this.report(error);
+      throw error;
+    } finally {
+      if (client === this.client) {
+        this.options.onChatsChanged?.();
+        if (keepChat && chatId) this.select(chatId);
+        emit(this.host, EVENTS.ready, { chatId: this.chatId });
+      }
+    }
   }
 
   dismissError(): void {
@@ -217,7 +237,7 @@ export class ChatController implements ReactiveController {
     this.host.requestUpdate();
   }
 
-  private restart(clear = false): void {
+  private restart(): void {
     const epoch = ++this.epoch;
     const config = this.config;
     this.clientKey = config ? clientKeyOf(config) : "";
@@ -225,20 +245,21 @@ export class ChatController implements ReactiveController {
     this.starting = (async () => {
       await previous.catch(() => {});
       await this.shutdown();
-      if (clear && config?.api) await forgetStoredState(config.api);
       if (epoch !== this.epoch || !config || !this.connected) return;
-      this.start(config);
+      await this.start(config);
     })();
   }
 
-  private start(config: ChatConfig): void {
+  private async start(config: ChatConfig): Promise<void> {
     this.status = "idle";
     this.error = null;
     this.unreadCounter.clear();
     if (!config.api) return void this.host.requestUpdate();
-    this.client = createClientFor(config);
-    const chatId = (this.skipConfiguredChat ? "" : config.chatId) || readCurrentChat(config.api);
-    this.skipConfiguredChat = false;
+    const client = (this.client = createClientFor(config));
+    // The site's user first: nothing may sign in as a guest meanwhile (the site may allow none).
+    if (config.userToken) await client.identify(config.userToken).catch((error: unknown) => this.report(error));
+    if (client !== this.client) return;
+    const chatId = config.chatId || readCurrentChat(config.api);
     if (chatId) this.select(chatId);
     this.host.requestUpdate();
     emit(this.host, EVENTS.ready, { chatId: this.chatId });

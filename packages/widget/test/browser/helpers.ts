@@ -12,6 +12,20 @@ export async function serverUrl(): Promise<string> {
   return (await config).api;
 }
 
+let site: Promise<{ api: string; publishableKey: string }> | undefined;
+
+/** A second real server that serves a site (tenant) whose allowed origin is this page's, with its publishable key. */
+export async function siteServer(): Promise<{ api: string; publishableKey: string }> {
+  site ??= fetch("/__open-chat/site.json").then((r) => r.json() as Promise<{ api: string; publishableKey: string }>);
+  return site;
+}
+
+/** What the site's backend gives its page for a signed-in user: a JWT of `sub`, signed with the site's secret. */
+export async function userToken(sub: string): Promise<string> {
+  const response = await fetch(`/__open-chat/user-token?sub=${encodeURIComponent(sub)}`, { cache: "no-store" });
+  return ((await response.json()) as { token: string }).token;
+}
+
 async function gate(action: string): Promise<{ released: string }> {
   const response = await fetch(`/__model-gate/${action}`, { cache: "no-store" });
   if (!response.ok) throw new Error(`/__model-gate/${action}: HTTP ${response.status}`);
