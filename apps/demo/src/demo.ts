@@ -1,11 +1,14 @@
 /**
  * Starts the whole demo: the Open Chat server (its own process, everything embedded unless
- * configured) and the demo site on its own origin, like a customer's website. Used by
+ * configured) and the demo site on its own origin, like a customer's website, with a site
+ * (tenant) of its own on the server and that site's publishable key in its pages. Used by
  * `pnpm start`, the e2e tests and the screenshot script.
  */
+import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { demoOrigins, ensureDemoSite } from "./demo-site.js";
 import { listen } from "./listen.js";
 import { startServerProcess } from "./server-process.js";
 import { createSite } from "./site.js";
@@ -15,31 +18,44 @@ export interface Demo {
   apiUrl: string;
   /** The demo site's origin, e.g. http://127.0.0.1:3001 */
   siteUrl: string;
+  /** The demo site's publishable key (`pk_…`), in its pages. */
+  publishableKey: string;
   close(): Promise<void>;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
 
 export async function startDemo(env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): Promise<Demo> {
-  const server = await startServerProcess(env, log);
+  // The admin API needs an operator key: made here for this run unless one is configured.
+  const operatorKey = env.OPERATOR_KEY || randomBytes(32).toString("base64url");
+  const server = await startServerProcess({ ...env, OPERATOR_KEY: operatorKey }, log);
+  let site: Awaited<ReturnType<typeof listen>> | undefined;
   try {
+    // The site listens first: its origin (DEMO_PORT may be 0) goes into the tenant. Until its
+    // key is known, it answers 503.
+    let app: ReturnType<typeof createSite> | undefined;
+    site = await listen((request) => app?.fetch(request) ?? new Response("starting", { status: 503 }), { host: env.HOST ?? "127.0.0.1", port: Number(env.DEMO_PORT ?? 3001) });
+    const publishableKey = await ensureDemoSite({ apiUrl: server.url, operatorKey, origins: demoOrigins(site.url, env.DEMO_ORIGINS) });
     const widgetRoot = dirname(createRequire(import.meta.url).resolve("@open-chat/widget/package.json"));
-    const app = createSite({
+    app = createSite({
       apiUrl: server.url,
+      publishableKey,
       // From dist/ (built) and src/ (tests run the sources): pages live in public/.
       pagesDir: join(here, "..", "public"),
       assetDirs: [join(widgetRoot, "dist", "cdn"), join(here, "..", "dist", "site"), join(here, "..", "public")],
     });
-    const site = await listen(app.fetch, { host: env.HOST ?? "127.0.0.1", port: Number(env.DEMO_PORT ?? 3001) });
+    const running = site;
     return {
       apiUrl: server.url,
-      siteUrl: site.url,
+      siteUrl: running.url,
+      publishableKey,
       async close() {
-        await site.close();
+        await running.close();
         await server.stop();
       },
     };
   } catch (error) {
+    await site?.close();
     await server.stop();
     throw error;
   }

@@ -4,6 +4,9 @@
  *
  *   PORT       API port (default 3000)
  *   DEMO_PORT  demo site port (default 3001)
+ *   DEMO_ORIGINS  more origins the demo site is reached at (comma-separated; default: its own)
+ *   OPERATOR_KEY  the admin API's key (default: a new one each start, used to set up the
+ *                 demo's tenant and publishable key, which are printed)
  *   + every server variable (DATA_DIR, DATABASE_URL, STREAMS_URL, OPENROUTER_API_KEY, …)
  *
  * Ctrl+C in a terminal sends SIGINT to the whole process group, so the server process gets it
@@ -15,6 +18,7 @@ import { startDemo } from "./demo.js";
 const demo = await startDemo();
 const site = demo.siteUrl;
 console.log(`open-chat demo: API ${demo.apiUrl}, site ${site}/ (launcher)  ${site}/inline  ${site}/custom (SDK + TanStack DB)`);
+console.log(`open-chat demo: the demo site is tenant "demo", publishable key ${demo.publishableKey}`);
 
 let closing: Promise<void> | undefined;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {

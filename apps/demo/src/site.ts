@@ -1,7 +1,9 @@
 /**
  * The demo site: plain HTML pages on their own origin (like a customer's website) that embed
  * the widget with one script tag, plus a custom frontend built on the SDK. Pages are served
- * with a strict Content-Security-Policy to show the widget needs no inline script or eval.
+ * with a strict Content-Security-Policy to show the widget needs no inline script or eval; the
+ * API's URL and the site's publishable key reach them as attributes of the served HTML
+ * (`%API_URL%`, `%PUBLISHABLE_KEY%`), never as an inline script.
  */
 import { readFile } from "node:fs/promises";
 import { extname, join, normalize, resolve } from "node:path";
@@ -10,6 +12,8 @@ import { Hono } from "hono";
 export interface SiteOptions {
   /** Where the Open Chat API listens (the widget's `api` attribute). */
   apiUrl: string;
+  /** The demo site's publishable key (the widget's `publishable-key` attribute). */
+  publishableKey: string;
   /** Folders served under /assets/, first match wins. */
   assetDirs: string[];
   /** Folder of the HTML pages. */
@@ -44,7 +48,7 @@ export function createSite(options: SiteOptions) {
 
   for (const [path, file] of Object.entries(PAGES)) {
     app.get(path, async (c) => {
-      const html = (await readFile(join(options.pagesDir, file), "utf8")).replaceAll("%API_URL%", options.apiUrl);
+      const html = (await readFile(join(options.pagesDir, file), "utf8")).replaceAll("%API_URL%", options.apiUrl).replaceAll("%PUBLISHABLE_KEY%", options.publishableKey);
       c.header("Content-Security-Policy", csp);
       c.header("Cache-Control", "no-store");
       return c.html(html);

@@ -5,6 +5,8 @@
  */
 import { afterAll, afterEach, beforeAll, expect, test } from "vitest";
 import type { Page } from "playwright-core";
+import { API_PATH } from "@open-chat/shared";
+import { DEMO_TENANT_ID, demoOrigins, ensureDemoSite } from "../src/demo-site.js";
 import { normalize, serverMessages, startE2E, transcript, watchErrors, widgetIdentity, type E2E } from "./helpers.js";
 
 let e2e: E2E;
@@ -45,7 +47,7 @@ async function assistantReaches(page: Page, status: string, minChars = 0) {
 /** The page shows exactly one user and one assistant message, and the answer equals the server's. */
 async function expectMatchesServer(page: Page) {
   const { token, chatId } = await widgetIdentity(page, e2e.demo.apiUrl);
-  const server = await serverMessages(e2e.demo.apiUrl, token, chatId);
+  const server = await serverMessages(e2e.demo, token, chatId);
   const answer = server.at(-1)!;
   expect(answer).toMatchObject({ role: "assistant", status: "completed" });
   expect(answer.text.split(/\s+/).filter(Boolean)).toHaveLength(300);
@@ -93,8 +95,8 @@ test("cutting the network for seconds mid-answer: the reply catches up with no g
   // the gate lets out only the next stretch of it).
   const shownBefore = (await transcript(page)).at(-1)![2].length;
   await e2e.modelGate.releaseText(Math.max(shownBefore, e2e.modelGate.releasedText.length) + 300);
-  await expect.poll(async () => normalize((await serverMessages(e2e.demo.apiUrl, token, chatId)).at(-1)!.text).length, { timeout: 30_000, interval: 100 }).toBeGreaterThan(shownBefore + 200);
-  expect((await serverMessages(e2e.demo.apiUrl, token, chatId)).at(-1)!.status).toBe("streaming");
+  await expect.poll(async () => normalize((await serverMessages(e2e.demo, token, chatId)).at(-1)!.text).length, { timeout: 30_000, interval: 100 }).toBeGreaterThan(shownBefore + 200);
+  expect((await serverMessages(e2e.demo, token, chatId)).at(-1)!.status).toBe("streaming");
   await context.setOffline(false);
   e2e.modelGate.open();
   await assistantReaches(page, "completed");
@@ -140,4 +142,35 @@ test("the custom frontend on the SDK's TanStack DB collections streams an answer
   expect(shown[1]!.replace(/^Assistant: /, "").split(/\s+/).filter(Boolean)).toHaveLength(120);
   expect(errors, errors.join("\n")).toEqual([]);
   await context.close();
+});
+
+test("the demo site is a tenant of its own: its pages carry its publishable key, set up once", async () => {
+  const { demo } = e2e;
+  expect(demo.publishableKey).toMatch(/^pk_/);
+  // Keyless requests are refused now that the server serves a site.
+  const keyless = await fetch(`${demo.apiUrl}${API_PATH.signInAnonymous}`, { method: "POST", headers: { "Content-Type": "application/json" }, body: "{}" });
+  expect([keyless.status, (await keyless.json()).error.code]).toEqual([401, "publishable_key_required"]);
+  // The key reaches the pages as an attribute / meta tag (the CSP allows no inline script).
+  const context = await e2e.browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${demo.siteUrl}/`);
+  expect(await page.locator("open-chat").getAttribute("publishable-key")).toBe(demo.publishableKey);
+  await page.goto(`${demo.siteUrl}/custom`);
+  expect(await page.locator('meta[name="open-chat-publishable-key"]').getAttribute("content")).toBe(demo.publishableKey);
+  await context.close();
+  // A second start finds the tenant, adds a new origin and reuses the active key.
+  const again = await ensureDemoSite({ apiUrl: demo.apiUrl, operatorKey: e2e.operatorKey, origins: ["http://127.0.0.1:4999"] });
+  expect(again).toBe(demo.publishableKey);
+  const tenant = await fetch(`${demo.apiUrl}${API_PATH.admin}/tenants/${DEMO_TENANT_ID}`, { headers: { Authorization: `Bearer ${e2e.operatorKey}` } });
+  expect((await tenant.json()).allowedOrigins).toEqual([...demoOrigins(demo.siteUrl), "http://127.0.0.1:4999"]);
+});
+
+test("demo origins: the site's own, both loopback names, and DEMO_ORIGINS", () => {
+  expect(demoOrigins("http://127.0.0.1:3001")).toEqual(["http://127.0.0.1:3001", "http://localhost:3001"]);
+  expect(demoOrigins("http://0.0.0.0:3001", "https://demo.example, http://10.0.0.5:3001/")).toEqual([
+    "http://localhost:3001",
+    "http://127.0.0.1:3001",
+    "https://demo.example",
+    "http://10.0.0.5:3001",
+  ]);
 });

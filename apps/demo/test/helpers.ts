@@ -5,6 +5,7 @@
 import { storageKeys } from "@open-chat/sdk";
 import { startModelServer } from "@open-chat/server/model-server";
 import { launchChromium, makeTempDir, readLog, removeDir, startModelGate, type ModelGate } from "@open-chat/testing";
+import { START_OFFSET } from "@open-chat/shared";
 import type { Browser, Page } from "playwright-core";
 import type { ChatMessage } from "@open-chat/shared";
 import { startDemo, type Demo } from "../src/demo.js";
@@ -17,8 +18,12 @@ export interface E2E {
    * here instead): holding it keeps an answer mid-stream for as long as a test needs.
    */
   modelGate: ModelGate;
+  /** The OPERATOR_KEY the demo's server runs with (the admin API). */
+  operatorKey: string;
   close(): Promise<void>;
 }
+
+const OPERATOR_KEY = "demo-e2e-operator-key-demo-e2e-operator-key";
 
 export async function startE2E(): Promise<E2E> {
   const dataDir = makeTempDir("open-chat-demo-e2e-");
@@ -26,13 +31,15 @@ export async function startE2E(): Promise<E2E> {
   const modelGate = await startModelGate(model.url);
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, PORT: "0", DEMO_PORT: "0", SHUTDOWN_GRACE_MS: "5000" };
   delete env.OPENROUTER_API_KEY;
-  Object.assign(env, { OPENAI_BASE_URL: modelGate.url, OPENAI_API_KEY: "test", MODEL: "open-chat-local" });
+  // Every page of every test signs in a guest from 127.0.0.1: more than a real visitor's 10 a minute.
+  Object.assign(env, { OPENAI_BASE_URL: modelGate.url, OPENAI_API_KEY: "test", MODEL: "open-chat-local", OPERATOR_KEY, RATE_SIGNINS_PER_MINUTE: "1000" });
   const demo = await startDemo(env, () => {});
   const browser = await launchChromium();
   return {
     demo,
     browser,
     modelGate,
+    operatorKey: OPERATOR_KEY,
     async close() {
       await browser.close();
       await demo.close();
@@ -56,9 +63,9 @@ export async function widgetIdentity(page: Page, apiUrl: string): Promise<{ toke
   }, stored);
 }
 
-/** The chat as the server's log has it (catch-up reads, folded by the shared fold). */
-export async function serverMessages(apiUrl: string, token: string, chatId: string): Promise<readonly ChatMessage[]> {
-  return (await readLog(apiUrl, token, chatId)).state.messages;
+/** The chat as the server's log has it (catch-up reads with the demo site's key, folded by the shared fold). */
+export async function serverMessages(demo: Demo, token: string, chatId: string): Promise<readonly ChatMessage[]> {
+  return (await readLog(demo.apiUrl, token, chatId, START_OFFSET, { publishableKey: demo.publishableKey })).state.messages;
 }
 
 /** Visible text of the transcript's messages, in order: [role, status, text]. */

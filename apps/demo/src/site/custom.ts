@@ -7,8 +7,8 @@ import { createCollection, createLiveQueryCollection, eq, type Collection } from
 import { createChatClient, type Chat } from "@open-chat/sdk";
 import { chatCollectionOptions, messageCollectionOptions, type MessageRow } from "@open-chat/sdk/tanstack";
 
-const api = document.querySelector<HTMLMetaElement>('meta[name="open-chat-api"]')!.content;
-const client = createChatClient({ baseUrl: api });
+const meta = (name: string) => document.querySelector<HTMLMetaElement>(`meta[name="${name}"]`)!.content;
+const client = createChatClient({ baseUrl: meta("open-chat-api"), publishableKey: meta("open-chat-publishable-key") });
 const chats = createCollection(chatCollectionOptions({ client }));
 const root = document.getElementById("app")!;
 
