@@ -9,7 +9,7 @@ async function recorded<T>(run: (seen: Array<{ call: string; key: string | null 
   const seen: Array<{ call: string; key: string | null }> = [];
   const original = window.fetch;
   window.fetch = (input, init) => {
-    seen.push({ call: `${init?.method ?? "GET"} ${new URL(String(input)).pathname}`, key: new Headers(init?.headers).get("x-open-chat-key") });
+    seen.push({ call: `${init?.method ?? "GET"} ${new URL(String(input), location.href).pathname}`, key: new Headers(init?.headers).get("x-open-chat-key") });
     return original(input, init);
   };
   try {
@@ -94,6 +94,21 @@ describe("<open-chat> on a server that serves several sites", () => {
       } finally {
         el.remove();
       }
+    });
+  });
+
+  it("identify() before the launcher first opens waits for the element to load, then signs in", async () => {
+    const token = await userToken("widget-carol");
+    await recorded(async (seen) => {
+      const el = await fixture<OpenChatElement>(html`<open-chat api=${site.api} publishable-key=${site.publishableKey}></open-chat>`);
+      await el.identify(token);
+      expect(el.shadowRoot!.querySelector("open-chat-view")).to.equal(null); // nothing loaded, nothing sent
+      expect(seen).to.deep.equal([]);
+      const ready = oneEvent(el, "open-chat:ready");
+      el.open();
+      await ready;
+      expect(stored().user!.subject).to.equal("widget-carol");
+      expect(seen.map((request) => request.call)).to.deep.equal(["POST /v1/auth/sign-in/jwt"]);
     });
   });
 
