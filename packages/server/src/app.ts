@@ -12,6 +12,7 @@ import { corsOrigin } from "./http/cors-origin.js";
 import { noStoreByDefault, securityHeaders } from "./http/security-headers.js";
 import { requireTenant } from "./middleware/require-tenant.js";
 import { requireUser } from "./middleware/require-user.js";
+import { limitSignIns } from "./middleware/limit-sign-ins.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
 import { adminRoutes } from "./routes/admin/index.js";
 import { authRoutes } from "./routes/auth.js";
@@ -47,6 +48,9 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.route("/", healthRoutes(services));
   // Browser-facing routes act for the site named by the publishable key (and its origins).
   app.use(`${API_PATH.auth}/*`, requireTenant({ tenants: services.tenants }));
+  // Sign-ins per client address per site (signInsPerMinute), before Better Auth or our JWT check.
+  app.use(API_PATH.signInAnonymous, limitSignIns(services.limits));
+  app.use(API_PATH.signInJwt, limitSignIns(services.limits));
   app.route(API_PATH.auth, authRoutes(services, createUserTokenVerifier({ clock: services.clock })));
   app.use(`${API_PATH.chats}/*`, requireTenant({ tenants: services.tenants }), requireUser({ auth: services.auth }));
   app.route(API_PATH.chats, chatRoutes(services));

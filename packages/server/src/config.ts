@@ -3,7 +3,8 @@
  * option has a default that runs the whole product embedded on one machine.
  */
 import * as v from "valibot";
-import { DEFAULT_SETTINGS, type ModelSettings, type ServerSettings } from "./settings.js";
+import { compileTrustedProxies } from "./limits/client-ip.js";
+import { DEFAULT_SETTINGS, type LimitSettings, type ModelSettings, type ServerSettings } from "./settings.js";
 import { ModelPolicySchema } from "./tenants/policy.js";
 
 export interface ServerConfig {
@@ -76,6 +77,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       systemPrompt: env.SYSTEM_PROMPT || undefined,
       models: modelSettings(env, defaults.models),
       operatorKey: operatorKey(env.OPERATOR_KEY),
+      limits: limitSettings(env, defaults.limits),
       guests: {
         retentionDays: int(env, "GUEST_RETENTION_DAYS", defaults.guests.retentionDays),
         purgeIntervalMs: positive(env, "GUEST_PURGE_INTERVAL_MS", defaults.guests.purgeIntervalMs),
@@ -106,6 +108,23 @@ function modelSettings(env: NodeJS.ProcessEnv, defaults: ModelSettings): ModelSe
     throw new Error(`MAX_OUTPUT_TOKENS (${models.maxOutputTokens}) must be less than CONTEXT_TOKENS (${models.contextTokens}): the prompt needs room too`);
   }
   return models;
+}
+
+/** Rate limits, quotas and connection budgets (README "Limits"); 0 turns one off. */
+function limitSettings(env: NodeJS.ProcessEnv, defaults: LimitSettings): LimitSettings {
+  const trustedProxies = env.TRUSTED_PROXIES ? env.TRUSTED_PROXIES.split(",").map((p) => p.trim()).filter(Boolean) : defaults.trustedProxies;
+  compileTrustedProxies(trustedProxies); // refuses a bad entry at start-up, naming the variable
+  const tailsPerProcess = env.MAX_TAILS_PER_PROCESS ? int(env, "MAX_TAILS_PER_PROCESS", 0) : defaults.tailsPerProcess;
+  return {
+    signInsPerMinute: int(env, "RATE_SIGNINS_PER_MINUTE", defaults.signInsPerMinute),
+    sendsPerMinute: int(env, "RATE_SENDS_PER_MINUTE", defaults.sendsPerMinute),
+    tenantSendsPerMinute: int(env, "RATE_TENANT_SENDS_PER_MINUTE", defaults.tenantSendsPerMinute),
+    chatsPerDay: int(env, "QUOTA_CHATS_PER_DAY", defaults.chatsPerDay),
+    runningAnswersPerUser: int(env, "MAX_RUNNING_ANSWERS_PER_USER", defaults.runningAnswersPerUser),
+    tailsPerUser: int(env, "MAX_TAILS_PER_USER", defaults.tailsPerUser),
+    ...(tailsPerProcess === undefined ? {} : { tailsPerProcess }),
+    trustedProxies,
+  };
 }
 
 /** The operator key opens the admin API for every tenant: short ones would be guessable. */

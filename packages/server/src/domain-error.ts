@@ -22,7 +22,9 @@ export type DomainErrorCode =
   | "origin_not_allowed"
   | "guests_not_allowed"
   | "session_tenant_mismatch"
-  | "invalid_user_token";
+  | "invalid_user_token"
+  /** A rate limit, quota or connection budget is used up (limits/); `retryAfterMs` says when to retry. */
+  | "rate_limited";
 
 export class DomainError extends Error {
   /** When retrying may succeed (e.g. the chat's lease lapses); undefined when unknown. */

@@ -16,6 +16,8 @@ import { createModelClient } from "./generation/model-client.js";
 import { createLocalStopBus, createPgStopBus } from "./leases/stop-bus.js";
 import type { LeaseSweeper } from "./leases/sweeper.js";
 import { listen } from "./http/listen.js";
+import { createMemoryCounters, createPostgresCounters } from "./limits/counters.js";
+import { processTailBudget } from "./limits/fd-budget.js";
 import { startModelServer } from "./model-server/index.js";
 import { createStreamsClient } from "./streams/client/http-client.js";
 import { startEmbeddedStreams } from "./streams/tier/embedded.js";
@@ -76,7 +78,11 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // PGlite serves one process only (and one connection), so in-process delivery suffices.
     const stopBus = config.databaseUrl ? createPgStopBus({ connectionString: config.databaseUrl, pool: db.pool }) : createLocalStopBus();
     stops.push(() => stopBus.close());
-    const app = createApp({ prisma: db.prisma, auth, streams, models, settings: config.settings, stopBus, encryptionKey });
+    // Rate-limit counts in Postgres hold across app servers; embedded PGlite is one process.
+    const counters = config.databaseUrl ? createPostgresCounters(db.pool) : createMemoryCounters();
+    const tails = processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl });
+    const settings = { ...config.settings, limits: { ...config.settings.limits, tailsPerProcess: tails.tails } };
+    const app = createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));
     // Answers whose holder died (this process before a restart, or another one) end or go on here.
@@ -86,6 +92,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     if (guestPurge) stops.push(() => guestPurge.stop());
     const server = await listen(app.app.fetch, { host: config.host, port: config.port });
     stops.push(() => server.close());
+    log(`open-chat: live tails: at most ${tails.tails || "unlimited"} in this process (${tails.source}); rate-limit counts in ${counters.kind}`);
     log(`open-chat: listening on ${server.url} (database: ${config.databaseUrl ? "DATABASE_URL" : "embedded PGlite"}, streams: ${config.streamsUrl ? config.streamsUrl : "embedded streams-local"}, model: ${model.name})`);
     return {
       ...app,

@@ -10,6 +10,12 @@ import type { EndUser } from "./env.js";
 import { createModelClient, type ModelClient } from "./generation/model-client.js";
 import { createGenerationRegistry, type GenerationRegistry } from "./generation/registry.js";
 import { createLeaseStore, type LeaseStore } from "./leases/lease-store.js";
+import { compileTrustedProxies } from "./limits/client-ip.js";
+import { createMemoryCounters, type Counters } from "./limits/counters.js";
+import { FALLBACK_TAILS_PER_PROCESS } from "./limits/fd-budget.js";
+import { createLimits, type Limits } from "./limits/limits.js";
+import { runningAnswersCounter } from "./limits/running-answers.js";
+import { createTailSlots } from "./limits/tail-slots.js";
 import { createLocalStopBus, type StopBus } from "./leases/stop-bus.js";
 import { startLeaseSweeper, type LeaseSweeper } from "./leases/sweeper.js";
 import { createUserStreams, type UserStream } from "./log/user-streams.js";
@@ -41,6 +47,11 @@ export interface AppDeps {
    * this process only (tests); `startServer` always passes a lasting one.
    */
   encryptionKey?: string;
+  /**
+   * Where rate-limit and quota counts live. Default: this process's memory (embedded mode,
+   * tests); `startServer` passes Postgres counters on a real database (shared by app servers).
+   */
+  counters?: Counters;
 }
 
 export interface Services {
@@ -69,6 +80,8 @@ export interface Services {
   startTakeover(): LeaseSweeper;
   /** Starts deleting guests unused for `settings.guests.retentionDays` (null when that is 0). */
   startGuestPurge(): PeriodicJob<number> | null;
+  /** Rate limits, quotas and live-tail slots (limits/). */
+  limits: Limits;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -119,7 +132,15 @@ export function createServices(deps: AppDeps): Services {
       intervalMs: settings.takeover.sweepMs,
       onTakeover: async (lease) => void (await turns.resume(lease)),
     });
+  const limits = createLimits({
+    counters: deps.counters ?? createMemoryCounters(),
+    tails: createTailSlots(settings.limits.tailsPerProcess ?? FALLBACK_TAILS_PER_PROCESS),
+    tenants,
+    defaults: settings.limits,
+    countRunningAnswers: runningAnswersCounter(deps.prisma),
+    trustProxy: compileTrustedProxies(settings.limits.trustedProxies),
+  });
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits };
 }

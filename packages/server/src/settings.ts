@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { GenerationLimits } from "./generation/generator.js";
+import type { ResolvedTenantLimits } from "./tenants/limits.js";
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS } from "./tenants/policy.js";
 
 export interface TakeoverSettings {
@@ -31,6 +32,18 @@ export interface ModelSettings {
   contextTokens: number;
 }
 
+/**
+ * Rate limits, quotas and connection budgets (README "Limits"; 0 turns one off). The per-tenant
+ * ones are each tenant's defaults (its `limits` override them); the process budget and the
+ * trusted proxies are the server's alone.
+ */
+export interface LimitSettings extends ResolvedTenantLimits {
+  /** Live tails this process holds at most; unset = derived at start from its open-file limit (limits/fd-budget.ts). */
+  tailsPerProcess?: number;
+  /** Peers whose X-Forwarded-For is believed: IPs, CIDRs, `loopback`, `linklocal`, `uniquelocal` (TRUSTED_PROXIES). */
+  trustedProxies: string[];
+}
+
 export interface ServerSettings {
   /** Identifies this process as a lease holder: unique per process start. */
   holder: string;
@@ -46,6 +59,7 @@ export interface ServerSettings {
   guests: { retentionDays: number; purgeIntervalMs: number };
   /** Opens the admin API for all tenants (OPERATOR_KEY); unset = only tenants' secret keys. */
   operatorKey?: string;
+  limits: LimitSettings;
 }
 
 /**
@@ -61,4 +75,13 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   models: { allowed: [], maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS, contextTokens: DEFAULT_CONTEXT_TOKENS },
   corsOrigins: "*",
   guests: { retentionDays: 30, purgeIntervalMs: 60 * 60_000 },
+  limits: {
+    signInsPerMinute: 10,
+    sendsPerMinute: 20,
+    tenantSendsPerMinute: 600,
+    chatsPerDay: 200,
+    runningAnswersPerUser: 3,
+    tailsPerUser: 20,
+    trustedProxies: [],
+  },
 };

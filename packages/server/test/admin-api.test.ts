@@ -49,6 +49,7 @@ describe("tenants", () => {
       allowedOrigins: ["https://shop.example/", "http://127.0.0.1:3001"],
       guestsAllowed: false,
       modelPolicy: { defaultModel: "test-model", allowedModels: ["test-model", "big-model"], maxOutputTokens: 256 },
+      limits: { sendsPerMinute: 10, chatsPerDay: 50 },
       provider: { baseUrl: "https://llm.example/v1", apiKey: PROVIDER_KEY },
       jwt: { secret: JWT_SECRET, issuer: "https://acme.example", audience: "open-chat" },
     });
@@ -60,6 +61,7 @@ describe("tenants", () => {
       allowedOrigins: ["https://shop.example", "http://127.0.0.1:3001"],
       guestsAllowed: false,
       modelPolicy: { defaultModel: "test-model", allowedModels: ["test-model", "big-model"], maxOutputTokens: 256 },
+      limits: { sendsPerMinute: 10, chatsPerDay: 50 },
       provider: { baseUrl: "https://llm.example/v1", hasApiKey: true },
       jwt: { hasSecret: true, jwksUrl: null, issuer: "https://acme.example", audience: "open-chat" },
       createdAt: expect.any(String),
@@ -81,7 +83,7 @@ describe("tenants", () => {
   it("makes an id from the name when none is given, and takes http JWKS URLs on this machine", async () => {
     const tenant = await createTenant({ name: "Blue Bikes GmbH", jwt: { jwksUrl: "http://localhost:9999/jwks.json" } });
     expect(tenant.id).toMatch(/^blue-bikes-gmbh-[a-z0-9]{6}$/);
-    expect(tenant).toMatchObject({ allowedOrigins: [], guestsAllowed: true, modelPolicy: {}, provider: null, jwt: { hasSecret: false, jwksUrl: "http://localhost:9999/jwks.json" } });
+    expect(tenant).toMatchObject({ allowedOrigins: [], guestsAllowed: true, modelPolicy: {}, limits: {}, provider: null, jwt: { hasSecret: false, jwksUrl: "http://localhost:9999/jwks.json" } });
   });
 
   it("lists every tenant for the operator and shows one", async () => {

@@ -13,7 +13,7 @@
  * const { state } = await readLog(server.url, token, chatId);
  * await server.close();
  */
-export { startTestServer, TEST_TAIL_SETTINGS, type TestServer, type TestServerOptions } from "./server.js";
+export { startTestServer, TEST_LIMITS, TEST_TAIL_SETTINGS, type TestServer, type TestServerOptions } from "./server.js";
 export { createTestDatabase, adminQuery, databaseUrl, TEST_DATABASE_ADMIN_URL, type TestDatabase, type CreateTestDatabaseOptions } from "./database.js";
 export { readLog, type ChatLog } from "./log.js";
 export { signInAsGuest, siteHeaders, type GuestSignInOptions } from "./guest.js";

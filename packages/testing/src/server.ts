@@ -20,7 +20,10 @@ import { makeTempDir, removeDir } from "./temp-dir.js";
 export interface TestServerOptions {
   /** A running streams tier (e.g. the Bun streams-server). Default: embedded streams-local in the temp folder. */
   streams?: { url: string; apiKey?: string | undefined };
-  /** Settings over the production defaults; `tail` defaults to {@link TEST_TAIL_SETTINGS}. Default: none. */
+  /**
+   * Settings over the production defaults; `tail` defaults to {@link TEST_TAIL_SETTINGS} and
+   * `limits` to {@link TEST_LIMITS}. Default: none.
+   */
   settings?: Partial<ServerSettings>;
   /** Options of our model server, e.g. `defaultReply` or `tokenDelayMs`. Default: its own defaults. */
   model?: ModelServerOptions;
@@ -36,10 +39,26 @@ export interface TestServerOptions {
    * Default: a fresh throwaway database, dropped by `close()`.
    */
   database?: TestDatabase;
+  /** ENCRYPTION_KEY: opens tenants' secrets another process sealed (e.g. the CLI). Default: one made in the temp folder. */
+  encryptionKey?: string;
 }
 
 /** Tail timings that keep tests quick: a 1 s upstream long-poll, a 500 ms SSE retry hint. */
 export const TEST_TAIL_SETTINGS: ServerSettings["tail"] = { heartbeatMs: 15_000, retryMs: 500, longPollMs: 1_000, sessionCheckMs: 15_000 };
+
+/**
+ * Rate limits far above what any test does (suites sign in many guests from 127.0.0.1), but
+ * still counted, so every test runs the limits' code. Tests of the limits pass their own.
+ */
+export const TEST_LIMITS: ServerSettings["limits"] = {
+  signInsPerMinute: 10_000,
+  sendsPerMinute: 10_000,
+  tenantSendsPerMinute: 100_000,
+  chatsPerDay: 100_000,
+  runningAnswersPerUser: 1_000,
+  tailsPerUser: 1_000,
+  trustedProxies: [],
+};
 
 export interface TestServer {
   url: string;
@@ -80,8 +99,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         model: { baseURL: modelGate?.url ?? model.url, apiKey: "test", name: "test model server" },
         defaultModel: options.defaultModel ?? "test-model",
         authSecret: "test-secret-test-secret-test-secret",
+        encryptionKey: options.encryptionKey,
         shutdownGraceMs: 5_000,
-        settings: { ...DEFAULT_SETTINGS, tail: TEST_TAIL_SETTINGS, ...options.settings },
+        settings: { ...DEFAULT_SETTINGS, tail: TEST_TAIL_SETTINGS, limits: TEST_LIMITS, ...options.settings },
       },
       () => {},
     );

@@ -17,9 +17,11 @@
  *
  * Without a `cookie` header Better Auth skips its Origin/CSRF check, so a widget on any site
  * can sign in as guest without being listed in `trustedOrigins` (that list is for cookie-based
- * first-party frontends). Better Auth's own rate limit is on when NODE_ENV=production: paths
- * under `/sign-in` allow 3 requests per 10 s per client IP, so a widget must keep its token
- * (not sign in again on every page load).
+ * first-party frontends). Better Auth's own rate limiter is off: it keyed on headers a client
+ * sets (X-Forwarded-For), and behind no proxy it put every client in one shared bucket under
+ * NODE_ENV=production. Sign-ins are limited per client address per tenant by
+ * middleware/limit-sign-ins.ts instead (limits/). A widget keeps its token anyway (it does not
+ * sign in again on every page load).
  *
  * The tables are in prisma/schema.prisma (User/Session/Account/Verification, the shape Better
  * Auth's generator emits); keep the plugins and `user.additionalFields` here in sync with it.
@@ -84,6 +86,8 @@ export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, 
       },
     },
     plugins: [anonymous(), bearer()],
+    // Ours replaces it (see above): off in every NODE_ENV.
+    rateLimit: { enabled: false },
     telemetry: { enabled: false },
   });
 }

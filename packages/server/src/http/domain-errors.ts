@@ -20,6 +20,7 @@ const HTTP: Record<DomainErrorCode, { status: ContentfulStatusCode; code: ErrorC
   guests_not_allowed: { status: 403, code: "guests_not_allowed" },
   session_tenant_mismatch: { status: 401, code: "session_tenant_mismatch" },
   invalid_user_token: { status: 401, code: "invalid_user_token" },
+  rate_limited: { status: 429, code: "rate_limited" },
 };
 
 export function toApiError(error: DomainError): ApiError {

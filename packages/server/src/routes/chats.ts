@@ -31,8 +31,19 @@ export function chatRoutes(services: Services) {
       const idempotencyKey = readIdempotencyKey(c.req.header(HEADER.idempotencyKey));
       const user = c.var.user;
       if (body.model) assertModelAllowed(await services.modelPolicies.policyOf(user.tenantId), body.model);
-      await services.ensureUserStream(user);
-      const chat = await chats.create(user, { id: newId("chat"), title: body.title || null, model: body.model ?? null, idempotencyKey });
+      // The quota (chatsPerDay) counts new chats: a retried create (same Idempotency-Key,
+      // answered with the first attempt's chat) and a failed one are given back.
+      const charge = await services.limits.createChat(user);
+      const id = newId("chat");
+      let chat: ChatRecord;
+      try {
+        await services.ensureUserStream(user);
+        chat = await chats.create(user, { id, title: body.title || null, model: body.model ?? null, idempotencyKey });
+      } catch (error) {
+        await charge.refund();
+        throw error;
+      }
+      if (chat.id !== id) await charge.refund();
       return c.json(toJson(chat), 201);
     })
     .get("/", describeRoute(CHAT_DOCS.list), async (c) => {

@@ -2,6 +2,10 @@
  * `GET /v1/chats/:chatId/events` — the chat tail (PROTOCOL.md section 5): a read-only,
  * authenticated, per-chat view of the user's stream speaking the Durable Streams read
  * protocol: catch-up (JSON array), `live=long-poll`, `live=sse`.
+ *
+ * A live tail (SSE, or a long-poll that waits) holds one of the user's and the process's tail
+ * slots (limits/tail-slots.ts) until it ends or the client goes away; past either cap it is
+ * refused with 429 `rate_limited` before anything is read.
  */
 import { Hono, type Context } from "hono";
 import { describeRoute } from "hono-openapi";
@@ -41,21 +45,35 @@ export function eventRoutes(services: Services) {
 
     if (live === LIVE_MODE.sse) {
       const headers = c.req.raw.headers;
-      const first = await probe(() => readChecked(streams, stream, { offset, key }));
+      const slot = await services.limits.openTail(user);
+      let first: Awaited<ReturnType<typeof readChecked>>;
+      try {
+        first = await probe(() => readChecked(streams, stream, { offset, key }));
+      } catch (error) {
+        slot.release();
+        throw error;
+      }
       const response = streamSSE(
         c,
-        (sse) =>
-          pipeSseView(sse, {
-            streams,
-            stream,
-            key,
-            offset,
-            first,
-            publicOffset: (o) => toPublicOffset(incarnation, o),
-            ...settings.tail,
-            // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
-            stillAuthorized: async () => (await resolveUser(services.auth, headers))?.id === user.id,
-          }),
+        async (sse) => {
+          // Released as soon as the client goes away, and in any case when the view ends.
+          sse.onAbort(() => slot.release());
+          try {
+            await pipeSseView(sse, {
+              streams,
+              stream,
+              key,
+              offset,
+              first,
+              publicOffset: (o) => toPublicOffset(incarnation, o),
+              ...settings.tail,
+              // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
+              stillAuthorized: async () => (await resolveUser(services.auth, headers))?.id === user.id,
+            });
+          } finally {
+            slot.release();
+          }
+        },
         // The client reconnects from its last id; one line is enough.
         async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
       );
@@ -69,9 +87,14 @@ export function eventRoutes(services: Services) {
     const page = await probe(async () => {
       const read = { offset, key, signal: c.req.raw.signal };
       const first = await readChecked(streams, stream, read);
-      // Long-poll only waits when the catch-up found nothing new.
+      // Long-poll only waits when the catch-up found nothing new; the wait holds a tail slot.
       if (live !== LIVE_MODE.longPoll || first.records.length > 0 || !first.upToDate) return first;
-      return streams.read(stream, { ...read, live: LIVE_MODE.longPoll, timeoutMs: settings.tail.longPollMs });
+      const slot = await services.limits.openTail(user);
+      try {
+        return await streams.read(stream, { ...read, live: LIVE_MODE.longPoll, timeoutMs: settings.tail.longPollMs });
+      } finally {
+        slot.release();
+      }
     });
     setTailHeaders(c, toPublicOffset(incarnation, page.nextOffset), page.upToDate, page.cursor);
     if (live === LIVE_MODE.longPoll && page.records.length === 0) return c.body(null, 204);

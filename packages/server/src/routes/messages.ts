@@ -29,7 +29,18 @@ export function messageRoutes(services: Services) {
       if (text.length > LIMITS.maxMessageTextLength) {
         throw new ApiError(400, "text_too_long", `text: at most ${LIMITS.maxMessageTextLength} characters`);
       }
-      const result = await services.turns.send(c.var.user, c.req.param("chatId"), { clientMessageId: body.clientMessageId, text, model: body.model });
+      const user = c.var.user;
+      const chatId = c.req.param("chatId");
+      // Rate limits (sendsPerMinute, tenantSendsPerMinute, runningAnswersPerUser) count new
+      // messages: a retried send (same clientMessageId) and a refused one cost nothing.
+      const charge = (await services.chats.findTurn(chatId, body.clientMessageId)) ? null : await services.limits.send(user, chatId);
+      let result: Awaited<ReturnType<typeof services.turns.send>>;
+      try {
+        result = await services.turns.send(user, chatId, { clientMessageId: body.clientMessageId, text, model: body.model });
+      } catch (error) {
+        await charge?.refund();
+        throw error;
+      }
       return c.json(result, 202);
     })
     .post(CHAT_ROUTE.stop, describeRoute(CHAT_DOCS.stop), async (c) => {

@@ -6,6 +6,7 @@
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { newId } from "../ids.js";
 import { hashKey, kindOfKey, newApiKey, type KeyKind } from "./keys.js";
+import { parseStoredLimits, type TenantLimits } from "./limits.js";
 import { parseStoredPolicy, type ModelPolicy } from "./policy.js";
 import type { SecretBox } from "./secret-box.js";
 import { tenantIdFromName } from "./tenant-id.js";
@@ -16,6 +17,8 @@ export interface TenantRecord {
   allowedOrigins: string[];
   guestsAllowed: boolean;
   modelPolicy: ModelPolicy;
+  /** Rate limits and quotas over the server's defaults (limits.ts). */
+  limits: TenantLimits;
   provider: { baseUrl: string; hasApiKey: boolean } | null;
   jwt: { hasSecret: boolean; jwksUrl: string | null; issuer: string | null; audience: string | null };
   createdAt: Date;
@@ -27,6 +30,8 @@ export interface TenantInput {
   allowedOrigins?: string[];
   guestsAllowed?: boolean;
   modelPolicy?: ModelPolicy;
+  /** Replaces the tenant's limits (unset fields: the server's defaults). */
+  limits?: TenantLimits;
   /** Bring your own provider; `null` removes it. */
   provider?: { baseUrl: string; apiKey: string } | null;
   /** End-user JWT verification; a `null` field removes that setting. */
@@ -96,6 +101,7 @@ export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: (
       allowedOrigins: row.allowedOrigins,
       guestsAllowed: row.guestsAllowed,
       modelPolicy: parseStoredPolicy(row.modelPolicy),
+      limits: parseStoredLimits(row.limits),
       provider: row.providerBaseUrl ? { baseUrl: row.providerBaseUrl, hasApiKey: row.providerKeyEncrypted !== null } : null,
       jwt: { hasSecret: row.jwtSecretEncrypted !== null, jwksUrl: row.jwksUrl, issuer: row.jwtIssuer, audience: row.jwtAudience },
       createdAt: row.createdAt,
@@ -109,6 +115,7 @@ export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: (
     if (input.allowedOrigins !== undefined) data.allowedOrigins = [...new Set(input.allowedOrigins)];
     if (input.guestsAllowed !== undefined) data.guestsAllowed = input.guestsAllowed;
     if (input.modelPolicy !== undefined) data.modelPolicy = input.modelPolicy as Prisma.InputJsonValue;
+    if (input.limits !== undefined) data.limits = input.limits as Prisma.InputJsonValue;
     if (input.provider === null) Object.assign(data, { providerBaseUrl: null, providerKeyEncrypted: null });
     else if (input.provider) Object.assign(data, { providerBaseUrl: input.provider.baseUrl, providerKeyEncrypted: box.seal(input.provider.apiKey) });
     const jwt = input.jwt;

@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { KEY_KINDS } from "../../tenants/keys.js";
+import { TenantLimitsSchema } from "../../tenants/limits.js";
 import { ModelPolicySchema } from "../../tenants/policy.js";
 import type { ApiKeyRecord, CreatedApiKey, TenantRecord } from "../../tenants/tenant-store.js";
 import type { EndUserRecord, EndUserChat, UsageCounts } from "../../users/end-users.js";
@@ -20,6 +21,8 @@ export const TenantJson = v.pipe(
     allowedOrigins: v.array(v.string()),
     guestsAllowed: v.boolean(),
     modelPolicy: ModelPolicySchema,
+    /** The tenant's own limits; unset fields use the server's defaults. */
+    limits: TenantLimitsSchema,
     provider: v.nullable(v.object({ baseUrl: v.string(), hasApiKey: v.boolean() })),
     jwt: v.object({ hasSecret: v.boolean(), jwksUrl: NullableText, issuer: NullableText, audience: NullableText }),
     createdAt: Timestamp,
@@ -103,6 +106,7 @@ export function tenantJson(tenant: TenantRecord): v.InferOutput<typeof TenantJso
     allowedOrigins: tenant.allowedOrigins,
     guestsAllowed: tenant.guestsAllowed,
     modelPolicy: tenant.modelPolicy,
+    limits: tenant.limits,
     provider: tenant.provider && { baseUrl: tenant.provider.baseUrl, hasApiKey: tenant.provider.hasApiKey },
     jwt: { hasSecret: tenant.jwt.hasSecret, jwksUrl: tenant.jwt.jwksUrl, issuer: tenant.jwt.issuer, audience: tenant.jwt.audience },
     createdAt: tenant.createdAt.toISOString(),

@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { LIMITS } from "@open-chat/shared";
 import { KEY_KINDS } from "../../tenants/keys.js";
 import { normalizeOrigin } from "../../tenants/origins.js";
+import { TenantLimitsSchema } from "../../tenants/limits.js";
 import { ModelPolicySchema } from "../../tenants/policy.js";
 import { TENANT_ID_PATTERN, TENANT_ID_RULE } from "../../tenants/tenant-id.js";
 
@@ -63,6 +64,8 @@ const tenantFields = {
   guestsAllowed: v.optional(v.boolean()),
   /** Replaces the whole policy (unset fields fall back to the server's defaults). */
   modelPolicy: v.optional(ModelPolicySchema),
+  /** Replaces the tenant's rate limits and quotas (unset fields: the server's defaults; 0 = off). */
+  limits: v.optional(TenantLimitsSchema),
   /** Bring your own OpenAI-compatible provider; `null` removes it. */
   provider: v.optional(v.nullable(ProviderInput)),
   /** End-user JWT verification; a `null` field removes that setting. */

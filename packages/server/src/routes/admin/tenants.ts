@@ -9,12 +9,13 @@ import { readJson } from "../../http/body.js";
 import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi.js";
 import { requireOperator, type AdminEnv } from "../../middleware/require-admin.js";
 import type { Services } from "../../services.js";
+import { looserThanDefaults } from "../../tenants/limits.js";
 import type { TenantRecord } from "../../tenants/tenant-store.js";
 import { describeAdminRoute } from "./describe.js";
 import { TenantJson, TenantListJson, tenantJson } from "./json.js";
 import { CreateTenant, UpdateTenant } from "./schemas.js";
 
-export function tenantRoutes(services: Pick<Services, "tenants">) {
+export function tenantRoutes(services: Pick<Services, "tenants" | "settings">) {
   const { tenants } = services;
 
   return new Hono<AdminEnv>()
@@ -58,12 +59,17 @@ export function tenantRoutes(services: Pick<Services, "tenants">) {
       "/:tenantId",
       describeAdminRoute({
         summary: "Update a tenant",
-        description: "Every field is optional; `modelPolicy` replaces the whole policy; `provider: null` removes the provider; a `null` field of `jwt` removes that setting.",
+        description:
+          "Every field is optional; `modelPolicy` replaces the whole policy and `limits` all of the tenant's limits; `provider: null` removes the provider; a `null` field of `jwt` removes that setting. A secret key may only tighten `limits` below the server's defaults; the operator key may set any.",
         requestBody: jsonBody(UpdateTenant),
-        responses: { 200: jsonResponse("The updated tenant", TenantJson), ...errorResponses(413) },
+        responses: { 200: jsonResponse("The updated tenant", TenantJson), ...errorResponses(403, 413) },
       }),
       async (c) => {
         const body = await readJson(c, UpdateTenant);
+        const looser = body.limits && c.var.admin.scope !== "operator" ? looserThanDefaults(body.limits, services.settings.limits) : null;
+        if (looser) {
+          throw new ApiError(403, "forbidden", `limits.${looser}: a secret key may only tighten limits (the server's default is ${services.settings.limits[looser]}, 0 = off); ask the operator to raise it`);
+        }
         const tenant = await tenants.update(c.var.scopedTenant.id, body);
         if (!tenant) throw new ApiError(404, "tenant_not_found", `no tenant ${c.var.scopedTenant.id}`);
         return c.json(tenantJson(tenant));
