@@ -11,7 +11,7 @@
 const USAGE = [
   "usage: open-chat <command>",
   "  serve | streams | migrate",
-  "  tenant create|show|list   key create|revoke|list   user delete   (--help after any of them)",
+  "  tenant create|show|list|update   key create|revoke|list   user delete   (--help after any of them)",
 ].join("\n");
 
 async function main(command = "serve", args: string[] = []): Promise<void> {

@@ -12,6 +12,8 @@ import type { AddressInfo } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { API_PATH, HEADER } from "@open-chat/shared";
+import { SignJWT } from "jose";
+import pg from "pg";
 import {
   createTestDatabase,
   launchChromium,
@@ -21,8 +23,10 @@ import {
   siteHeaders,
   startTestServer,
   type TestDatabase,
+  type TestServer,
 } from "@open-chat/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runOperatorCommand } from "../src/cli/operator.js";
 import { configFromEnv } from "../src/config.js";
 import { LOCK_FILE } from "../src/db/folder-lock.js";
 import { userStreamName } from "../src/log/stream-names.js";
@@ -42,17 +46,32 @@ interface Run {
   json: any;
 }
 
-/** `open-chat <args>` with only the configuration given here (none inherited from the test's environment). */
+/** `open-chat <args>` with only the configuration given here (none inherited from the test's environment); nothing on stdin. */
 async function openChat(env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return spawnOpenChat(env, args);
+}
+
+/** `open-chat <args>` with `stdin` piped into it (how secrets are given). */
+async function openChatPiping(stdin: string, env: Record<string, string>, ...args: string[]): Promise<Run> {
+  return spawnOpenChat(env, args, stdin);
+}
+
+async function spawnOpenChat(env: Record<string, string>, args: string[], stdin?: string): Promise<Run> {
   const child = spawn(process.execPath, ["--import", "tsx", CLI, ...args], {
     cwd: PACKAGE_ROOT,
-    env: { ...process.env, DATABASE_URL: "", STREAMS_URL: "", STREAMS_API_KEY: "", ENCRYPTION_KEY: "", OPERATOR_KEY: "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, DATABASE_URL: "", STREAMS_URL: "", STREAMS_API_KEY: "", ENCRYPTION_KEY: "", OPERATOR_KEY: "", OPEN_CHAT_JWT_SECRET: "", OPEN_CHAT_PROVIDER_KEY: "", ...env },
+    // Without stdin: /dev/null, an empty standard input that is not a terminal.
+    stdio: [stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"],
   });
+  if (stdin !== undefined) {
+    // A refused command line exits before reading: the pipe then breaks, which is no failure of the test.
+    child.stdin!.on("error", () => {});
+    child.stdin!.end(stdin);
+  }
   let stdout = "";
   let stderr = "";
-  child.stdout.on("data", (chunk) => (stdout += chunk));
-  child.stderr.on("data", (chunk) => (stderr += chunk));
+  child.stdout!.on("data", (chunk) => (stdout += chunk));
+  child.stderr!.on("data", (chunk) => (stderr += chunk));
   const [code] = (await once(child, "close")) as [number | null];
   let json: unknown;
   try {
@@ -61,6 +80,22 @@ async function openChat(env: Record<string, string>, ...args: string[]): Promise
     json = undefined;
   }
   return { code, stdout, stderr, json };
+}
+
+/** Every row of every table, as JSON text (to prove a secret is stored in none of them in plain text). */
+async function wholeDatabase(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const tables = await client.query<{ table_name: string }>("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'");
+    const rows: string[] = [];
+    for (const { table_name } of tables.rows) {
+      rows.push(...(await client.query<{ row: string }>(`SELECT row_to_json(t)::text AS row FROM "${table_name}" t`)).rows.map((r) => r.row));
+    }
+    return rows.join("\n");
+  } finally {
+    await client.end();
+  }
 }
 
 /** What the test needs of a running server (the two backends' servers differ in type, not in shape). */
@@ -287,7 +322,13 @@ describe.each([
   }, 120_000);
 
   it("answers tenant_not_found for a tenant that does not exist", async () => {
-    for (const args of [["tenant", "show", "nowhere"], ["key", "create", "--tenant", "nowhere", "--kind", "secret"], ["key", "list", "--tenant", "nowhere"], ["user", "delete", "--tenant", "nowhere", "u1"]]) {
+    for (const args of [
+      ["tenant", "show", "nowhere"],
+      ["tenant", "update", "nowhere", "--name", "Somewhere"],
+      ["key", "create", "--tenant", "nowhere", "--kind", "secret"],
+      ["key", "list", "--tenant", "nowhere"],
+      ["user", "delete", "--tenant", "nowhere", "u1"],
+    ]) {
       const result = await run(...args, "--json");
       expect(result.code, args.join(" ")).toBe(1);
       expect(result.json.error).toEqual({ code: "tenant_not_found", message: "no tenant nowhere" });
@@ -296,6 +337,39 @@ describe.each([
     expect(human.code).toBe(1);
     expect(human.stdout).toBe("");
     expect(human.stderr).toBe("open-chat: no tenant nowhere\n");
+  }, 120_000);
+
+  it("tenant update changes only what it names (--json and human)", async () => {
+    const created = await run("tenant", "create", "--json", "--id", "news", "--name", "News", "--origin", "https://news.example", "--default-model", "small", "--max-output-tokens", "500");
+    expect(created.code).toBe(0);
+
+    const updated = await run(
+      "tenant", "update", "news", "--json", "--name", " Daily News ", "--add-origin", "http://localhost:5173/", "--add-origin", "https://news.example",
+      "--no-guests", "--context-tokens", "4000", "--allowed-model", "large",
+    );
+    expect(updated.stderr).toBe("");
+    expect(updated.code).toBe(0);
+    expect(updated.json).toEqual({ tenant: expect.objectContaining({ id: "news", name: "Daily News", allowedOrigins: ["https://news.example", "http://localhost:5173"], guestsAllowed: false }) });
+    // Policy flags change their own field: the default model and output budget from create stay.
+    expect(updated.json.tenant.modelPolicy).toEqual({ defaultModel: "small", maxOutputTokens: 500, contextTokens: 4000, allowedModels: ["large"] });
+    expect(updated.json.tenant.jwt).toEqual({ hasSecret: false, jwksUrl: null, issuer: null, audience: null });
+
+    const removed = await run("tenant", "update", "news", "--remove-origin", "https://news.example", "--remove-origin", "https://never.example", "--guests");
+    expect(removed.code).toBe(0);
+    expect(removed.stderr).toBe("open-chat: not an allowed origin of tenant news, nothing to remove: https://never.example\n");
+    expect(removed.stdout).toMatch(/^updated tenant news\n {2}name +Daily News\n {2}origins +http:\/\/localhost:5173\n {2}guests +allowed\n/);
+    expect(removed.stdout).toMatch(/^ {2}model policy +default small; allowed large; max output 500 tokens; context 4000 tokens$/m);
+
+    const replaced = await run("tenant", "update", "news", "--origin", "https://www.news.example", "--origin", "https://m.news.example", "--json");
+    expect(replaced.json.tenant.allowedOrigins).toEqual(["https://www.news.example", "https://m.news.example"]);
+
+    // The output budget must leave the prompt room in the context the tenant already has.
+    const tooLong = await run("tenant", "update", "news", "--max-output-tokens", "4000", "--json");
+    expect(tooLong.code).toBe(1);
+    expect(tooLong.json.error).toEqual({ code: "invalid_request", message: "--max-output-tokens (4000) must be less than --context-tokens (4000): the prompt needs room too" });
+
+    const shown = await run("tenant", "show", "news", "--json");
+    expect(shown.json.tenant).toMatchObject({ name: "Daily News", guestsAllowed: true, allowedOrigins: ["https://www.news.example", "https://m.news.example"], modelPolicy: { maxOutputTokens: 500 } });
   }, 120_000);
 });
 
@@ -335,6 +409,121 @@ describe("open-chat on an embedded DATA_DIR a server is using", () => {
   }, 120_000);
 });
 
+describe("open-chat tenant update with secrets: from stdin or the environment, used by a server, never in plain text", () => {
+  const ENCRYPTION_KEY = "cli-test-encryption-key-0123456789abcdef";
+  const SITE_ORIGIN = "https://site.example";
+  const FIRST_SECRET = "first-jwt-secret-from-stdin-0123456789abcdef";
+  const SECOND_SECRET = "second-jwt-secret-from-env-0123456789abcdef";
+  const CREATE_SECRET = "created-with-the-tenant-0123456789abcdef";
+  const PROVIDER_KEY = "sk-provider-key-from-stdin-0123456789";
+  const SECRETS = [FIRST_SECRET, SECOND_SECRET, CREATE_SECRET, PROVIDER_KEY];
+  let database: TestDatabase;
+  let dataDir: string;
+  let server: TestServer;
+  let env: Record<string, string>;
+  let publishableKey: string;
+  /** Everything every run printed. */
+  const printed: string[] = [];
+
+  const cli = async (stdin: string | undefined, extraEnv: Record<string, string>, ...args: string[]) => {
+    const result = await spawnOpenChat({ ...env, ...extraEnv }, args, stdin);
+    printed.push(result.stdout, result.stderr);
+    return result;
+  };
+  const hs256 = (secret: string, sub: string, issuer?: string) => {
+    const jwt = new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject(sub).setIssuedAt().setExpirationTime("5m");
+    if (issuer) jwt.setIssuer(issuer);
+    return jwt.sign(new TextEncoder().encode(secret));
+  };
+  const signIn = async (key: string, token: string) => {
+    const response = await fetch(`${server.url}${API_PATH.signInJwt}`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", ...siteHeaders({ publishableKey: key, origin: SITE_ORIGIN }) },
+      body: JSON.stringify({ token }),
+    });
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    dataDir = makeTempDir("open-chat-cli-");
+    env = { DATABASE_URL: database.url, DATA_DIR: dataDir, ENCRYPTION_KEY };
+    const created = await cli(undefined, {}, "tenant", "create", "--id", "site", "--name", "Site", "--origin", SITE_ORIGIN, "--json");
+    expect(created.code).toBe(0);
+    publishableKey = created.json.publishableKey.key;
+    // A real server on the same database, with the same server key as the CLI.
+    server = await startTestServer({ database, encryptionKey: ENCRYPTION_KEY });
+  }, 60_000);
+  afterAll(async () => {
+    await server?.close();
+    await database?.drop();
+    if (dataDir) removeDir(dataDir);
+  });
+
+  it("sets the JWT secret from stdin: the server exchanges a JWT signed with it (and with the issuer set) for a session", async () => {
+    const updated = await cli(`  ${FIRST_SECRET}\n`, {}, "tenant", "update", "site", "--jwt-secret-stdin", "--jwt-issuer", "https://backend.site.example", "--json");
+    expect(updated.stderr).toBe("");
+    expect(updated.code).toBe(0);
+    expect(updated.json.tenant.jwt).toEqual({ hasSecret: true, jwksUrl: null, issuer: "https://backend.site.example", audience: null });
+
+    const session = await signIn(publishableKey, await hs256(FIRST_SECRET, "customer-1", "https://backend.site.example"));
+    expect(session.status).toBe(200);
+    expect(session.body.user).toMatchObject({ isAnonymous: false });
+    expect(await server.services.prisma.user.findUniqueOrThrow({ where: { id: session.body.user.id } })).toMatchObject({ tenantId: "site", externalId: "customer-1" });
+    // The issuer set with it is checked; another secret is refused.
+    expect((await signIn(publishableKey, await hs256(FIRST_SECRET, "customer-1"))).body.error.code).toBe("invalid_user_token");
+    expect((await signIn(publishableKey, await hs256(SECOND_SECRET, "customer-1", "https://backend.site.example"))).status).toBe(401);
+  }, 60_000);
+
+  it("rotates the JWT secret from the environment: the new one works at once, the old one no longer", async () => {
+    const updated = await cli(undefined, { OPEN_CHAT_JWT_SECRET: SECOND_SECRET }, "tenant", "update", "site", "--jwt-secret-from-env");
+    expect(updated.code).toBe(0);
+    expect(updated.stdout).toMatch(/^ {2}end-user JWT +HS256 secret; issuer https:\/\/backend\.site\.example$/m);
+    expect((await signIn(publishableKey, await hs256(SECOND_SECRET, "customer-2", "https://backend.site.example"))).status).toBe(200);
+    const old = await signIn(publishableKey, await hs256(FIRST_SECRET, "customer-2", "https://backend.site.example"));
+    expect(old).toMatchObject({ status: 401, body: { error: { code: "invalid_user_token" } } });
+  }, 60_000);
+
+  it("tenant create takes the JWT secret from stdin too", async () => {
+    const created = await cli(CREATE_SECRET, {}, "tenant", "create", "--id", "blog", "--name", "Blog", "--origin", SITE_ORIGIN, "--jwt-secret-stdin");
+    expect(created.code).toBe(0);
+    expect(created.stdout).toMatch(/^ {2}end-user JWT +HS256 secret$/m);
+    const blogKey = /publishable key +(pk_\S+)/.exec(created.stdout)![1]!;
+    expect((await signIn(blogKey, await hs256(CREATE_SECRET, "reader"))).status).toBe(200);
+    // Each site's secret signs for that site only.
+    expect((await signIn(blogKey, await hs256(SECOND_SECRET, "reader", "https://backend.site.example"))).status).toBe(401);
+  }, 60_000);
+
+  it("sets and clears a provider with its key from stdin; keeps every secret sealed in the database", async () => {
+    const set = await cli(PROVIDER_KEY, {}, "tenant", "update", "site", "--provider-base-url", "http://127.0.0.1:9/v1", "--provider-key-stdin", "--json");
+    expect(set.code).toBe(0);
+    expect(set.json.tenant.provider).toEqual({ baseUrl: "http://127.0.0.1:9/v1", hasApiKey: true });
+    // The server opens what the CLI sealed: the same secrets, under the same ENCRYPTION_KEY.
+    expect(await server.services.tenants.tenantSecrets("site")).toEqual({ providerApiKey: PROVIDER_KEY, jwtSecret: SECOND_SECRET });
+
+    const rows = await wholeDatabase(database.url);
+    expect(rows).toContain('"id":"site"');
+    for (const secret of SECRETS) expect(rows).not.toContain(secret);
+
+    const cleared = await cli(undefined, {}, "tenant", "update", "site", "--clear-provider", "--json");
+    expect(cleared.json.tenant.provider).toBeNull();
+    expect(await server.services.tenants.tenantSecrets("site")).toEqual({ jwtSecret: SECOND_SECRET });
+  }, 60_000);
+
+  it("--clear-jwt ends verified sign-ins (the issuer stays for the next secret)", async () => {
+    const cleared = await cli(undefined, {}, "tenant", "update", "site", "--clear-jwt", "--json");
+    expect(cleared.code).toBe(0);
+    expect(cleared.json.tenant.jwt).toEqual({ hasSecret: false, jwksUrl: null, issuer: "https://backend.site.example", audience: null });
+    const refused = await signIn(publishableKey, await hs256(SECOND_SECRET, "customer-2", "https://backend.site.example"));
+    expect(refused).toMatchObject({ status: 401, body: { error: { code: "invalid_user_token" } } });
+  }, 60_000);
+
+  it("printed no secret, in any run", () => {
+    expect(printed.join("\n")).toContain("updated tenant site");
+    for (const secret of SECRETS) expect(printed.join("\n")).not.toContain(secret);
+  });
+});
+
 describe.concurrent("open-chat command lines", () => {
   // Nothing here may reach a database: one that cannot be reached proves it.
   const env = { DATABASE_URL: "postgres://postgres@127.0.0.1:1/unreachable", DATA_DIR: "/nonexistent/open-chat" };
@@ -350,6 +539,16 @@ describe.concurrent("open-chat command lines", () => {
     ["a token limit that is not a number", ["tenant", "create", "--name", "S", "--origin", SHOP_ORIGIN, "--max-output-tokens", "lots"], /--max-output-tokens: "lots" is not a whole number/],
     ["a token limit of 0", ["tenant", "create", "--name", "S", "--origin", SHOP_ORIGIN, "--max-output-tokens", "0"], /--max-output-tokens: /],
     ["a model name with spaces", ["tenant", "create", "--name", "S", "--origin", SHOP_ORIGIN, "--default-model", "a b"], /--default-model: /],
+    ["an output budget that fills the context", ["tenant", "create", "--name", "S", "--origin", SHOP_ORIGIN, "--max-output-tokens", "5000", "--context-tokens", "4000"], /--max-output-tokens \(5000\) must be less than --context-tokens \(4000\)/],
+    ["an update's origin with a path", ["tenant", "update", "shop", "--origin", "https://shop.example/page"], /--origin: "https:\/\/shop\.example\/page" is not an origin/],
+    ["an added origin that is not http(s)", ["tenant", "update", "shop", "--add-origin", "ftp://shop.example"], /--add-origin: "ftp:\/\/shop\.example" is not an origin/],
+    ["a removed origin that is no origin", ["tenant", "update", "shop", "--remove-origin", "shop.example"], /--remove-origin: "shop\.example" is not an origin/],
+    ["a JWKS URL over plain http to another machine", ["tenant", "update", "shop", "--jwks-url", "http://keys.example/jwks.json"], /--jwks-url: must be an https URL \(http only for localhost or 127\.0\.0\.1\)/],
+    ["an empty issuer", ["tenant", "update", "shop", "--jwt-issuer", ""], /--jwt-issuer: /],
+    ["an update's output budget over its context", ["tenant", "update", "shop", "--max-output-tokens", "4000", "--context-tokens", "4000"], /--max-output-tokens \(4000\) must be less than --context-tokens \(4000\)/],
+    ["a secret from an unset variable", ["tenant", "update", "shop", "--jwt-secret-from-env"], /--jwt-secret-from-env: OPEN_CHAT_JWT_SECRET is not set/],
+    ["a secret from an empty standard input (not a terminal)", ["tenant", "update", "shop", "--jwt-secret-stdin"], /--jwt-secret-stdin: standard input is empty/],
+    ["a provider key from an empty standard input", ["tenant", "update", "shop", "--provider-base-url", "https://p.example/v1", "--provider-key-stdin"], /--provider-key-stdin: standard input is empty/],
   ])("refuses %s: exit 1, invalid_request", async (_name, args, message) => {
     const [human, json] = await Promise.all([openChat(env, ...args), openChat(env, ...args, "--json")]);
     expect(human.code).toBe(1);
@@ -371,12 +570,60 @@ describe.concurrent("open-chat command lines", () => {
     ["an option without its value", ["key", "list", "--tenant"], /^open-chat: Option '--tenant <value>' argument missing\n/],
     ["a missing argument", ["tenant", "show"], /^open-chat: missing argument\nusage: open-chat tenant show <id>/],
     ["an extra argument", ["tenant", "list", "extra"], /^open-chat: unexpected argument "extra"\n/],
+    ["a tenant update that changes nothing", ["tenant", "update", "shop"], /^open-chat: nothing to update: name at least one setting\nusage: open-chat tenant update <id> /],
+    ["a secret as an argument", ["tenant", "update", "shop", "--jwt-secret", "0123456789abcdef0123456789abcdef"], /^open-chat: Unknown option '--jwt-secret'\n/],
+    ["both secrets on standard input", ["tenant", "update", "shop", "--jwt-secret-stdin", "--provider-base-url", "https://p.example/v1", "--provider-key-stdin"], /^open-chat: --jwt-secret-stdin and --provider-key-stdin: standard input holds one secret; give the other with --provider-key-from-env \(OPEN_CHAT_PROVIDER_KEY\)\n/],
+    ["one secret from two places", ["tenant", "update", "shop", "--jwt-secret-stdin", "--jwt-secret-from-env"], /^open-chat: --jwt-secret-stdin and --jwt-secret-from-env: give one\n/],
+    ["--guests with --no-guests", ["tenant", "update", "shop", "--guests", "--no-guests"], /^open-chat: --guests and --no-guests: give one\n/],
+    ["--origin with --add-origin", ["tenant", "update", "shop", "--origin", SHOP_ORIGIN, "--add-origin", "https://b.example"], /^open-chat: --origin and --add-origin: give one\n/],
+    ["--clear-jwt with a new secret", ["tenant", "update", "shop", "--clear-jwt", "--jwt-secret-stdin"], /^open-chat: --clear-jwt and --jwt-secret-stdin: give one\n/],
+    ["--clear-provider with a provider", ["tenant", "update", "shop", "--clear-provider", "--provider-base-url", "https://p.example/v1", "--provider-key-from-env"], /^open-chat: --clear-provider and --provider-base-url: give one\n/],
+    ["a provider URL without its key", ["tenant", "update", "shop", "--provider-base-url", "https://p.example/v1"], /^open-chat: --provider-base-url and its key \(--provider-key-stdin or --provider-key-from-env\) go together\n/],
+    ["a provider key without its URL", ["tenant", "update", "shop", "--provider-key-from-env"], /go together\n/],
   ])("refuses %s: exit 2 with the usage", async (_name, args, stderr) => {
     const result = await openChat(env, ...args);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(stderr);
   }, 60_000);
+
+  it.each([
+    ["a JWT secret under 32 characters", ["--jwt-secret-stdin"], "too-short-secret", /^--jwt-secret-stdin: at least 32 characters$/],
+    ["two lines", ["--jwt-secret-stdin"], "first-line-0123456789abcdef0123456789\nsecond-line-0123456789abcdef0123456789\n", /^--jwt-secret-stdin: standard input holds more than one line$/],
+    ["a provider key for a URL that is not http(s)", ["--provider-base-url", "ftp://p.example", "--provider-key-stdin"], "sk-provider-0123456789", /^--provider-base-url: must be an http\(s\) URL$/],
+    ["a provider key with a control character", ["--provider-base-url", "https://p.example/v1", "--provider-key-stdin"], "sk-provider\u0007-0123456789", /^--provider-key-stdin: must not contain control characters$/],
+  ])("refuses a secret on stdin that is %s, without printing it", async (_name, flags, secret, message) => {
+    const [human, json] = await Promise.all([openChatPiping(secret, env, "tenant", "update", "shop", ...flags), openChatPiping(secret, env, "tenant", "update", "shop", ...flags, "--json")]);
+    expect(human.code).toBe(1);
+    expect(human.stderr).toMatch(/^open-chat: .+\n$/);
+    expect(json.code).toBe(1);
+    expect(json.json.error.code).toBe("invalid_request");
+    expect(json.json.error.message).toMatch(message);
+    for (const run of [human, json]) for (const part of secret.trim().split("\n")) expect(run.stdout + run.stderr).not.toContain(part);
+  }, 60_000);
+
+  it("refuses a short secret from the environment, without printing it", async () => {
+    const result = await openChat({ ...env, OPEN_CHAT_JWT_SECRET: "too-short-secret" }, "tenant", "update", "shop", "--jwt-secret-from-env", "--json");
+    expect(result.code).toBe(1);
+    expect(result.json.error).toEqual({ code: "invalid_request", message: "--jwt-secret-from-env: at least 32 characters" });
+    expect(result.stdout + result.stderr).not.toContain("too-short-secret");
+  }, 60_000);
+
+  it("refuses to read a secret from a terminal (nothing piped in): exit 2, standard input untouched", async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    let read = false;
+    const code = await runOperatorCommand(["tenant", "update", "shop", "--jwt-secret-stdin"], {
+      env,
+      stdin: { isTTY: true, read: async () => ((read = true), "") },
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+    });
+    expect(code).toBe(2);
+    expect(read).toBe(false);
+    expect(out).toEqual([]);
+    expect(err.join("\n")).toMatch(/^open-chat: --jwt-secret-stdin reads the secret from standard input, which is a terminal: pipe it in \(printf '%s' "\$SECRET" \| open-chat …\) or use --jwt-secret-from-env with OPEN_CHAT_JWT_SECRET\nusage: open-chat tenant update /);
+  });
 
   it("answers a usage error with --json as a JSON error too", async () => {
     const result = await openChat(env, "tenant", "list", "--all", "--json");

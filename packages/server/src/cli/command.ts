@@ -19,6 +19,20 @@ export interface Args {
   positionals: string[];
 }
 
+/**
+ * What `parse` may read besides the command line. Secrets come from here, never from argv (every
+ * user of the machine sees a process's arguments in `ps`).
+ */
+export interface CommandInputs {
+  env: NodeJS.ProcessEnv;
+  stdin: {
+    /** A terminal: nothing was piped in (secret-input.ts refuses to prompt). */
+    readonly isTTY: boolean;
+    /** Everything piped in, to its end. */
+    read(): Promise<string>;
+  };
+}
+
 export interface Command<Input = unknown> {
   /** e.g. "tenant create" */
   name: string;
@@ -30,7 +44,7 @@ export interface Command<Input = unknown> {
   /** How many positionals the command takes (their names are in the synopsis). Default 0. */
   positionals?: number;
   /** Throws UsageError (missing pieces) or CommandError `invalid_request` (bad values). */
-  parse(args: Args): Input;
+  parse(args: Args, inputs: CommandInputs): Input | Promise<Input>;
   run(input: Input, data: OperatorData): Promise<CommandResult>;
 }
 

@@ -4,9 +4,10 @@
  * and prints the result — human lines, or one JSON document with `--json`. Returns the exit code:
  * 0 done, 1 the command failed (`{ error: { code, message } }`), 2 a wrong command line.
  */
+import { text as readText } from "node:stream/consumers";
 import { configFromEnv } from "../config.js";
 import { parseCommandLine } from "./args.js";
-import { groupUsageOf, usageOf, type Command, type CommandResult } from "./command.js";
+import { groupUsageOf, usageOf, type Command, type CommandInputs, type CommandResult } from "./command.js";
 import { CommandError, UsageError } from "./errors.js";
 import { keyCommands } from "./key.js";
 import { openData } from "./open-data.js";
@@ -17,14 +18,20 @@ const GROUPS: Record<string, readonly Command[]> = { tenant: tenantCommands, key
 
 export const OPERATOR_GROUPS: readonly string[] = Object.keys(GROUPS);
 
-export interface OperatorIo {
-  env: NodeJS.ProcessEnv;
+export interface OperatorIo extends CommandInputs {
   stdout(text: string): void;
   stderr(text: string): void;
 }
 
 const processIo: OperatorIo = {
   env: process.env,
+  // process.stdin is opened only when a command reads a secret from it.
+  stdin: {
+    get isTTY() {
+      return process.stdin.isTTY === true;
+    },
+    read: () => readText(process.stdin),
+  },
   stdout: (text) => void process.stdout.write(text + "\n"),
   stderr: (text) => void process.stderr.write(text + "\n"),
 };
@@ -47,7 +54,7 @@ export async function runOperatorCommand(argv: readonly string[], io: OperatorIo
       io.stdout(`${usageOf(command)}\n\n${command.description}`);
       return 0;
     }
-    const input = command.parse(line.args);
+    const input = await command.parse(line.args, io);
     const result = await runWithData(command, input, io);
     if (result.warning) io.stderr(result.warning);
     io.stdout(json ? JSON.stringify(result.json, null, 2) : result.human);

@@ -1,21 +1,23 @@
-/** `open-chat tenant create|show|list`: the websites this server serves. */
-import * as v from "valibot";
+/** `open-chat tenant create|show|list|update`: the websites this server serves. */
 import { Prisma } from "../generated/prisma/client.js";
 import { normalizeOrigin } from "../tenants/origins.js";
-import { ModelPolicySchema, type ModelPolicy } from "../tenants/policy.js";
 import type { ApiKeyRecord, TenantRecord } from "../tenants/tenant-store.js";
-import { flag, integerOption, optionalOption, repeatedOption, requiredOption, tenantIdArg, textArg } from "./args.js";
+import { flag, optionalOption, repeatedOption, requiredOption, tenantIdArg, textArg } from "./args.js";
 import { defineCommand, type Command } from "./command.js";
 import { CommandError, UsageError } from "./errors.js";
 import { keyTable } from "./key.js";
 import { fields, table, when } from "./output.js";
+import { JWT_SECRET_SOURCE, readSecrets, secretFlag, secretOptions } from "./secret-input.js";
+import { checkedTenantPatch, MODEL_POLICY_OPTIONS, modelPolicyOf } from "./tenant-fields.js";
+import { describePolicy, describeTenant } from "./tenant-output.js";
+import { update } from "./tenant-update.js";
 
 const MAX_NAME_LENGTH = 200;
 
 const create = defineCommand({
   name: "tenant create",
   synopsis:
-    "--name <name> --origin <origin> [--origin …] [--id <id>] [--no-guests] [--default-model M] [--allowed-model M …] [--max-output-tokens N] [--context-tokens N] [--system-prompt S] [--json]",
+    "--name <name> --origin <origin> [--origin …] [--id <id>] [--no-guests] [--default-model M] [--allowed-model M …] [--max-output-tokens N] [--context-tokens N] [--system-prompt S] [--jwt-secret-stdin | --jwt-secret-from-env] [--json]",
   description: [
     "Creates a tenant (one website) and a publishable key for its pages.",
     "  --origin             an exact page origin allowed to use the key, e.g. https://shop.example (repeatable)",
@@ -23,19 +25,18 @@ const create = defineCommand({
     "  --no-guests          only verified end users (JWT), no guest sign-in",
     "  --default-model, --allowed-model, --max-output-tokens, --context-tokens, --system-prompt",
     "                       the tenant's model policy (unset: the server's defaults)",
+    "  --jwt-secret-stdin   the HS256 secret its backend signs end-user JWTs with, piped in (never an argument)",
+    "  --jwt-secret-from-env  the same, from OPEN_CHAT_JWT_SECRET",
   ].join("\n"),
   options: {
     name: { type: "string" },
     id: { type: "string" },
     origin: { type: "string", multiple: true },
     "no-guests": { type: "boolean" },
-    "default-model": { type: "string" },
-    "allowed-model": { type: "string", multiple: true },
-    "max-output-tokens": { type: "string" },
-    "context-tokens": { type: "string" },
-    "system-prompt": { type: "string" },
+    ...MODEL_POLICY_OPTIONS,
+    ...secretOptions(JWT_SECRET_SOURCE),
   },
-  parse(args) {
+  async parse(args, inputs) {
     const name = textArg(requiredOption(args, "name"), "--name", MAX_NAME_LENGTH);
     const rawOrigins = repeatedOption(args, "origin");
     if (rawOrigins.length === 0) throw new UsageError("--origin is required (the page origins that may use the publishable key)");
@@ -45,13 +46,12 @@ const create = defineCommand({
       return origin;
     });
     const id = optionalOption(args, "id");
-    return {
-      name,
-      id: id === undefined ? undefined : tenantIdArg(id, "--id"),
-      allowedOrigins,
-      guestsAllowed: !flag(args, "no-guests"),
-      modelPolicy: modelPolicyOf(args),
-    };
+    const checkedId = id === undefined ? undefined : tenantIdArg(id, "--id");
+    const modelPolicy = modelPolicyOf(args);
+    // Read last: a wrong flag fails before anything is taken from standard input.
+    const { jwtSecret } = await readSecrets(args, inputs, { jwtSecret: JWT_SECRET_SOURCE });
+    const jwt = jwtSecret === undefined ? undefined : checkedTenantPatch({ jwt: { secret: jwtSecret } }, { "jwt.secret": secretFlag(args, JWT_SECRET_SOURCE) }).jwt;
+    return { name, id: checkedId, allowedOrigins, guestsAllowed: !flag(args, "no-guests"), modelPolicy, ...(jwt ? { jwt } : {}) };
   },
   async run(input, { tenants }) {
     let tenant: TenantRecord;
@@ -71,6 +71,7 @@ const create = defineCommand({
         ["origins", tenant.allowedOrigins.join(", ")],
         ["guests", tenant.guestsAllowed ? "allowed" : "not allowed"],
         ["model policy", describePolicy(tenant.modelPolicy)],
+        ["end-user JWT", tenant.jwt.hasSecret ? "HS256 secret" : undefined],
         ["publishable key", publishableKey.key],
       ]),
     ].join("\n");
@@ -114,63 +115,4 @@ const list = defineCommand({
   },
 });
 
-export const tenantCommands: Command[] = [create, show, list];
-
-/** The model policy flags, checked by the same schema the admin API uses. */
-function modelPolicyOf(args: Parameters<Command["parse"]>[0]): ModelPolicy {
-  const flags: Record<keyof ModelPolicy, string> = {
-    defaultModel: "--default-model",
-    allowedModels: "--allowed-model",
-    maxOutputTokens: "--max-output-tokens",
-    contextTokens: "--context-tokens",
-    systemPrompt: "--system-prompt",
-  };
-  const allowed = repeatedOption(args, "allowed-model");
-  const candidate = {
-    defaultModel: optionalOption(args, "default-model"),
-    allowedModels: allowed.length ? allowed : undefined,
-    maxOutputTokens: integerOption(args, "max-output-tokens"),
-    contextTokens: integerOption(args, "context-tokens"),
-    systemPrompt: optionalOption(args, "system-prompt"),
-  };
-  const given = Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined));
-  const checked = v.safeParse(ModelPolicySchema, given);
-  if (!checked.success) {
-    const issue = checked.issues[0];
-    const key = issue.path?.[0]?.key as keyof ModelPolicy | undefined;
-    throw new CommandError("invalid_request", `${(key && flags[key]) || "model policy"}: ${issue.message}`);
-  }
-  return checked.output;
-}
-
-function describeTenant(tenant: TenantRecord, counts: { users: number; chats: number }): string {
-  return fields([
-    ["name", tenant.name],
-    ["origins", tenant.allowedOrigins.join(", ") || "(none: its publishable keys work nowhere)"],
-    ["guests", tenant.guestsAllowed ? "allowed" : "not allowed"],
-    ["model policy", describePolicy(tenant.modelPolicy) || "server defaults"],
-    ["provider", tenant.provider ? `${tenant.provider.baseUrl}${tenant.provider.hasApiKey ? " (own key)" : ""}` : "the server's"],
-    ["end-user JWT", describeJwt(tenant.jwt)],
-    ["end users", String(counts.users)],
-    ["chats", String(counts.chats)],
-    ["created", when(tenant.createdAt)],
-  ]);
-}
-
-function describePolicy(policy: ModelPolicy): string {
-  return [
-    policy.defaultModel && `default ${policy.defaultModel}`,
-    policy.allowedModels && `allowed ${policy.allowedModels.join(", ")}`,
-    policy.maxOutputTokens !== undefined && `max output ${policy.maxOutputTokens} tokens`,
-    policy.contextTokens !== undefined && `context ${policy.contextTokens} tokens`,
-    policy.systemPrompt !== undefined && "system prompt set",
-  ]
-    .filter(Boolean)
-    .join("; ");
-}
-
-function describeJwt(jwt: TenantRecord["jwt"]): string {
-  const verifier = jwt.hasSecret ? "HS256 secret" : jwt.jwksUrl ? `JWKS ${jwt.jwksUrl}` : undefined;
-  if (!verifier) return "not set up";
-  return [verifier, jwt.issuer && `issuer ${jwt.issuer}`, jwt.audience && `audience ${jwt.audience}`].filter(Boolean).join("; ");
-}
+export const tenantCommands: Command[] = [create, show, list, update];
