@@ -49,6 +49,7 @@ const tenantBodies: Case[] = [
   ["unknown model policy field", "POST", TENANTS, { name: "x", modelPolicy: { temperature: 2 } }, { message: /^modelPolicy/ }],
   ["model name with spaces", "POST", TENANTS, { name: "x", modelPolicy: { defaultModel: "gpt 4" } }],
   ["max tokens of 0", "POST", TENANTS, { name: "x", modelPolicy: { maxOutputTokens: 0 } }],
+  ["max tokens not below the context", "POST", TENANTS, { name: "x", modelPolicy: { maxOutputTokens: 4000, contextTokens: 4000 } }, { message: /maxOutputTokens must be less than contextTokens/ }],
   ["system prompt with a NUL", "POST", TENANTS, { name: "x", modelPolicy: { systemPrompt: "be nice\u0000" } }, { message: /NUL/ }],
   ["provider URL of another scheme", "POST", TENANTS, { name: "x", provider: { baseUrl: "ftp://llm.example", apiKey: "k" } }, { message: /^provider\.baseUrl: / }],
   ["provider without a key", "POST", TENANTS, { name: "x", provider: { baseUrl: "https://llm.example/v1" } }, { message: /^provider\.apiKey: / }],

@@ -6,9 +6,10 @@
  */
 import * as v from "valibot";
 
-const ModelName = v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.regex(/^[\w./:@+-]+$/, "model names are letters, digits and _ . / : @ + -"));
+/** A model name as providers spell them (`openai/gpt-4o-mini`, `llama3:8b`); also what a chat or send may name. */
+export const ModelName = v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.regex(/^[\w./:@+-]+$/, "model names are letters, digits and _ . / : @ + -"));
 
-export const ModelPolicySchema = v.strictObject({
+const ModelPolicyFields = v.strictObject({
   /** Model of chats and sends that name none. */
   defaultModel: v.optional(ModelName),
   /** Models a chat or send may name; the default model is always allowed. */
@@ -20,6 +21,15 @@ export const ModelPolicySchema = v.strictObject({
   /** The model's context window in tokens: prompt + `maxOutputTokens` stay within it. */
   contextTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(512), v.maxValue(10_000_000))),
 });
+
+/** The policy's fields, and an answer that leaves the prompt some room when both sizes are set. */
+export const ModelPolicySchema = v.pipe(
+  ModelPolicyFields,
+  v.forward(
+    v.check((p) => p.maxOutputTokens === undefined || p.contextTokens === undefined || p.maxOutputTokens < p.contextTokens, "maxOutputTokens must be less than contextTokens: the prompt needs room too"),
+    ["maxOutputTokens"],
+  ),
+);
 
 export type ModelPolicy = v.InferOutput<typeof ModelPolicySchema>;
 
