@@ -3,7 +3,7 @@
  * users) and the purge of guests unused for GUEST_RETENTION_DAYS. "Gone" is checked where the
  * data lives: no rows in Postgres, and the user's stream no longer exists in the streams tier.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_PATH } from "@open-chat/shared";
 import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
 import { StreamsError } from "../src/streams/client/errors.js";
@@ -81,6 +81,21 @@ describe("DELETE /v1/me", () => {
     await server.idle();
     const userId = (await server.services.prisma.chat.findUnique({ where: { id: chat.id } }))?.userId;
     expect(userId).toBeUndefined();
+  });
+
+  it("ends the user's live tails, quietly", async () => {
+    const { token, chatId } = await guestWithHistory();
+    const warn = vi.spyOn(console, "warn");
+    try {
+      const tail = await fetch(`${server.url}${API_PATH.events(chatId)}?live=sse&offset=-1`, { headers: { Authorization: `Bearer ${token}` } });
+      const reader = tail.body!.getReader();
+      await reader.read(); // live
+      expect((await api(token, API_PATH.me, { method: "DELETE" })).status).toBe(200);
+      for (;;) if ((await reader.read()).done) break;
+      expect(warn.mock.calls.filter((call) => String(call[0]).includes("tail of"))).toEqual([]);
+    } finally {
+      warn.mockRestore();
+    }
   });
 
   it("answers 401 without a session", async () => {

@@ -9,6 +9,7 @@
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { SSEStreamingApi } from "hono/streaming";
+import { StreamsError } from "../streams/client/errors.js";
 import type { ReadResult, StreamsClient } from "../streams/client/types.js";
 import { isPastEnd } from "./past-end.js";
 
@@ -91,6 +92,9 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
       upToDate = page.upToDate;
     }
   } catch (error) {
+    // A stream deleted under the tail (its user was deleted, or merged into a verified user)
+    // ends the tail; the reconnect meets 401/404. Not a failure worth a log line.
+    if (error instanceof StreamsError && error.status === 404) return;
     if (!upstream.signal.aborted) throw error;
   } finally {
     clearInterval(heartbeat);
