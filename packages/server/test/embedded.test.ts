@@ -56,8 +56,13 @@ it("starts with everything embedded, runs a turn, and keeps it across a restart"
 it("serves concurrent requests on embedded PGlite without mixing up their queries", async () => {
   const dataDir = makeTempDir("open-chat-embedded-");
   dirs.push(dataDir);
-  const server = await startServer(configFromEnv({ DATA_DIR: dataDir, PORT: "0" }), () => {});
+  // One guest sending 20 messages at once and 11 sign-ins from one address: past the real
+  // per-user limits, which are not what this test is about.
+  const limits = { RATE_SIGNINS_PER_MINUTE: "100", RATE_SENDS_PER_MINUTE: "100", MAX_RUNNING_ANSWERS_PER_USER: "0" };
+  const server = await startServer(configFromEnv({ DATA_DIR: dataDir, PORT: "0", ...limits }), () => {});
   try {
+    // Embedded means one process: the rate-limit counts live in its memory.
+    expect(server.services.limits.counters.kind).toBe("memory");
     const api = apiClient(server.url, await signInAsGuest(server.url));
     // PGlite runs one session for every socket connection: interleaved extended-protocol
     // messages from parallel pool connections used to fail with 08P01.
