@@ -158,6 +158,16 @@ describe("sends per user and per site", () => {
     await server.idle();
   });
 
+  it("counts nothing for a send to a chat that is not the user's", async () => {
+    const shop = await site({ sendsPerMinute: 1 });
+    const [alice, bob] = [await guestOf(shop), await guestOf(shop)];
+    const bobs = await bob.newChat();
+    expect((await alice.send(bobs)).status).toBe(404);
+    expect((await alice.send("chat_does-not-exist")).status).toBe(404);
+    expect((await alice.send(await alice.newChat())).status).toBe(202);
+    await server.idle();
+  });
+
   it("refuses a new answer while the user has runningAnswersPerUser running elsewhere", async () => {
     const shop = await site({ runningAnswersPerUser: 1 });
     const alice = await guestOf(shop);

@@ -32,7 +32,9 @@ export function messageRoutes(services: Services) {
       const user = c.var.user;
       const chatId = c.req.param("chatId");
       // Rate limits (sendsPerMinute, tenantSendsPerMinute, runningAnswersPerUser) count new
-      // messages: a retried send (same clientMessageId) and a refused one cost nothing.
+      // messages: a retried send (same clientMessageId) and a refused one cost nothing. Someone
+      // else's chat, or a malformed id, is a 404 before anything is looked up or counted.
+      await services.chats.get(user, chatId);
       const charge = (await services.chats.findTurn(chatId, body.clientMessageId)) ? null : await services.limits.send(user, chatId);
       let result: Awaited<ReturnType<typeof services.turns.send>>;
       try {
