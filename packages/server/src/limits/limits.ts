@@ -54,11 +54,27 @@ const DAY = 24 * 60 * 60;
 /** A refused tail or a full answer budget: when to look again (nothing tells us sooner). */
 const TAIL_RETRY_MS = 5_000;
 const RUNNING_RETRY_MS = 2_000;
+/**
+ * A tenant's limits are read once per this long per process: a flood of refused requests costs
+ * no tenant query each, and a change through the admin API takes effect within it.
+ */
+export const TENANT_LIMITS_TTL_MS = 5_000;
+const MAX_CACHED_TENANTS = 10_000;
 
 export function createLimits(deps: LimitsDeps): Limits {
   const { counters } = deps;
   const defaults = pickTenantLimits(deps.defaults);
-  const limitsOf = async (tenantId: string) => resolveLimits((await deps.tenants.get(tenantId))?.limits ?? {}, defaults);
+  // Real time, not the services' clock: a test's frozen clock must not freeze this cache.
+  const now = () => performance.now();
+  const cached = new Map<string, { until: number; limits: ResolvedTenantLimits }>();
+  async function limitsOf(tenantId: string): Promise<ResolvedTenantLimits> {
+    const hit = cached.get(tenantId);
+    if (hit && hit.until > now()) return hit.limits;
+    const limits = resolveLimits((await deps.tenants.get(tenantId))?.limits ?? {}, defaults);
+    if (cached.size >= MAX_CACHED_TENANTS) cached.clear();
+    cached.set(tenantId, { until: now() + TENANT_LIMITS_TTL_MS, limits });
+    return limits;
+  }
 
   /** Counts one hit; throws past the limit. 0 = the limit is off. */
   async function take(bucket: string, key: string, points: number, durationSec: number, refused: (retryAfterMs: number) => string): Promise<Charge> {
