@@ -9,6 +9,8 @@ export const ERROR_CODES = [
   "text_required",
   "text_too_long",
   "payload_too_large",
+  /** The request line and headers are over the server's limit (431). */
+  "header_too_large",
   "invalid_offset",
   // Identity and access
   "unauthorized",
