@@ -8,6 +8,8 @@ import { cors } from "hono/cors";
 import { API_PATH, HEADER } from "@open-chat/shared";
 import type { AppEnv } from "./env.js";
 import { renderError, renderNotFound } from "./http/render-error.js";
+import { bodyLimits } from "./http/body.js";
+import { chatIdShape, headerLimits } from "./http/input.js";
 import { corsOrigin } from "./http/cors-origin.js";
 import { noStoreByDefault, securityHeaders } from "./http/security-headers.js";
 import { requireTenant } from "./middleware/require-tenant.js";
@@ -45,6 +47,9 @@ export function createApp(deps: AppDeps): OpenChatApp {
       maxAge: 7200,
     }),
   );
+  // Every route, Better Auth's included: bodies cut off at their limit while they stream in
+  // (before requireTenant, which keys on the Request bodyLimits may replace), absurd headers refused.
+  app.use("*", bodyLimits(), headerLimits());
   app.route("/", healthRoutes(services));
   // Browser-facing routes act for the site named by the publishable key (and its origins).
   app.use(`${API_PATH.auth}/*`, requireTenant({ tenants: services.tenants }));
@@ -53,6 +58,7 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.use(API_PATH.signInJwt, limitSignIns(services.limits));
   app.route(API_PATH.auth, authRoutes(services, createUserTokenVerifier({ clock: services.clock })));
   app.use(`${API_PATH.chats}/*`, requireTenant({ tenants: services.tenants }), requireUser({ auth: services.auth }));
+  app.use(`${API_PATH.chats}/:chatId/*`, chatIdShape());
   app.route(API_PATH.chats, chatRoutes(services));
   app.route(API_PATH.chats, messageRoutes(services));
   app.route(API_PATH.chats, eventRoutes(services));

@@ -6,6 +6,7 @@
 import type { EndUser } from "../env.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { DomainError } from "../domain-error.js";
+import { isWellFormedId } from "../ids.js";
 
 export interface ChatRecord {
   id: string;
@@ -78,12 +79,14 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
 
     /** The user's live chat, or `chat_not_found` — the same answer for "missing", "deleted" and "not yours". */
     async get(user: EndUser, id: string): Promise<ChatRecord> {
+      if (!isWellFormedId(id)) throw chatNotFound(id);
       const chat = await prisma.chat.findFirst({ where: owned(user, id), select: chatFields });
       if (!chat) throw chatNotFound(id);
       return chat;
     },
 
     async rename(user: EndUser, id: string, title: string): Promise<ChatRecord> {
+      if (!isWellFormedId(id)) throw chatNotFound(id);
       const { count } = await prisma.chat.updateMany({ where: owned(user, id), data: { title, updatedAt: clock() } });
       if (count === 0) throw chatNotFound(id);
       return this.get(user, id);
@@ -91,6 +94,7 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
 
     /** Tombstones the row; the caller appends `chat.deleted` to the log. */
     async markDeleted(user: EndUser, id: string): Promise<void> {
+      if (!isWellFormedId(id)) throw chatNotFound(id);
       const { count } = await prisma.chat.updateMany({ where: owned(user, id), data: { deletedAt: clock() } });
       if (count === 0) throw chatNotFound(id);
     },
@@ -163,17 +167,30 @@ function encodeCursor(chat: ChatRecord): string {
   return Buffer.from(JSON.stringify([chat.updatedAt.toISOString(), chat.id])).toString("base64url");
 }
 
+/**
+ * A cursor is only ever one `encodeCursor` made: anything else (a date Postgres cannot hold, an
+ * id with a NUL, 10 KB of base64) is `invalid_cursor` before any query.
+ */
 function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
   try {
+    if (cursor.length > MAX_CURSOR_LENGTH) throw new Error("cursor too long");
     const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
-    const updatedAt = new Date(String(at));
-    if (typeof id !== "string" || Number.isNaN(updatedAt.getTime())) throw new Error("bad cursor");
+    if (typeof at !== "string" || !CURSOR_DATE.test(at) || typeof id !== "string" || !isWellFormedId(id)) throw new Error("bad cursor");
+    const updatedAt = new Date(at);
+    // The date must survive the round trip (no 2025-02-31 rolled over into March).
+    if (Number.isNaN(updatedAt.getTime()) || updatedAt.toISOString() !== at) throw new Error("bad cursor");
     return { updatedAt, id };
   } catch {
     throw new DomainError("invalid_cursor", "cursor: not a cursor returned by this endpoint");
   }
 }
 
+/** `toISOString()` of a date in years 0000-9999: what `encodeCursor` writes. */
+const CURSOR_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+/** A cursor of the longest id is about 230 characters. */
+const MAX_CURSOR_LENGTH = 512;
+
 function chatNotFound(id: string): DomainError {
-  return new DomainError("chat_not_found", `chat ${id} not found`);
+  // An id of another shape is not echoed back (it may be 70 KB of anything).
+  return new DomainError("chat_not_found", isWellFormedId(id) ? `chat ${id} not found` : "chat not found");
 }

@@ -11,15 +11,18 @@ import type { AppEnv } from "../env.js";
 import { jsonBody } from "../http/openapi.js";
 import { CHAT_DOCS } from "./chat-docs.js";
 import { readJson } from "../http/body.js";
+import { singleLine } from "../http/input.js";
 import { ApiError } from "../http/api-error.js";
 import type { ChatRecord } from "../chats/repository.js";
 import { newId } from "../ids.js";
 import { appendChatEvent } from "../log/chat-events.js";
 import type { Services } from "../services.js";
 import { assertModelAllowed } from "../tenants/model-policies.js";
+import { ModelName } from "../tenants/policy.js";
 
-const Title = v.pipe(v.string(), v.trim(), v.maxLength(LIMITS.maxTitleLength));
-const CreateChat = v.object({ title: v.optional(v.nullable(Title)), model: v.optional(v.nullable(v.pipe(v.string(), v.maxLength(200)))) });
+/** One line of valid Unicode: no control characters, no lone surrogates (http/input.ts). */
+const Title = v.pipe(singleLine(LIMITS.maxTitleLength), v.trim());
+const CreateChat = v.object({ title: v.optional(v.nullable(Title)), model: v.optional(v.nullable(ModelName)) });
 const RenameChat = v.object({ title: v.pipe(Title, v.minLength(1, "title must not be empty")) });
 
 export function chatRoutes(services: Services) {

@@ -9,15 +9,16 @@ import { CHAT_ROUTE, LIMITS } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
 import { readJson } from "../http/body.js";
+import { Id, textProblem } from "../http/input.js";
 import { jsonBody } from "../http/openapi.js";
+import { ModelName } from "../tenants/policy.js";
 import type { Services } from "../services.js";
 import { CHAT_DOCS } from "./chat-docs.js";
 
-const Id = v.pipe(v.string(), v.minLength(1), v.maxLength(LIMITS.maxIdLength), v.regex(/^[\w.:-]+$/, "only letters, digits and _ . : -"));
 const SendMessage = v.object({
   clientMessageId: Id,
   text: v.optional(v.unknown()),
-  model: v.optional(v.pipe(v.string(), v.minLength(1), v.maxLength(200))),
+  model: v.optional(ModelName),
 });
 
 export function messageRoutes(services: Services) {
@@ -29,6 +30,9 @@ export function messageRoutes(services: Services) {
       if (text.length > LIMITS.maxMessageTextLength) {
         throw new ApiError(400, "text_too_long", `text: at most ${LIMITS.maxMessageTextLength} characters`);
       }
+      // The text goes to the log as JSON and to the model: a NUL or a lone surrogate is refused.
+      const problem = textProblem(text);
+      if (problem) throw new ApiError(400, "invalid_request", `text: ${problem}`);
       const user = c.var.user;
       const chatId = c.req.param("chatId");
       // Rate limits (sendsPerMinute, tenantSendsPerMinute, runningAnswersPerUser) count new

@@ -31,8 +31,9 @@ export async function deleteEndUser(
     const count = await tx.chat.count({ where: { userId, tenantId } });
     await tx.userStream.deleteMany({ where: { name } });
     await tx.guestMerge.deleteMany({ where: { OR: [{ userId }, { guestUserId: userId }] } });
-    await tx.user.delete({ where: { id: userId } });
-    return count;
+    // A concurrent delete of the same user may have won: then this one found nothing to delete.
+    const { count: removed } = await tx.user.deleteMany({ where: { id: userId, tenantId } });
+    return removed === 0 ? null : count;
   });
-  return { userId, tenantId, chats, streamDeleted: deleted };
+  return chats === null ? null : { userId, tenantId, chats, streamDeleted: deleted };
 }
