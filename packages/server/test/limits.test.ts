@@ -223,3 +223,17 @@ describe("limits in the admin API", () => {
     }
   });
 });
+
+describe("the OpenAPI document", () => {
+  it("lists 429 on every route a limit can refuse", async () => {
+    const document = await (await fetch(`${server.url}${API_PATH.openapi}`)).json();
+    const limited = [
+      ["post", "/v1/auth/sign-in/anonymous"],
+      ["post", "/v1/auth/sign-in/jwt"],
+      ["post", "/v1/chats"],
+      ["post", "/v1/chats/{chatId}/messages"],
+      ["get", "/v1/chats/{chatId}/events"],
+    ] as const;
+    for (const [method, path] of limited) expect(Object.keys(document.paths[path][method].responses), `${method} ${path}`).toContain("429");
+  });
+});

@@ -59,6 +59,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: "Not found (also for objects of other users or tenants)",
   409: "Conflict with the current state",
   413: "Request body too large (`payload_too_large`)",
+  429: "A rate limit, quota or connection budget is used up (`rate_limited`); `Retry-After` and `error.retryAfterMs` say when to retry",
   503: "A dependency (the streams tier) is unavailable; retry",
 };
 

@@ -29,7 +29,7 @@ export const AUTH_DOCS: Record<"signInAnonymous" | "signInJwt" | "signOut" | "ge
     description: "Creates a guest end user of the site named by the publishable key (where the site allows guests). Body `{}`.",
     security: PUBLISHABLE_KEY_SECURITY,
     requestBody: jsonBody(v.object({}), "An empty object"),
-    responses: { 200: { ...jsonResponse("Signed in", SignedIn), headers: tokenHeader }, ...errorResponses(401, 403) },
+    responses: { 200: { ...jsonResponse("Signed in", SignedIn), headers: tokenHeader }, ...errorResponses(401, 403, 429) },
   },
   signInJwt: {
     ...common,
@@ -37,7 +37,7 @@ export const AUTH_DOCS: Record<"signInAnonymous" | "signInJwt" | "signOut" | "ge
     description:
       "`token` is a short-lived JWT signed by the site's backend (HS256 with the site's secret, or a key of its JWKS URL) with `sub` = the site's user id. With a guest's bearer token as well, the guest's chats move to the verified user, once.",
     security: PUBLISHABLE_KEY_SECURITY,
-    responses: { 200: { ...jsonResponse("Signed in", JwtSignedIn), headers: tokenHeader }, ...errorResponses(400, 401, 403, 413) },
+    responses: { 200: { ...jsonResponse("Signed in", JwtSignedIn), headers: tokenHeader }, ...errorResponses(400, 401, 403, 413, 429) },
   },
   signOut: {
     ...common,

@@ -39,7 +39,7 @@ export const CHAT_DOCS: Record<ChatRoute, DescribeRouteOptions> = {
     summary: "Create a chat",
     description: `A retried create with the same \`${HEADER.idempotencyKey}\` is the same chat. A \`model\` must be one the site's model policy allows.`,
     parameters: [{ name: HEADER.idempotencyKey, in: "header", required: false, schema: { type: "string", pattern: "^[\\w.:-]{1,128}$" } }],
-    responses: { 201: jsonResponse("The chat", ChatJson), ...errorResponses(400, 413), ...access },
+    responses: { 201: jsonResponse("The chat", ChatJson), ...errorResponses(400, 413, 429), ...access },
   },
   list: {
     ...common,
@@ -67,7 +67,7 @@ export const CHAT_DOCS: Record<ChatRoute, DescribeRouteOptions> = {
     ...common,
     summary: "Send a message",
     description: "Starts a turn and answers at once; the answer streams into the log (read it with the events route from `offset`). A retry with the same `clientMessageId` is the same turn.",
-    responses: { 202: jsonResponse("The turn was accepted", SendAcceptedJson), ...errorResponses(400, 404, 409, 413, 503), ...access },
+    responses: { 202: jsonResponse("The turn was accepted", SendAcceptedJson), ...errorResponses(400, 404, 409, 413, 429, 503), ...access },
   },
   stop: {
     ...common,
@@ -98,7 +98,7 @@ export const CHAT_DOCS: Record<ChatRoute, DescribeRouteOptions> = {
         },
       },
       204: { description: "Long-poll: nothing new before the timeout" },
-      ...errorResponses(400, 404, 503),
+      ...errorResponses(400, 404, 429, 503),
       ...access,
     },
   },
