@@ -5,7 +5,7 @@
  * each (lone surrogates, control characters, overlong ids, malformed headers, weird bearer
  * tokens on Better Auth's routes).
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_PATH, HEADER } from "@open-chat/shared";
 import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
 import { inputErrorOf } from "../src/http/render-error.js";
@@ -25,6 +25,15 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(async () => {
   await server?.close();
+});
+
+// A value Postgres refused is answered 400 by the error renderer's last line, which logs it:
+// every case here must be answered before any query, so none may be logged.
+const warnings = vi.spyOn(console, "warn");
+afterEach(() => {
+  const refused = warnings.mock.calls.map((args) => String(args[0])).filter((line) => line.includes("database refused"));
+  warnings.mockClear();
+  expect(refused).toEqual([]);
 });
 
 /** base64url of a JSON value: how list cursors are spelled. */
@@ -108,6 +117,21 @@ describe("input never reaches Postgres malformed", () => {
     const page = await guest.call("GET", "/v1/chats?limit=1");
     const next = await guest.call("GET", `/v1/chats?limit=1&cursor=${page.body.nextCursor}`);
     expect(next.status).toBe(200);
+  });
+});
+
+describe("admin API list cursors", () => {
+  it.each([
+    ["a date out of Postgres' range", cursorOf(["-100000-01-01T00:00:00.000Z", "user_x"])],
+    ["a date that is not ISO", cursorOf(["1", "user_x"])],
+    ["an id with a NUL", cursorOf(["2025-01-01T00:00:00.000Z", "a\u0000"])],
+  ])("users cursor with %s → 400 invalid_request, no query", async (_label, cursor) => {
+    // A tenant with a secret key only: keyless guests of the other tests stay possible.
+    const site = await server.services.tenants.create({ name: "Cursor shop", allowedOrigins: [] });
+    const secret = await server.services.tenants.createKey(site.id, "secret", "cursor test");
+    const response = await fetch(`${server.url}${API_PATH.admin}/tenants/${site.id}/users?cursor=${cursor}`, { headers: { Authorization: `Bearer ${secret.key}` } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("invalid_request");
   });
 });
 

@@ -133,6 +133,8 @@ function toRecord(row: UserRow): EndUserRecord {
 }
 
 const CURSOR_ID = /^[\w.:-]{1,128}$/;
+/** `toISOString()` of a date in years 0000-9999. */
+const CURSOR_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 function encodeCursor(user: EndUserRecord): string {
   return Buffer.from(JSON.stringify([user.createdAt.toISOString(), user.id])).toString("base64url");
@@ -141,8 +143,10 @@ function encodeCursor(user: EndUserRecord): string {
 function decodeCursor(cursor: string): { createdAt: Date; id: string } {
   try {
     const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
-    const createdAt = new Date(String(at));
-    if (typeof id !== "string" || !CURSOR_ID.test(id) || Number.isNaN(createdAt.getTime())) throw new Error("bad cursor");
+    if (typeof at !== "string" || !CURSOR_DATE.test(at) || typeof id !== "string" || !CURSOR_ID.test(id)) throw new Error("bad cursor");
+    const createdAt = new Date(at);
+    // Only a date encodeCursor wrote: it survives the round trip (no year Postgres cannot hold).
+    if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) throw new Error("bad cursor");
     return { createdAt, id };
   } catch {
     throw new DomainError("invalid_cursor", "cursor: not a cursor returned by this endpoint");

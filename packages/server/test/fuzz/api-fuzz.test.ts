@@ -18,7 +18,7 @@ import { connect } from "node:net";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_PATH, HEADER } from "@open-chat/shared";
 import { DEFAULT_SETTINGS, type ServerSettings } from "@open-chat/server";
 import { TEST_TAIL_SETTINGS, createTestTenant, signInAsGuest, startTestServer, type TestServer, type TestTenant } from "@open-chat/testing";
@@ -53,6 +53,8 @@ let rssBefore: number;
 const statuses = new Map<number, number>();
 const findings: string[] = [];
 let sent = 0;
+/** The error renderer logs a value Postgres refused (http/render-error.ts): there must be none. */
+const warnings = vi.spyOn(console, "warn");
 
 /** Every rate limit and quota off (0 = off); the process tail budget stays derived from the fd limit. */
 function withoutLimits(): Pick<ServerSettings, "limits"> {
@@ -288,6 +290,11 @@ describe("API fuzz", () => {
         expect(JSON.parse(body.slice(0, body.lastIndexOf("}") + 1)).error.code, raw.slice(0, 300)).toEqual(expect.any(String));
       }
     }
+  });
+
+  it("validated every value before a query: Postgres refused none (the renderer's last line logged nothing)", () => {
+    const refused = warnings.mock.calls.map((args) => String(args[0])).filter((line) => line.includes("database refused"));
+    expect(refused).toEqual([]);
   });
 
   it("leaves the server healthy and its memory bounded", async () => {
