@@ -28,10 +28,20 @@ export interface ApiProcess {
   kill(): Promise<void>;
 }
 
+/** Chaos runs are about processes dying, not about rate limits: those are off (0) unless a test sets them. */
+const CHAOS_LIMITS = {
+  RATE_SIGNINS_PER_MINUTE: "0",
+  RATE_SENDS_PER_MINUTE: "0",
+  RATE_TENANT_SENDS_PER_MINUTE: "0",
+  QUOTA_CHATS_PER_DAY: "0",
+  MAX_RUNNING_ANSWERS_PER_USER: "0",
+  MAX_TAILS_PER_USER: "0",
+};
+
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {
   // Its own process group, so a test can signal "the terminal's Ctrl+C" to the group.
   const child = spawn(process.execPath, [BIN, "serve"], {
-    env: { ...process.env, ...env, PORT: "0", HOST: "127.0.0.1" },
+    env: { ...process.env, ...CHAOS_LIMITS, ...env, PORT: "0", HOST: "127.0.0.1" },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,
   });
