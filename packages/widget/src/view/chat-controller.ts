@@ -147,7 +147,7 @@ export class ChatController implements ReactiveController {
   private async target(text: string): Promise<{ client: ChatClient; chatId: string }> {
     const client = await this.ready();
     if (this.chatId) return { client, chatId: this.chatId };
-    const chat = await client.createChat({ title: text.replace(/\s+/g, " ").slice(0, 80) });
+    const chat = await client.createChat({ title: titleFrom(text) });
     if (this.client === client) this.select(chat.id);
     this.options.onChatsChanged?.();
     return { client, chatId: chat.id };
@@ -332,4 +332,13 @@ export class ChatController implements ReactiveController {
     this.unreadCounter.answerEnded();
     this.host.requestUpdate();
   }
+}
+
+/**
+ * A chat's title from its first message: one line (whitespace and control characters become one
+ * space) of at most 80 characters, cut between code points so an emoji is never split into a
+ * lone surrogate (the server refuses both).
+ */
+function titleFrom(text: string): string {
+  return Array.from(text.replace(/[\p{Cc}\s]+/gu, " ").trim()).slice(0, 80).join("");
 }

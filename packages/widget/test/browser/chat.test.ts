@@ -143,6 +143,20 @@ describe("<open-chat> inline, against a real server", () => {
     expect((await lastAnswer(view)).status).to.equal("error");
   });
 
+  it("titles a new chat from a first message that has an emoji at the cut and a control character", async () => {
+    const { el, view } = await mount();
+    const errors: string[] = [];
+    el.addEventListener("open-chat:error", (event) => errors.push(event.detail.code ?? ""));
+    const text = `${"x".repeat(70)}\u0007${"y".repeat(8)}😀 and more`; // the 80th UTF-16 unit is half of 😀
+    await type(view, text);
+    const answer = await lastAnswer(view);
+    expect(answer.status).to.equal("completed");
+    expect(errors).to.deep.equal([]);
+    const client = await view.chat.ready();
+    const title = (await client.getChat(view.chat.chatId!)).title;
+    expect(title).to.equal(`${"x".repeat(70)} ${"y".repeat(8)}😀`);
+  });
+
   it("copies a message", async () => {
     const { view } = await mount();
     await type(view, "copy me");
