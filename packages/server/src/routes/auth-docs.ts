@@ -29,7 +29,7 @@ export const AUTH_DOCS: Record<"signInAnonymous" | "signInJwt" | "signOut" | "ge
     description: "Creates a guest end user of the site named by the publishable key (where the site allows guests). Body `{}`.",
     security: PUBLISHABLE_KEY_SECURITY,
     requestBody: jsonBody(v.object({}), "An empty object"),
-    responses: { 200: { ...jsonResponse("Signed in", SignedIn), headers: tokenHeader }, ...errorResponses(401, 403, 429) },
+    responses: { 200: { ...jsonResponse("Signed in", SignedIn), headers: tokenHeader }, ...errorResponses(401, 403, 413, 429) },
   },
   signInJwt: {
     ...common,
@@ -43,7 +43,7 @@ export const AUTH_DOCS: Record<"signInAnonymous" | "signInJwt" | "signOut" | "ge
     ...common,
     summary: "Sign out (revokes the session; live tails end at their next session check)",
     security: END_USER_SECURITY,
-    responses: { 200: jsonResponse("Signed out", v.looseObject({ success: v.boolean() })), ...errorResponses(401, 403) },
+    responses: { 200: jsonResponse("Signed out", v.looseObject({ success: v.boolean() })), ...errorResponses(401, 403, 413) },
   },
   getSession: {
     ...common,
