@@ -7,6 +7,7 @@
  */
 import { linkSync, readFileSync, unlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { processExists } from "../process-alive.js";
 
 export const LOCK_FILE = "open-chat.lock";
 
@@ -80,14 +81,5 @@ function ownerOf(path: string): number | undefined {
     return typeof pid === "number" && Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
   }
 }

@@ -30,6 +30,7 @@ import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startLocalDurableStreamsServer } from "@prisma/streams-local";
 import { withProcessEnv } from "./process-env.js";
+import { processExists } from "../../process-alive.js";
 
 export interface EmbeddedStreamsOptions {
   /** Folder that holds the data (created if missing), e.g. `.data/streams`. Relative to the cwd. */
@@ -127,13 +128,4 @@ function lockHolder(serverDir: string): { stale: boolean; lockDir: string; pid?:
   // A lock younger than a second may belong to a start in progress that has not written server.json yet.
   const stale = pid !== undefined && pid !== process.pid && lockAgeMs > 1_000 && !processExists(pid);
   return { stale, lockDir, ...(pid ? { pid } : {}), ...(url ? { url } : {}) };
-}
-
-function processExists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as { code?: string }).code === "EPERM";
-  }
 }
