@@ -9,7 +9,7 @@ import * as v from "valibot";
 /** A model name as providers spell them (`openai/gpt-4o-mini`, `llama3:8b`); also what a chat or send may name. */
 export const ModelName = v.pipe(v.string(), v.minLength(1), v.maxLength(200), v.regex(/^[\w./:@+-]+$/, "model names are letters, digits and _ . / : @ + -"));
 
-const ModelPolicyFields = v.strictObject({
+export const ModelPolicySchema = v.strictObject({
   /** Model of chats and sends that name none. */
   defaultModel: v.optional(ModelName),
   /** Models a chat or send may name; the default model is always allowed. */
@@ -22,9 +22,13 @@ const ModelPolicyFields = v.strictObject({
   contextTokens: v.optional(v.pipe(v.number(), v.integer(), v.minValue(512), v.maxValue(10_000_000))),
 });
 
-/** The policy's fields, and an answer that leaves the prompt some room when both sizes are set. */
-export const ModelPolicySchema = v.pipe(
-  ModelPolicyFields,
+/**
+ * The policy as the admin API takes it: its fields, and an answer that leaves the prompt some
+ * room when both sizes are given (the CLI and the environment check the same with their own
+ * option names in the message).
+ */
+export const SizedModelPolicySchema = v.pipe(
+  ModelPolicySchema,
   v.forward(
     v.check((p) => p.maxOutputTokens === undefined || p.contextTokens === undefined || p.maxOutputTokens < p.contextTokens, "maxOutputTokens must be less than contextTokens: the prompt needs room too"),
     ["maxOutputTokens"],

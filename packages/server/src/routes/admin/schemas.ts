@@ -11,7 +11,7 @@ import { LIMITS } from "@open-chat/shared";
 import { KEY_KINDS } from "../../tenants/keys.js";
 import { normalizeOrigin } from "../../tenants/origins.js";
 import { TenantLimitsSchema } from "../../tenants/limits.js";
-import { ModelPolicySchema } from "../../tenants/policy.js";
+import { SizedModelPolicySchema } from "../../tenants/policy.js";
 import { TENANT_ID_PATTERN, TENANT_ID_RULE } from "../../tenants/tenant-id.js";
 
 const SINGLE_LINE = /^[^\u0000-\u001f\u007f]*$/;
@@ -63,7 +63,7 @@ const tenantFields = {
   allowedOrigins: v.optional(v.pipe(v.array(Origin), v.maxLength(100))),
   guestsAllowed: v.optional(v.boolean()),
   /** Replaces the whole policy (unset fields fall back to the server's defaults). */
-  modelPolicy: v.optional(ModelPolicySchema),
+  modelPolicy: v.optional(SizedModelPolicySchema),
   /** Replaces the tenant's rate limits and quotas (unset fields: the server's defaults; 0 = off). */
   limits: v.optional(TenantLimitsSchema),
   /** Bring your own OpenAI-compatible provider; `null` removes it. */
