@@ -3,6 +3,7 @@
  * tsx, so a stale build can never be what passes) against a throwaway Postgres database and
  * against an embedded DATA_DIR, with a real server using what the CLI made; then the printed
  * publishable key used from real pages in Chromium, on the tenant's origin and on another one.
+ * The many command-line refusals run the same entry in this process (`inProcess`).
  */
 import { spawn } from "node:child_process";
 import { once } from "node:events";
@@ -73,6 +74,25 @@ async function spawnOpenChat(env: Record<string, string>, args: string[], stdin?
   child.stdout!.on("data", (chunk) => (stdout += chunk));
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   const [code] = (await once(child, "close")) as [number | null];
+  let json: unknown;
+  try {
+    json = JSON.parse(stdout);
+  } catch {
+    json = undefined;
+  }
+  return { code, stdout, stderr, json };
+}
+
+/** The operator entry the binary runs (`runOperatorCommand`), in this process, output captured as the binary prints it. */
+async function inProcess(env: Record<string, string>, args: string[], stdin?: string): Promise<Run> {
+  let stdout = "";
+  let stderr = "";
+  const code = await runOperatorCommand(args, {
+    env,
+    stdin: { isTTY: false, read: async () => stdin ?? "" },
+    stdout: (text) => void (stdout += text + "\n"),
+    stderr: (text) => void (stderr += text + "\n"),
+  });
   let json: unknown;
   try {
     json = JSON.parse(stdout);
@@ -527,6 +547,10 @@ describe("open-chat tenant update with secrets: from stdin or the environment, u
 describe.concurrent("open-chat command lines", () => {
   // Nothing here may reach a database: one that cannot be reached proves it.
   const env = { DATABASE_URL: "postgres://postgres@127.0.0.1:1/unreachable", DATA_DIR: "/nonexistent/open-chat" };
+  // Refusals run in this process (the same entry the binary calls, with its output captured):
+  // hundreds of child processes cost minutes. `open-chat` as a real process is proven above.
+  const openChat = (runEnv: Record<string, string>, ...args: string[]) => inProcess(runEnv, args);
+  const openChatPiping = (stdin: string, runEnv: Record<string, string>, ...args: string[]) => inProcess(runEnv, args, stdin);
 
   it.each([
     ["an origin with a path", ["tenant", "create", "--name", "Shop", "--origin", "https://shop.example/page"], /--origin: "https:\/\/shop\.example\/page" is not an origin/],
@@ -581,7 +605,8 @@ describe.concurrent("open-chat command lines", () => {
     ["a provider URL without its key", ["tenant", "update", "shop", "--provider-base-url", "https://p.example/v1"], /^open-chat: --provider-base-url and its key \(--provider-key-stdin or --provider-key-from-env\) go together\n/],
     ["a provider key without its URL", ["tenant", "update", "shop", "--provider-key-from-env"], /go together\n/],
   ])("refuses %s: exit 2 with the usage", async (_name, args, stderr) => {
-    const result = await openChat(env, ...args);
+    // A command the operator entry does not know is refused by the binary's own dispatcher.
+    const result = args[0] === "frobnicate" ? await spawnOpenChat(env, args) : await openChat(env, ...args);
     expect(result.code).toBe(2);
     expect(result.stdout).toBe("");
     expect(result.stderr).toMatch(stderr);
