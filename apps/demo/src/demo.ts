@@ -28,7 +28,9 @@ const here = dirname(fileURLToPath(import.meta.url));
 export async function startDemo(env: NodeJS.ProcessEnv = process.env, log?: (line: string) => void): Promise<Demo> {
   // The admin API needs an operator key: made here for this run unless one is configured.
   const operatorKey = env.OPERATOR_KEY || randomBytes(32).toString("base64url");
-  const server = await startServerProcess({ ...env, OPERATOR_KEY: operatorKey }, log);
+  // Every visitor of a local demo comes from 127.0.0.1: one address's sign-in limit would be
+  // everyone's. Raised here (unless set); a real deployment keeps the server's default.
+  const server = await startServerProcess({ RATE_SIGNINS_PER_MINUTE: "600", ...env, OPERATOR_KEY: operatorKey }, log);
   let site: Awaited<ReturnType<typeof listen>> | undefined;
   try {
     // The site listens first: its origin (DEMO_PORT may be 0) goes into the tenant. Until its

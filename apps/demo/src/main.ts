@@ -5,6 +5,8 @@
  *   PORT       API port (default 3000)
  *   DEMO_PORT  demo site port (default 3001)
  *   DEMO_ORIGINS  more origins the demo site is reached at (comma-separated; default: its own)
+ *   RATE_SIGNINS_PER_MINUTE  guest sign-ins per address per minute (default here 600: every local
+ *             visitor is 127.0.0.1; the server's own default is 30)
  *   OPERATOR_KEY  the admin API's key (default: a new one each start, used to set up the
  *                 demo's tenant and publishable key, which are printed)
  *   + every server variable (DATA_DIR, DATABASE_URL, STREAMS_URL, OPENROUTER_API_KEY, …)

@@ -76,7 +76,8 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   corsOrigins: "*",
   guests: { retentionDays: 30, purgeIntervalMs: 60 * 60_000 },
   limits: {
-    signInsPerMinute: 10,
+    // Per address per site: a school or office behind one NAT address signs in together.
+    signInsPerMinute: 30,
     sendsPerMinute: 20,
     tenantSendsPerMinute: 600,
     chatsPerDay: 200,

@@ -136,7 +136,7 @@ describe("memory counters (embedded mode)", () => {
 });
 
 describe("tenant limits", () => {
-  const defaults = { signInsPerMinute: 10, sendsPerMinute: 20, tenantSendsPerMinute: 600, chatsPerDay: 200, runningAnswersPerUser: 3, tailsPerUser: 20 };
+  const defaults = { signInsPerMinute: 30, sendsPerMinute: 20, tenantSendsPerMinute: 600, chatsPerDay: 200, runningAnswersPerUser: 3, tailsPerUser: 20 };
 
   it("fall back to the server's defaults field by field; a hand-edited bad value counts as none", () => {
     expect(resolveLimits({ sendsPerMinute: 5 }, defaults)).toEqual({ ...defaults, sendsPerMinute: 5 });
@@ -157,7 +157,7 @@ describe("environment", () => {
   it("has real defaults", () => {
     expect(configFromEnv({}).settings.limits).toEqual(DEFAULT_SETTINGS.limits);
     expect(DEFAULT_SETTINGS.limits).toEqual({
-      signInsPerMinute: 10,
+      signInsPerMinute: 30,
       sendsPerMinute: 20,
       tenantSendsPerMinute: 600,
       chatsPerDay: 200,
