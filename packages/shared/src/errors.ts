@@ -39,6 +39,10 @@ export const ERROR_CODES = [
   // Capacity and money
   "rate_limited",
   "insufficient_credits",
+  /** Billing is on and the model has no price in the catalog. */
+  "model_unpriced",
+  /** The billing feature asked for (top-ups, an end-user balance) is not enabled here. */
+  "billing_disabled",
   // Generation (carried by message.error events)
   /** The tenant's model policy does not allow the model the request named. */
   "model_not_allowed",
