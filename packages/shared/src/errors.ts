@@ -27,6 +27,8 @@ export const ERROR_CODES = [
   "session_tenant_mismatch",
   /** The tenant-signed end-user JWT was refused (signature, expiry, issuer, audience, claims). */
   "invalid_user_token",
+  /** A Stripe webhook delivery whose Stripe-Signature does not verify (or is missing). */
+  "invalid_signature",
   // Resources
   "not_found",
   "chat_not_found",
