@@ -24,7 +24,11 @@ export type DomainErrorCode =
   | "session_tenant_mismatch"
   | "invalid_user_token"
   /** A rate limit, quota or connection budget is used up (limits/); `retryAfterMs` says when to retry. */
-  | "rate_limited";
+  | "rate_limited"
+  /** An account the answer would be paid from cannot hold its maximum cost (billing/ledger.ts). */
+  | "insufficient_credits"
+  /** Billing is on and the model has no price in the catalog (billing/prices.ts). */
+  | "model_unpriced";
 
 export class DomainError extends Error {
   /** When retrying may succeed (e.g. the chat's lease lapses); undefined when unknown. */

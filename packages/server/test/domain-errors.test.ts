@@ -11,6 +11,8 @@ const expected: Array<[DomainErrorCode, number, string]> = [
   ["invalid_cursor", 400, "invalid_request"],
   ["log_unavailable", 503, "streams_unavailable"],
   ["model_not_allowed", 400, "model_not_allowed"],
+  ["insufficient_credits", 402, "insufficient_credits"],
+  ["model_unpriced", 400, "model_unpriced"],
 ];
 
 describe("domain errors over HTTP", () => {
