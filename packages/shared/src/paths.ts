@@ -27,6 +27,15 @@ export const API_PATH = {
   events: (chatId: string) => `${chat(chatId)}/events`,
   /** The signed-in end user: `DELETE` deletes them with all their chats and messages. */
   me: "/v1/me",
+  /**
+   * The end user's credits: `GET` → `{ enabled, account, topUps }` (the account is null when the
+   * site pays for everyone). Needs the publishable key and the bearer token, like `me`.
+   */
+  billing: "/v1/billing",
+  /** `POST { amountUsd, returnUrl }` → `{ url }` of a Stripe Checkout page (where the site allows end-user top-ups). */
+  billingCheckout: "/v1/billing/checkout",
+  /** Stripe's webhook (raw body, `Stripe-Signature`); no key, no session. */
+  stripeWebhook: "/v1/billing/stripe/webhook",
   /** Liveness (`{ ok: true }` while the process runs). */
   healthz: "/healthz",
   /** Readiness (Postgres and the streams tier answer). */
