@@ -4,14 +4,15 @@
  *   open-chat serve     the API server (embedded Postgres/streams/model unless configured)
  *   open-chat streams   a production Prisma Streams server under Bun (see streams/tier/serve.ts)
  *   open-chat migrate   apply database migrations to DATABASE_URL and exit
- *   open-chat tenant|key|user …   operator commands on the server's data (cli/operator.ts)
+ *   open-chat tenant|key|user|usage …   operator commands on the server's data (cli/operator.ts)
  *
  * Each command loads only its own modules, so an operator command starts without the HTTP stack.
  */
 const USAGE = [
   "usage: open-chat <command>",
   "  serve | streams | migrate",
-  "  tenant create|show|list|update   key create|revoke|list   user delete   (--help after any of them)",
+  "  tenant create|show|list|update   key create|revoke|list   user delete   usage",
+  "  (--help after any of them)",
 ].join("\n");
 
 async function main(command = "serve", args: string[] = []): Promise<void> {
@@ -39,7 +40,8 @@ async function main(command = "serve", args: string[] = []): Promise<void> {
     }
     case "tenant":
     case "key":
-    case "user": {
+    case "user":
+    case "usage": {
       const { runOperatorCommand } = await import("./cli/operator.js");
       exitWhenFlushed(await runOperatorCommand([command, ...args]));
       return;

@@ -1,5 +1,5 @@
 /**
- * Runs an operator command (`open-chat tenant|key|user …`): parses the command line, checks the
+ * Runs an operator command (`open-chat tenant|key|user|usage …`): parses the command line, checks the
  * input, opens the data `open-chat serve` uses (open-data.ts), runs the command, closes the data
  * and prints the result — human lines, or one JSON document with `--json`. Returns the exit code:
  * 0 done, 1 the command failed (`{ error: { code, message } }`), 2 a wrong command line.
@@ -12,9 +12,10 @@ import { CommandError, UsageError } from "./errors.js";
 import { keyCommands } from "./key.js";
 import { openData } from "./open-data.js";
 import { tenantCommands } from "./tenant.js";
+import { usageCommands } from "./usage.js";
 import { userCommands } from "./user.js";
 
-const GROUPS: Record<string, readonly Command[]> = { tenant: tenantCommands, key: keyCommands, user: userCommands };
+const GROUPS: Record<string, readonly Command[]> = { tenant: tenantCommands, key: keyCommands, user: userCommands, usage: usageCommands };
 
 export const OPERATOR_GROUPS: readonly string[] = Object.keys(GROUPS);
 
@@ -40,6 +41,9 @@ export async function runOperatorCommand(argv: readonly string[], io: OperatorIo
   const json = argv.includes("--json");
   const [group = "", sub, ...rest] = argv;
   const commands = GROUPS[group] ?? [];
+  // A group of one command named like the group (`open-chat usage`) takes no subcommand.
+  const single = commands.find((candidate) => candidate.name === group);
+  if (single) return runCommand(single, argv.slice(1), io, json);
   const groupUsage = groupUsageOf(commands);
   if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h") {
     if (sub === undefined) return usageFailure(io, json, `${group}: which command?`, groupUsage);
@@ -48,6 +52,10 @@ export async function runOperatorCommand(argv: readonly string[], io: OperatorIo
   }
   const command = commands.find((candidate) => candidate.name === `${group} ${sub}`);
   if (!command) return usageFailure(io, json, `unknown command "${group} ${sub}"`, groupUsage);
+  return runCommand(command, rest, io, json);
+}
+
+async function runCommand(command: Command, rest: string[], io: OperatorIo, json: boolean): Promise<number> {
   try {
     const line = parseCommandLine(command, rest);
     if (line.help) {

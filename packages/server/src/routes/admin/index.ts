@@ -16,6 +16,7 @@ import type { Services } from "../../services.js";
 import { createEndUsers } from "../../users/end-users.js";
 import { keyRoutes } from "./keys.js";
 import { tenantRoutes } from "./tenants.js";
+import { turnUsageRoutes } from "./turn-usage.js";
 import { usageRoutes } from "./usage.js";
 import { userRoutes } from "./users.js";
 
@@ -29,7 +30,8 @@ export function adminRoutes(services: Services) {
     .route("/tenants", tenantRoutes(services))
     .route("/tenants", keyRoutes(services))
     .route("/tenants", userRoutes(services, endUsers))
-    .route("/tenants", usageRoutes(endUsers, services.clock));
+    .route("/tenants", usageRoutes(endUsers, services.clock))
+    .route("/tenants", turnUsageRoutes(services));
 }
 
 /** Admin answers describe tenants, keys and users: no cache may keep them, errors included. */

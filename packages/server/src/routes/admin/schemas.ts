@@ -86,7 +86,7 @@ export const UpdateTenant = v.pipe(
 export const CreateKey = v.strictObject({ kind: v.picklist(KEY_KINDS), name: v.optional(v.pipe(line(100), v.trim(), v.minLength(1))) });
 
 /** Server-generated ids (users, chats, keys): letters, digits and `_ . : -`. */
-const ObjectId = v.pipe(v.string(), v.regex(new RegExp(`^[\\w.:-]{1,${LIMITS.maxIdLength}}$`), `1 to ${LIMITS.maxIdLength} letters, digits or _ . : -`));
+export const ObjectId = v.pipe(v.string(), v.regex(new RegExp(`^[\\w.:-]{1,${LIMITS.maxIdLength}}$`), `1 to ${LIMITS.maxIdLength} letters, digits or _ . : -`));
 
 export const KeyParams = v.object({ tenantId: v.string(), keyId: ObjectId });
 export const UserParams = v.object({ tenantId: v.string(), userId: ObjectId });
@@ -101,7 +101,7 @@ export const UserListQuery = v.object({
 });
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,3})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
-const IsoDate = v.pipe(
+export const IsoDate = v.pipe(
   v.string(),
   v.check(isIsoDate, "an ISO 8601 date (2025-01-31) or date-time with offset (2025-01-31T12:00:00Z)"),
   v.transform((raw) => new Date(raw)),
