@@ -3,6 +3,7 @@
  * option has a default that runs the whole product embedded on one machine.
  */
 import * as v from "valibot";
+import { DEFAULT_TOPUP_AMOUNTS_USD, parseApiBase, parseTopUpAmounts, type StripeSettings } from "./billing/stripe/settings.js";
 import { compileTrustedProxies } from "./limits/client-ip.js";
 import { DEFAULT_SETTINGS, type LimitSettings, type ModelSettings, type ServerSettings } from "./settings.js";
 import { ModelPolicySchema } from "./tenants/policy.js";
@@ -83,6 +84,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
         purgeIntervalMs: positive(env, "GUEST_PURGE_INTERVAL_MS", defaults.guests.purgeIntervalMs),
       },
       corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(",").map((o) => o.trim()) : "*",
+      stripe: stripeSettings(env),
     },
   };
 }
@@ -124,6 +126,16 @@ function limitSettings(env: NodeJS.ProcessEnv, defaults: LimitSettings): LimitSe
     tailsPerUser: int(env, "MAX_TAILS_PER_USER", defaults.tailsPerUser),
     ...(tailsPerProcess === undefined ? {} : { tailsPerProcess }),
     trustedProxies,
+  };
+}
+
+/** STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_BASE, TOPUP_AMOUNTS_USD (README "Billing"). */
+function stripeSettings(env: NodeJS.ProcessEnv): StripeSettings {
+  return {
+    ...(env.STRIPE_SECRET_KEY ? { secretKey: env.STRIPE_SECRET_KEY } : {}),
+    ...(env.STRIPE_WEBHOOK_SECRET ? { webhookSecret: env.STRIPE_WEBHOOK_SECRET } : {}),
+    ...(env.STRIPE_API_BASE ? { apiBase: parseApiBase(env.STRIPE_API_BASE) } : {}),
+    topUpAmountsUsd: env.TOPUP_AMOUNTS_USD ? parseTopUpAmounts(env.TOPUP_AMOUNTS_USD) : DEFAULT_TOPUP_AMOUNTS_USD,
   };
 }
 

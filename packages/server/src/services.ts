@@ -5,6 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "./generated/prisma/client.js";
+import { createLedger } from "./billing/ledger.js";
+import type { Ledger } from "./billing/ledger-types.js";
+import { createStripeBilling, type StripeBilling } from "./billing/stripe/index.js";
 import { createChatRepository, type ChatRepository } from "./chats/repository.js";
 import type { EndUser } from "./env.js";
 import { createModelClient, type ModelClient } from "./generation/model-client.js";
@@ -82,6 +85,10 @@ export interface Services {
   startGuestPurge(): PeriodicJob<number> | null;
   /** Rate limits, quotas and live-tail slots (limits/). */
   limits: Limits;
+  /** The credit ledger (billing/ledger.ts): every account's balance and reservations. */
+  ledger: Ledger;
+  /** Stripe top-ups, its webhook, operator grants and the billing stream (billing/stripe/). */
+  stripe: StripeBilling;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -140,7 +147,9 @@ export function createServices(deps: AppDeps): Services {
     countRunningAnswers: runningAnswersCounter(deps.prisma),
     trustProxy: compileTrustedProxies(settings.limits.trustedProxies),
   });
+  const ledger = createLedger(deps.prisma, clock);
+  const stripe = createStripeBilling({ prisma: deps.prisma, streams: deps.streams, ledger, clock, settings: settings.stripe });
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, ledger, stripe };
 }

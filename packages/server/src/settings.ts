@@ -6,6 +6,7 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import type { GenerationLimits } from "./generation/generator.js";
+import type { StripeSettings } from "./billing/stripe/settings.js";
 import type { ResolvedTenantLimits } from "./tenants/limits.js";
 import { DEFAULT_CONTEXT_TOKENS, DEFAULT_MAX_OUTPUT_TOKENS } from "./tenants/policy.js";
 
@@ -60,6 +61,8 @@ export interface ServerSettings {
   /** Opens the admin API for all tenants (OPERATOR_KEY); unset = only tenants' secret keys. */
   operatorKey?: string;
   limits: LimitSettings;
+  /** Stripe top-ups and webhook (STRIPE_*, TOPUP_AMOUNTS_USD); unset = no top-ups, amounts 5, 10, 25. */
+  stripe?: StripeSettings;
 }
 
 /**
