@@ -1,0 +1,124 @@
+/**
+ * `open-chat credits grant|show`: credit a tenant's account or an end user's (an operator grant,
+ * idempotent by `--reference`, recorded in the tenant's billing stream like the admin API's
+ * grants), and show an account's balance with its latest ledger entries.
+ */
+import { createLedger } from "../billing/ledger.js";
+import { TENANT_ACCOUNT, type AccountRef, type LedgerEntryRecord } from "../billing/ledger-types.js";
+import { createStripeBilling } from "../billing/stripe/index.js";
+import { usd } from "./usage.js";
+import { optionalOption, requiredOption, tenantIdArg, textArg } from "./args.js";
+import { defineCommand, type Command } from "./command.js";
+import { CommandError } from "./errors.js";
+import { requireTenant } from "./key.js";
+import type { OperatorData } from "./open-data.js";
+import { fields, table, when } from "./output.js";
+
+/** One grant at most $1,000,000 (as the admin API). */
+const MAX_GRANT_USD = 1_000_000;
+const REFERENCE = /^[\w.:-]{1,200}$/;
+const SHOWN_ENTRIES = 10;
+
+const grant = defineCommand({
+  name: "credits grant",
+  synopsis: "--tenant <id> [--user <userId>] --usd <amount> --reference <ref> [--json]",
+  description: [
+    "Grants credit to the tenant's account (or an end user's with --user): --usd 5 or 2.50 (up to six",
+    "decimals: µUSD). Idempotent by --reference: the same reference again grants nothing more.",
+  ].join("\n"),
+  options: { tenant: { type: "string" }, user: { type: "string" }, usd: { type: "string" }, reference: { type: "string" } },
+  parse(args) {
+    const reference = requiredOption(args, "reference");
+    if (!REFERENCE.test(reference)) throw new CommandError("invalid_request", "--reference: 1 to 200 letters, digits or _ . : -");
+    const user = optionalOption(args, "user");
+    return {
+      tenantId: tenantIdArg(requiredOption(args, "tenant"), "--tenant"),
+      owner: user === undefined ? TENANT_ACCOUNT : textArg(user, "--user", 200),
+      amountMicroUsd: microUsdOf(requiredOption(args, "usd")),
+      reference,
+    };
+  },
+  async run({ tenantId, owner, amountMicroUsd, reference }, data) {
+    await requireAccount(data, { tenantId, owner });
+    const stripe = createStripeBilling({ prisma: data.prisma, streams: await data.streams(), ledger: createLedger(data.prisma), clock: () => new Date(), settings: undefined });
+    const { entry, applied } = await stripe.grant({ tenantId, owner }, amountMicroUsd, reference);
+    const json = { applied, entry: entryJson(entry) };
+    const what = `${usd(Number(entry.amountMicroUsd))} USD to ${accountName({ tenantId, owner })}`;
+    const human = applied ? `granted ${what}; balance now ${usd(Number(entry.balanceAfterMicroUsd))} USD` : `already granted with reference ${reference} (${what}): nothing changed`;
+    return { json, human };
+  },
+});
+
+const show = defineCommand({
+  name: "credits show",
+  synopsis: "--tenant <id> [--user <userId>] [--json]",
+  description: `Shows the balance, the amount held by running answers and what is available, with the latest ${SHOWN_ENTRIES} ledger entries.`,
+  options: { tenant: { type: "string" }, user: { type: "string" } },
+  parse(args) {
+    const user = optionalOption(args, "user");
+    return { tenantId: tenantIdArg(requiredOption(args, "tenant"), "--tenant"), owner: user === undefined ? TENANT_ACCOUNT : textArg(user, "--user", 200) };
+  },
+  async run(ref, data) {
+    await requireAccount(data, ref);
+    const ledger = createLedger(data.prisma);
+    const [balance, page] = await Promise.all([ledger.balance(ref), ledger.entries(ref, { limit: SHOWN_ENTRIES })]);
+    const json = {
+      tenantId: ref.tenantId,
+      owner: ref.owner,
+      balanceMicroUsd: Number(balance.balanceMicroUsd),
+      reservedMicroUsd: Number(balance.reservedMicroUsd),
+      availableMicroUsd: Number(balance.availableMicroUsd),
+      entries: page.entries.map(entryJson),
+    };
+    const human = [
+      fields([
+        ["account", accountName(ref)],
+        ["balance USD", usd(json.balanceMicroUsd)],
+        ["reserved USD", usd(json.reservedMicroUsd)],
+        ["available USD", usd(json.availableMicroUsd)],
+      ]),
+      page.entries.length === 0
+        ? "(no ledger entries)"
+        : table(["WHEN", "KIND", "AMOUNT USD", "BALANCE USD", "REFERENCE"], page.entries.map((e) => [when(e.createdAt), e.kind, usd(Number(e.amountMicroUsd)), usd(Number(e.balanceAfterMicroUsd)), e.externalRef ?? e.generationId ?? ""])),
+    ].join("\n");
+    return { json, human };
+  },
+});
+
+export const creditsCommands: Command[] = [grant, show];
+
+/** "5", "2.50", "0.000150" → µUSD, exactly (no floating point). */
+export function microUsdOf(raw: string): bigint {
+  const match = /^(\d{1,7})(?:\.(\d{1,6}))?$/.exec(raw.trim());
+  if (!match) throw new CommandError("invalid_request", `--usd: ${JSON.stringify(raw)} is not an amount in USD (e.g. 5 or 2.50, at most 6 decimals)`);
+  const micro = BigInt(match[1]!) * 1_000_000n + BigInt((match[2] ?? "").padEnd(6, "0"));
+  if (micro <= 0n) throw new CommandError("invalid_request", "--usd: must be more than 0");
+  if (micro > BigInt(MAX_GRANT_USD) * 1_000_000n) throw new CommandError("invalid_request", `--usd: at most ${MAX_GRANT_USD}`);
+  return micro;
+}
+
+async function requireAccount(data: OperatorData, ref: AccountRef): Promise<void> {
+  await requireTenant(data, ref.tenantId);
+  if (ref.owner === TENANT_ACCOUNT) return;
+  const user = await data.prisma.user.findFirst({ where: { id: ref.owner, tenantId: ref.tenantId }, select: { id: true } });
+  if (!user) throw new CommandError("user_not_found", `tenant ${ref.tenantId} has no user ${ref.owner}`);
+}
+
+function accountName(ref: AccountRef): string {
+  return ref.owner === TENANT_ACCOUNT ? `tenant ${ref.tenantId}` : `user ${ref.owner} of tenant ${ref.tenantId}`;
+}
+
+function entryJson(entry: LedgerEntryRecord) {
+  return {
+    id: entry.id,
+    owner: entry.owner,
+    kind: entry.kind,
+    amountMicroUsd: Number(entry.amountMicroUsd),
+    reservedDeltaMicroUsd: Number(entry.reservedDeltaMicroUsd),
+    balanceAfterMicroUsd: Number(entry.balanceAfterMicroUsd),
+    generationId: entry.generationId,
+    externalRef: entry.externalRef,
+    note: entry.note,
+    createdAt: entry.createdAt.toISOString(),
+  };
+}
