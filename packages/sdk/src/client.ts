@@ -16,7 +16,7 @@ import { clearStoredState, defaultStorage, storageKeys, type ChatStorage } from 
 import { TailCore, type TailContext } from "./tail/core.js";
 import { TailHandle } from "./tail/handle.js";
 import { tabsSupported } from "./tail/tabs.js";
-import type { Chat, ChatPage, ChatTail, SendResult } from "./types.js";
+import type { BillingState, Chat, ChatPage, ChatTail, SendResult } from "./types.js";
 
 /** Attempts of one createChat (transport failures and 5xx are retried with the same key). */
 const CREATE_ATTEMPTS = 5;
@@ -106,6 +106,14 @@ export interface ChatClient {
    * next request signs in as a new guest.
    */
   reset(): Promise<void>;
+  /** The signed-in end user's credits and whether they can top up (`GET /v1/billing`). */
+  billing(): Promise<BillingState>;
+  /**
+   * Starts a top-up: a Stripe Checkout page for `amountUsd` (one of `billing().topUps.amountsUsd`)
+   * that returns to `returnUrl` (a page of the site's allowed origins). Open the `url` it resolves
+   * with (e.g. in a new tab); the credit arrives once Stripe confirms the payment.
+   */
+  checkout(amountUsd: number, returnUrl: string): Promise<{ url: string }>;
   /** Closes every tail and stops the outbox (queued sends stay stored for the next client). */
   close(): Promise<void>;
 }
@@ -233,6 +241,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     outbox: () => outbox().list(),
     identify: (userToken) => serial(async () => (await identity()).identify(ctx, userToken)),
     reset: () => serial(async () => (await identity()).reset(ctx)),
+    billing: () => http.json<BillingState>({ method: "GET", path: API_PATH.billing }),
+    checkout: (amountUsd, returnUrl) => http.json<{ url: string }>({ method: "POST", path: API_PATH.billingCheckout, body: { amountUsd, returnUrl } }),
     async close() {
       if (closed) return;
       closed = true;

@@ -29,6 +29,7 @@ export type { ReconnectOptions } from "./backoff.js";
 export type { FetchLike } from "./http.js";
 export type { OutboxEntry } from "./outbox.js";
 export type {
+  BillingState,
   Chat,
   ChatPage,
   ChatTail,

@@ -100,6 +100,16 @@ export interface TailStats {
   resyncs: number;
 }
 
+/** `client.billing()`: the signed-in end user's credits (`GET /v1/billing`). Amounts are integer µUSD (1 USD = 1,000,000). */
+export interface BillingState {
+  /** Billing is on for this server (BILLING=on). Off: nothing is charged and there is nothing to show. */
+  readonly enabled: boolean;
+  /** The end user's own account; null when the site pays for everyone (no end-user accounts). */
+  readonly account: { readonly availableMicroUsd: number; readonly balanceMicroUsd: number } | null;
+  /** Top-ups through `client.checkout()`: allowed by the site and Stripe configured, in these amounts (USD). */
+  readonly topUps: { readonly enabled: boolean; readonly amountsUsd: readonly number[] };
+}
+
 /** A handle on a chat's live log. Handles of one chat share one connection; close each one. */
 export interface ChatTail {
   readonly chatId: string;
