@@ -85,6 +85,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
       },
       corsOrigins: env.CORS_ORIGINS ? env.CORS_ORIGINS.split(",").map((o) => o.trim()) : "*",
       stripe: stripeSettings(env),
+      billing: { enabled: onOff(env, "BILLING", false), ...(env.PRICE_CATALOG ? { priceCatalogPath: env.PRICE_CATALOG } : {}) },
     },
   };
 }
@@ -174,6 +175,14 @@ function positive(env: NodeJS.ProcessEnv, name: string, fallback: number): numbe
   const value = int(env, name, fallback);
   if (value === 0) throw new Error(`${name} must be a positive integer, got "0"`);
   return value;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "on" || raw === "true" || raw === "1") return true;
+  if (raw === "off" || raw === "false" || raw === "0") return false;
+  throw new Error(`${name} must be on or off, got ${JSON.stringify(raw)}`);
 }
 
 function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {

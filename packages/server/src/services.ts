@@ -5,7 +5,9 @@
  */
 import { randomBytes } from "node:crypto";
 import type { PrismaClient } from "./generated/prisma/client.js";
+import { createBilling, type TurnBilling } from "./billing/billing.js";
 import { createLedger } from "./billing/ledger.js";
+import { loadPriceCatalog } from "./billing/prices.js";
 import type { Ledger } from "./billing/ledger-types.js";
 import { createStripeBilling, type StripeBilling } from "./billing/stripe/index.js";
 import { createChatRepository, type ChatRepository } from "./chats/repository.js";
@@ -87,6 +89,8 @@ export interface Services {
   limits: Limits;
   /** The credit ledger (billing/ledger.ts): every account's balance and reservations. */
   ledger: Ledger;
+  /** Answers' reserve → settle, prices, tenants' billing policies, usage metering (billing/billing.ts). */
+  billing: TurnBilling;
   /** Stripe top-ups, its webhook, operator grants and the billing stream (billing/stripe/). */
   stripe: StripeBilling;
 }
@@ -104,6 +108,9 @@ export function createServices(deps: AppDeps): Services {
     defaultClient: deps.models,
     createClient: createModelClient,
   });
+  const ledger = createLedger(deps.prisma, clock);
+  const billingSettings = settings.billing ?? { enabled: false };
+  const billing = createBilling({ prisma: deps.prisma, ledger, prices: loadPriceCatalog(billingSettings.priceCatalogPath), settings: billingSettings, clock });
   const generations = createGenerationRegistry({
     streams: deps.streams,
     models: deps.models,
@@ -111,6 +118,7 @@ export function createServices(deps: AppDeps): Services {
     clock,
     holder: settings.holder,
     limits: settings.generation,
+    billing,
   });
   stopBus.subscribe((payload) => {
     const stop = parseStopMessage(payload);
@@ -126,6 +134,7 @@ export function createServices(deps: AppDeps): Services {
     ensureUserStream,
     clock,
     modelPolicies,
+    billing,
     holder: settings.holder,
     leaseMs: settings.generation.leaseMs,
     continueAnswers: settings.takeover.continueAnswers,
@@ -147,9 +156,8 @@ export function createServices(deps: AppDeps): Services {
     countRunningAnswers: runningAnswersCounter(deps.prisma),
     trustProxy: compileTrustedProxies(settings.limits.trustedProxies),
   });
-  const ledger = createLedger(deps.prisma, clock);
   const stripe = createStripeBilling({ prisma: deps.prisma, streams: deps.streams, ledger, clock, settings: settings.stripe });
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, ledger, stripe };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, ledger, stripe, billing };
 }

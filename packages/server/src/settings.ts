@@ -5,6 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
+import type { BillingSettings } from "./billing/billing.js";
 import type { GenerationLimits } from "./generation/generator.js";
 import type { StripeSettings } from "./billing/stripe/settings.js";
 import type { ResolvedTenantLimits } from "./tenants/limits.js";
@@ -61,6 +62,8 @@ export interface ServerSettings {
   /** Opens the admin API for all tenants (OPERATOR_KEY); unset = only tenants' secret keys. */
   operatorKey?: string;
   limits: LimitSettings;
+  /** BILLING (on|off, default off) and PRICE_CATALOG (README "Billing"); unset = off, the checked-in prices. */
+  billing?: BillingSettings;
   /** Stripe top-ups and webhook (STRIPE_*, TOPUP_AMOUNTS_USD); unset = no top-ups, amounts 5, 10, 25. */
   stripe?: StripeSettings;
 }

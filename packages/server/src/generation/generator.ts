@@ -11,12 +11,14 @@
  * A taken-over answer (`job.opening` holds `generation.resumed`) continues the same message.
  */
 import { EVENT_TYPE, type ChatEvent, type ErrorCode, type EventPayload, type Usage } from "@open-chat/shared";
+import type { SettleInput, TurnBilling } from "../billing/billing.js";
 import type { LeaseRef, LeaseStore } from "../leases/lease-store.js";
 import { createEventFactory } from "../log/event-factory.js";
 import type { StreamsClient } from "../streams/client/types.js";
 import { StreamsError } from "../streams/client/errors.js";
 import { createGroupCommitAppender } from "../streams/client/group-commit.js";
 import { coalesceDeltas } from "./coalesce.js";
+import { estimatePromptTokens, estimateTextTokens } from "./context-budget.js";
 import { classifyModelError, type ModelClient, type PromptMessage } from "./model-client.js";
 import { GenerationTimeout, startWatchdog } from "./watchdog.js";
 
@@ -51,6 +53,8 @@ export interface GenerationJob {
   opening?: EventPayload[];
   /** Text earlier attempts already wrote (a takeover): counted in the turn's usage. */
   priorText?: string;
+  /** Whose answer it is: its terminal event is settled and metered for them (billing/billing.ts). */
+  owner?: { tenantId: string; userId: string };
 }
 
 export interface GeneratorDeps {
@@ -59,6 +63,8 @@ export interface GeneratorDeps {
   leases: Pick<LeaseStore, "release" | "closeWithError">;
   clock: () => Date;
   limits: GenerationLimits;
+  /** Settles and meters each answer at its terminal event, before that event is appended. */
+  billing?: Pick<TurnBilling, "settleTurn">;
 }
 
 /** Why a generation was aborted from outside the model stream. */
@@ -119,35 +125,47 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
   const watchdog = startWatchdog(controller, { idleMs: deps.limits.idleMs, totalMs: deps.limits.totalMs });
   let status: GenerationResult["status"] = "completed";
   let deltas = 0;
+  let outputText = "";
+  let reported: Usage | undefined;
+  // The terminal event, appended once the answer is settled (settle first: a crash in between
+  // is settled again, as a no-op, by whoever closes the turn).
+  let terminal: ((usage: Usage) => EventPayload) | undefined;
   try {
     let finishReason = "stop";
-    let usage: Usage = { inputTokens: 0, outputTokens: 0, costMicroUsd: 0 };
     const client = job.client ?? deps.models;
     for await (const chunk of client.stream({ model: job.model, messages: job.prompt, maxTokens: job.maxTokens, signal: controller.signal })) {
       watchdog.touch();
       if (chunk.type === "delta") {
         deltas++;
+        outputText += chunk.text;
         push({ type: EVENT_TYPE.messageDelta, ...base, text: chunk.text });
       } else if (chunk.type === "finish") finishReason = chunk.reason;
-      else usage = { inputTokens: chunk.inputTokens, outputTokens: chunk.outputTokens, costMicroUsd: 0 };
+      else reported = { inputTokens: chunk.inputTokens, outputTokens: chunk.outputTokens, costMicroUsd: 0 };
     }
     // The openai SDK may end iteration quietly on abort instead of throwing: a stop or a
     // watchdog must never be recorded as a completed answer.
     if (controller.signal.aborted) throw controller.signal.reason;
-    push({ type: EVENT_TYPE.messageCompleted, ...base, finishReason, usage: withPriorAttempts(usage, job.priorText) });
+    terminal = (usage) => ({ type: EVENT_TYPE.messageCompleted, ...base, finishReason, usage });
   } catch (error) {
     const reason = controller.signal.aborted ? controller.signal.reason : error;
     if (reason instanceof LeaseLost || reason instanceof AppendFailed) {
       status = reason instanceof LeaseLost ? "fenced" : "unterminated";
     } else if (reason instanceof StopRequested) {
       status = "stopped";
-      push({ type: EVENT_TYPE.messageStopped, ...base, by: reason.by });
+      terminal = () => ({ type: EVENT_TYPE.messageStopped, ...base, by: reason.by });
     } else {
       status = "error";
-      push({ type: EVENT_TYPE.messageError, ...base, ...describeFailure(reason, job, deltas) });
+      const failure = describeFailure(reason, job, deltas);
+      terminal = () => ({ type: EVENT_TYPE.messageError, ...base, ...failure });
     }
   } finally {
     watchdog.stop();
+  }
+  if (terminal) {
+    const usage = { ...withPriorAttempts(reported ?? estimatedUsage(job, outputText), job.priorText) };
+    const outcome = status === "completed" ? "completed" : status === "stopped" ? "stopped" : job.opening && status === "error" && deltas === 0 ? "lost" : "error";
+    usage.costMicroUsd = await settle(deps, job, outcome, usage);
+    push(terminal(usage));
   }
   if (status === "fenced") return { status, appends: appender.appends, deltas };
   try {
@@ -157,6 +175,27 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
   }
   await deps.leases.release(lease).catch(() => undefined);
   return { status, appends: appender.appends, deltas };
+}
+
+/** Tokens of an answer the provider reported no usage for: the estimator's prompt and output counts. */
+function estimatedUsage(job: GenerationJob, outputText: string): Usage {
+  return { inputTokens: estimatePromptTokens(job.prompt), outputTokens: estimateTextTokens(outputText), costMicroUsd: 0 };
+}
+
+/**
+ * Settles the answer and records its usage; the cost the terminal event carries. A failure here
+ * (database down) is logged and the event still written: the hold stays until whoever closes
+ * the turn next settles it, and the event's cost is the catalog's.
+ */
+async function settle(deps: GeneratorDeps, job: GenerationJob, outcome: SettleInput["outcome"], usage: Usage): Promise<number> {
+  if (!deps.billing || !job.owner) return 0;
+  try {
+    const cost = await deps.billing.settleTurn({ ...job.owner, chatId: job.chatId, generationId: job.assistantMessageId, model: job.model, outcome, usage });
+    return Number(cost);
+  } catch (error) {
+    console.error(`[open-chat] generation ${job.assistantMessageId}: settling its cost failed`, error instanceof Error ? error.message : error);
+    return 0;
+  }
 }
 
 /**

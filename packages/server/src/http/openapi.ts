@@ -55,6 +55,7 @@ const ERROR_REF = { $ref: "#/components/schemas/Error" };
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: "Invalid request (`invalid_request`, `invalid_json`, …)",
   401: "Missing, invalid or revoked credentials",
+  402: "Billing is on and an account the answer is paid from cannot cover its maximum cost, or the user's daily limit is reached (`insufficient_credits`); nothing was recorded, the same send succeeds after a top-up",
   403: "Not allowed for these credentials",
   404: "Not found (also for objects of other users or tenants)",
   409: "Conflict with the current state",

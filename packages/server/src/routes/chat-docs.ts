@@ -67,7 +67,7 @@ export const CHAT_DOCS: Record<ChatRoute, DescribeRouteOptions> = {
     ...common,
     summary: "Send a message",
     description: "Starts a turn and answers at once; the answer streams into the log (read it with the events route from `offset`). A retry with the same `clientMessageId` is the same turn.",
-    responses: { 202: jsonResponse("The turn was accepted", SendAcceptedJson), ...errorResponses(400, 404, 409, 413, 429, 503), ...access },
+    responses: { 202: jsonResponse("The turn was accepted", SendAcceptedJson), ...errorResponses(400, 402, 404, 409, 413, 429, 503), ...access },
   },
   stop: {
     ...common,

@@ -34,6 +34,8 @@ export function chatRoutes(services: Services) {
       const idempotencyKey = readIdempotencyKey(c.req.header(HEADER.idempotencyKey));
       const user = c.var.user;
       if (body.model) assertModelAllowed(await services.modelPolicies.policyOf(user.tenantId), body.model);
+      // Billing on: a chat whose model has no price could never answer (400 model_unpriced).
+      if (services.billing.enabled) services.billing.assertPriced(body.model ?? (await services.modelPolicies.policyOf(user.tenantId)).defaultModel);
       // The quota (chatsPerDay) counts new chats: a retried create (same Idempotency-Key,
       // answered with the first attempt's chat) and a failed one are given back.
       const charge = await services.limits.createChat(user);

@@ -18,10 +18,17 @@
  *   and `max_tokens` is the policy's less the estimated tokens already written (at least 1),
  *   so the whole answer stays within `maxOutputTokens`. The history is trimmed to the same
  *   input budget as a send: the prefill counts against the output budget it came from.
+ *
+ * Billing: every close settles the answer first (its hold ends; the cost is the estimated tokens
+ * of the prompt and of the text written), then appends the terminal event — settling is
+ * idempotent, so an answer the dead holder had already settled is not charged twice. A continued
+ * answer is settled once, by the continuation's own terminal event. When the opening append
+ * never landed, the hold stays for the retried send (same clientMessageId, same answer id).
  */
 import { EVENT_TYPE, findMessage, isTerminal, materialize, type ChatEvent, type ErrorCode } from "@open-chat/shared";
+import type { SettleInput, TurnBilling } from "../billing/billing.js";
 import type { GenerationRegistry } from "../generation/registry.js";
-import { estimateTextTokens, inputBudget } from "../generation/context-budget.js";
+import { estimatePromptTokens, estimateTextTokens, inputBudget } from "../generation/context-budget.js";
 import { generationProducers } from "../generation/producers.js";
 import { buildPrompt } from "../generation/prompt.js";
 import type { ExpiredLease, LeaseStore } from "../leases/lease-store.js";
@@ -42,6 +49,8 @@ export interface ResumeDeps {
   continueAnswers: boolean;
   /** Takeovers one answer may have before it is closed as lost (GENERATION_MAX_RESUMES). */
   maxResumes: number;
+  /** Settles the answers this closes (billing/billing.ts); unset = no billing. */
+  billing?: Pick<TurnBilling, "settleTurn">;
 }
 
 export type ResumeOutcome = "continued" | "stopped" | "error" | "released";
@@ -56,7 +65,22 @@ export async function resumeTurn(deps: ResumeDeps, lease: ExpiredLease): Promise
   const { records } = await readChat(deps.streams, stream, key);
   const state = materialize(records);
   const message = findMessage(state, lease.generationId);
-  if (!message || isTerminal(message.status)) {
+  if (!message) {
+    await deps.leases.release(lease);
+    return "released";
+  }
+  const { policy, client } = await deps.modelPolicies.forTenant(lease.tenantId);
+  const prompt = buildPrompt(state.messages, { systemPrompt: policy.systemPrompt, excludeMessageId: lease.generationId, inputTokens: inputBudget(policy) });
+  const model = message.model ?? lease.model ?? policy.defaultModel;
+  const settle = async (outcome: SettleInput["outcome"]) => {
+    if (!deps.billing) return;
+    const usage = message.usage ?? { inputTokens: estimatePromptTokens(prompt), outputTokens: estimateTextTokens(message.text) };
+    await deps.billing.settleTurn({ tenantId: lease.tenantId, userId: lease.userId, chatId: lease.chatId, generationId: lease.generationId, model, outcome, usage });
+  };
+  if (isTerminal(message.status)) {
+    // The holder died after its terminal event, which it appends only once settled: a no-op
+    // unless that settlement failed, in which case this one counts.
+    await settle(message.status === "completed" ? "completed" : message.status === "stopped" ? "stopped" : "error");
     await deps.leases.release(lease);
     return "released";
   }
@@ -65,6 +89,7 @@ export async function resumeTurn(deps: ResumeDeps, lease: ExpiredLease): Promise
   const events = createEventFactory(eventProducer, deps.clock);
   const base = { chatId: lease.chatId, messageId: lease.generationId };
   const close = async (event: ChatEvent, outcome: ResumeOutcome): Promise<ResumeOutcome> => {
+    await settle(event.type === EVENT_TYPE.messageStopped ? "stopped" : event.type === EVENT_TYPE.messageError && event.code === "generation_lost" ? "lost" : "error");
     await deps.streams.append(stream, [event], { key, producer: { id: producerId, epoch: lease.epoch, seq: 0 } });
     await deps.leases.release(lease);
     return outcome;
@@ -83,8 +108,6 @@ export async function resumeTurn(deps: ResumeDeps, lease: ExpiredLease): Promise
     return close(events.make({ type: EVENT_TYPE.messageError, ...base, code: "generation_lost", message: `the server generating this answer stopped and ${why}; send again`, retryable: true }), "error");
   }
 
-  const { policy, client } = await deps.modelPolicies.forTenant(lease.tenantId);
-  const prompt = buildPrompt(state.messages, { systemPrompt: policy.systemPrompt, excludeMessageId: lease.generationId, inputTokens: inputBudget(policy) });
   if (message.text !== "") prompt.push({ role: "assistant", content: message.text });
   void deps.generations.start({
     chatId: lease.chatId,
@@ -102,6 +125,7 @@ export async function resumeTurn(deps: ResumeDeps, lease: ExpiredLease): Promise
     nextEventSeq: 0,
     opening: [{ type: EVENT_TYPE.generationResumed, ...base, holder: deps.holder, reason: "lease_expired" }],
     priorText: message.text,
+    owner: { tenantId: lease.tenantId, userId: lease.userId },
   });
   return "continued";
 }

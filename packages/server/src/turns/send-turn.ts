@@ -10,12 +10,13 @@
  * Sits above chats/ (turn records, lease) and generation/ (prompt, registry) and composes
  * them; it gets exactly the dependencies it uses, not the whole service bag.
  */
-import { EVENT_TYPE, materialize } from "@open-chat/shared";
+import { EVENT_TYPE, materialize, type ChatMessage } from "@open-chat/shared";
+import type { TurnBilling } from "../billing/billing.js";
 import type { ChatRepository, TurnRecord } from "../chats/repository.js";
 import { DomainError } from "../domain-error.js";
 import type { EndUser } from "../env.js";
 import { generationProducers } from "../generation/producers.js";
-import { inputBudget } from "../generation/context-budget.js";
+import { estimatePromptTokens, inputBudget } from "../generation/context-budget.js";
 import { buildPrompt } from "../generation/prompt.js";
 import type { GenerationRegistry } from "../generation/registry.js";
 import type { LeaseStore } from "../leases/lease-store.js";
@@ -50,6 +51,8 @@ export interface SendDeps {
   clock: () => Date;
   /** Each tenant's model policy (default and allowed models, limits, system prompt) and provider. */
   modelPolicies: Pick<ModelPolicies, "forTenant">;
+  /** Reserve before the answer starts (billing/billing.ts); unset = no billing. */
+  billing?: Pick<TurnBilling, "enabled" | "assertPriced" | "reserveTurn" | "releaseTurn">;
   /** This process, as the lease holder. */
   holder: string;
   leaseMs: number;
@@ -60,6 +63,7 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
   const [chat, tenantModel] = await Promise.all([chats.get(user, chatId), deps.modelPolicies.forTenant(user.tenantId)]);
   const { policy, client } = tenantModel;
   const model = chooseModel(policy, input.model, chat.model);
+  deps.billing?.assertPriced(model);
 
   let turn = await chats.findTurn(chatId, input.clientMessageId);
   const { name: stream, incarnation } = await deps.ensureUserStream(user);
@@ -72,15 +76,25 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
   if (turn && deps.generations.isRunning(turn.assistantMessageId)) {
     throw new DomainError("send_in_progress", "this message is being sent right now; retry in a moment");
   }
+  // Billing: hold the answer's maximum cost BEFORE anything is recorded or appended, so a 402
+  // leaves no trace and the same send succeeds after a top-up. A redo holds once (idempotent).
+  const reserve = async (generationId: string) => {
+    if (!deps.billing?.enabled) return;
+    const promptTokens = await estimateNextPrompt(deps, stream, chatId, input.text, policy);
+    await deps.billing.reserveTurn({ user, generationId, model, promptTokens, maxTokens: policy.maxOutputTokens });
+  };
   if (turn) {
+    await reserve(turn.assistantMessageId);
     // The first attempt recorded the turn but its append did not complete: redo it.
     const leased = await chats.retakeLease(chatId, turn.assistantMessageId, deps.holder, deps.leaseMs);
     if (!leased) throw await leaseConflict(deps, chatId);
   } else {
     const fresh = { chatId, clientMessageId: input.clientMessageId, userMessageId: newId("msg"), assistantMessageId: newId("msg"), offset: null };
+    await reserve(fresh.assistantMessageId);
     try {
       turn = await chats.startTurn({ ...fresh, holder: deps.holder, leaseMs: deps.leaseMs, model });
     } catch (error) {
+      await deps.billing?.releaseTurn(fresh.assistantMessageId).catch(() => undefined);
       // Two copies of one send racing: the loser returns the winner's turn.
       const winner = await chats.findTurn(chatId, input.clientMessageId);
       if (winner?.offset) return toResult(winner, winner.offset);
@@ -126,8 +140,34 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
     nextProducerSeq: 1,
     eventProducer,
     nextEventSeq: events.nextSeq,
+    owner: { tenantId: user.tenantId, userId: user.id },
   });
   return toResult(turn, history.nextOffset);
+}
+
+/**
+ * Input tokens of the prompt this send will make (the chat so far plus the new message, trimmed
+ * to the policy's input budget): what the answer's hold is computed from. Read before anything
+ * is appended, so a refused send leaves the log as it was.
+ */
+async function estimateNextPrompt(
+  deps: SendDeps,
+  stream: string,
+  chatId: string,
+  text: string,
+  policy: { systemPrompt?: string; contextTokens: number; maxOutputTokens: number },
+): Promise<number> {
+  let messages: readonly ChatMessage[] = [];
+  try {
+    messages = materialize((await readChat(deps.streams, stream, chatKey(chatId))).records).messages;
+  } catch (error) {
+    if (error instanceof StreamsError) throw new DomainError("log_unavailable", "the message log is unavailable; retry the send with the same clientMessageId", { cause: error });
+    throw error;
+  }
+  const now = new Date(0).toISOString();
+  const next: ChatMessage = { id: "next", chatId, role: "user", text, status: "completed", createdAt: now, updatedAt: now };
+  const prompt = buildPrompt([...messages, next], { systemPrompt: policy.systemPrompt, excludeMessageId: "", inputTokens: inputBudget(policy) });
+  return estimatePromptTokens(prompt);
 }
 
 /**
