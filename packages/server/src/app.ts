@@ -18,6 +18,8 @@ import { limitSignIns } from "./middleware/limit-sign-ins.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
 import { adminRoutes } from "./routes/admin/index.js";
 import { authRoutes } from "./routes/auth.js";
+import { billingRoutes } from "./routes/billing.js";
+import { stripeWebhookRoutes } from "./routes/stripe-webhook.js";
 import { meRoutes } from "./routes/me.js";
 import { chatRoutes } from "./routes/chats.js";
 import { eventRoutes } from "./routes/events.js";
@@ -64,6 +66,13 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.route(API_PATH.chats, eventRoutes(services));
   app.use(`${API_PATH.me}/*`, requireTenant({ tenants: services.tenants }), requireUser({ auth: services.auth }));
   app.route(API_PATH.me, meRoutes(services));
+  // Stripe's webhook: no key, no session (its signature is the credential), so it is mounted
+  // before — and outside — the end user's billing routes and their middleware.
+  app.route(API_PATH.stripeWebhook, stripeWebhookRoutes(services));
+  for (const path of [API_PATH.billing, API_PATH.billingCheckout]) {
+    app.use(path, requireTenant({ tenants: services.tenants }), requireUser({ auth: services.auth }));
+  }
+  app.route(API_PATH.billing, billingRoutes(services));
   // Secret or operator key only: none of the browser-facing middleware above runs here.
   app.route(API_PATH.admin, adminRoutes(services));
   app.route("/", openApiRoutes(app));
