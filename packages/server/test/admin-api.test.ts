@@ -50,6 +50,7 @@ describe("tenants", () => {
       guestsAllowed: false,
       modelPolicy: { defaultModel: "test-model", allowedModels: ["test-model", "big-model"], maxOutputTokens: 256 },
       limits: { sendsPerMinute: 10, chatsPerDay: 50 },
+      billing: { endUserAccounts: true, guestBudgetMicroUsd: 50_000 },
       provider: { baseUrl: "https://llm.example/v1", apiKey: PROVIDER_KEY },
       jwt: { secret: JWT_SECRET, issuer: "https://acme.example", audience: "open-chat" },
     });
@@ -62,6 +63,7 @@ describe("tenants", () => {
       guestsAllowed: false,
       modelPolicy: { defaultModel: "test-model", allowedModels: ["test-model", "big-model"], maxOutputTokens: 256 },
       limits: { sendsPerMinute: 10, chatsPerDay: 50 },
+      billing: { endUserAccounts: true, guestBudgetMicroUsd: 50_000 },
       provider: { baseUrl: "https://llm.example/v1", hasApiKey: true },
       jwt: { hasSecret: true, jwksUrl: null, issuer: "https://acme.example", audience: "open-chat" },
       createdAt: expect.any(String),

@@ -37,7 +37,7 @@ interface Site {
 
 async function site(billing?: object): Promise<Site> {
   const tenant = await createTestTenant(server.services, { name: `shop ${Math.random()}` });
-  if (billing) await server.services.prisma.tenant.update({ where: { id: tenant.id }, data: { billing } });
+  if (billing) await setPolicy(tenant, billing);
   const options = { publishableKey: tenant.publishableKey, origin: tenant.origin };
   const token = await signInAsGuest(server.url, options);
   const call = async (method: string, path: string, body?: unknown, as = token) => {
@@ -50,6 +50,17 @@ async function site(billing?: object): Promise<Site> {
     return { status: response.status, body: text ? JSON.parse(text) : null };
   };
   return { tenant, token, call, account: { tenantId: tenant.id, owner: TENANT_ACCOUNT } };
+}
+
+/** The tenant's billing policy through the admin API (its secret key). */
+async function setPolicy(tenant: TestTenant, billing: object) {
+  const response = await fetch(`${server.url}${API_PATH.admin}/tenants/${tenant.id}`, {
+    method: "PATCH",
+    headers: { Authorization: `Bearer ${tenant.secretKey}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ billing }),
+  });
+  expect(response.status).toBe(200);
+  expect((await response.json()).billing).toEqual(billing);
 }
 
 const newChat = async (s: Site, as?: string) => {
@@ -187,7 +198,7 @@ describe("billing on the turn path", () => {
     // Granted once: a top-up of the user's account lets the next one through, up to the daily
     // limit (today's settled cost + held + this hold): room for exactly one more answer.
     await grant(mine, 100_000_000n);
-    await server.services.prisma.tenant.update({ where: { id: s.tenant.id }, data: { billing: { endUserAccounts: true, guestBudgetMicroUsd: budget, dailyLimitMicroUsd: Number(cost + holdFor(text)) } } });
+    await setPolicy(s.tenant, { endUserAccounts: true, guestBudgetMicroUsd: budget, dailyLimitMicroUsd: Number(cost + holdFor(text)) });
     // (new chats: every hold is then exactly holdFor(text))
     expect((await s.call("POST", API_PATH.messages(await newChat(s)), { clientMessageId: "e2", text })).status).toBe(202);
     await server.idle();
@@ -195,6 +206,13 @@ describe("billing on the turn path", () => {
     expect(third.status).toBe(402);
     expect(third.body.error.message).toMatch(/Daily spending limit/);
     expect((await server.services.ledger.entries(mine)).entries.filter((e) => e.externalRef === "guest-budget")).toHaveLength(1);
+    // A bad policy is refused before anything is stored.
+    const bad = await fetch(`${server.url}${API_PATH.admin}/tenants/${s.tenant.id}`, {
+      method: "PATCH",
+      headers: { Authorization: `Bearer ${s.tenant.secretKey}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ billing: { guestBudgetMicroUsd: -5 } }),
+    });
+    expect(bad.status).toBe(400);
   });
 });
 

@@ -6,6 +6,7 @@
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { newId } from "../ids.js";
 import { hashKey, kindOfKey, newApiKey, type KeyKind } from "./keys.js";
+import { parseStoredBillingPolicy, type BillingPolicy } from "../billing/policy.js";
 import { parseStoredLimits, type TenantLimits } from "./limits.js";
 import { parseStoredPolicy, type ModelPolicy } from "./policy.js";
 import type { SecretBox } from "./secret-box.js";
@@ -19,6 +20,8 @@ export interface TenantRecord {
   modelPolicy: ModelPolicy;
   /** Rate limits and quotas over the server's defaults (limits.ts). */
   limits: TenantLimits;
+  /** Billing policy (billing/policy.ts): end-user accounts, guest budget, sign-up grant, daily limit. */
+  billing: BillingPolicy;
   provider: { baseUrl: string; hasApiKey: boolean } | null;
   jwt: { hasSecret: boolean; jwksUrl: string | null; issuer: string | null; audience: string | null };
   createdAt: Date;
@@ -32,6 +35,8 @@ export interface TenantInput {
   modelPolicy?: ModelPolicy;
   /** Replaces the tenant's limits (unset fields: the server's defaults). */
   limits?: TenantLimits;
+  /** Replaces the tenant's billing policy (unset fields: the defaults). */
+  billing?: BillingPolicy;
   /** Bring your own provider; `null` removes it. */
   provider?: { baseUrl: string; apiKey: string } | null;
   /** End-user JWT verification; a `null` field removes that setting. */
@@ -102,6 +107,7 @@ export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: (
       guestsAllowed: row.guestsAllowed,
       modelPolicy: parseStoredPolicy(row.modelPolicy),
       limits: parseStoredLimits(row.limits),
+      billing: parseStoredBillingPolicy(row.billing),
       provider: row.providerBaseUrl ? { baseUrl: row.providerBaseUrl, hasApiKey: row.providerKeyEncrypted !== null } : null,
       jwt: { hasSecret: row.jwtSecretEncrypted !== null, jwksUrl: row.jwksUrl, issuer: row.jwtIssuer, audience: row.jwtAudience },
       createdAt: row.createdAt,
@@ -116,6 +122,7 @@ export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: (
     if (input.guestsAllowed !== undefined) data.guestsAllowed = input.guestsAllowed;
     if (input.modelPolicy !== undefined) data.modelPolicy = input.modelPolicy as Prisma.InputJsonValue;
     if (input.limits !== undefined) data.limits = input.limits as Prisma.InputJsonValue;
+    if (input.billing !== undefined) data.billing = input.billing as Prisma.InputJsonValue;
     if (input.provider === null) Object.assign(data, { providerBaseUrl: null, providerKeyEncrypted: null });
     else if (input.provider) Object.assign(data, { providerBaseUrl: input.provider.baseUrl, providerKeyEncrypted: box.seal(input.provider.apiKey) });
     const jwt = input.jwt;

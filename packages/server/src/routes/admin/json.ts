@@ -6,6 +6,7 @@
  */
 import * as v from "valibot";
 import { KEY_KINDS } from "../../tenants/keys.js";
+import { BillingPolicySchema } from "../../billing/policy.js";
 import { TenantLimitsSchema } from "../../tenants/limits.js";
 import { ModelPolicySchema } from "../../tenants/policy.js";
 import type { ApiKeyRecord, CreatedApiKey, TenantRecord } from "../../tenants/tenant-store.js";
@@ -23,6 +24,8 @@ export const TenantJson = v.pipe(
     modelPolicy: ModelPolicySchema,
     /** The tenant's own limits; unset fields use the server's defaults. */
     limits: TenantLimitsSchema,
+    /** The tenant's billing policy; unset fields use the defaults (README "Billing"). */
+    billing: BillingPolicySchema,
     provider: v.nullable(v.object({ baseUrl: v.string(), hasApiKey: v.boolean() })),
     jwt: v.object({ hasSecret: v.boolean(), jwksUrl: NullableText, issuer: NullableText, audience: NullableText }),
     createdAt: Timestamp,
@@ -107,6 +110,7 @@ export function tenantJson(tenant: TenantRecord): v.InferOutput<typeof TenantJso
     guestsAllowed: tenant.guestsAllowed,
     modelPolicy: tenant.modelPolicy,
     limits: tenant.limits,
+    billing: tenant.billing,
     provider: tenant.provider && { baseUrl: tenant.provider.baseUrl, hasApiKey: tenant.provider.hasApiKey },
     jwt: { hasSecret: tenant.jwt.hasSecret, jwksUrl: tenant.jwt.jwksUrl, issuer: tenant.jwt.issuer, audience: tenant.jwt.audience },
     createdAt: tenant.createdAt.toISOString(),

@@ -10,6 +10,7 @@ import * as v from "valibot";
 import { LIMITS } from "@open-chat/shared";
 import { KEY_KINDS } from "../../tenants/keys.js";
 import { normalizeOrigin } from "../../tenants/origins.js";
+import { BillingPolicySchema } from "../../billing/policy.js";
 import { TenantLimitsSchema } from "../../tenants/limits.js";
 import { SizedModelPolicySchema } from "../../tenants/policy.js";
 import { TENANT_ID_PATTERN, TENANT_ID_RULE } from "../../tenants/tenant-id.js";
@@ -66,6 +67,8 @@ const tenantFields = {
   modelPolicy: v.optional(SizedModelPolicySchema),
   /** Replaces the tenant's rate limits and quotas (unset fields: the server's defaults; 0 = off). */
   limits: v.optional(TenantLimitsSchema),
+  /** Replaces the tenant's billing policy (README "Billing"; unset fields: the defaults). */
+  billing: v.optional(BillingPolicySchema),
   /** Bring your own OpenAI-compatible provider; `null` removes it. */
   provider: v.optional(v.nullable(ProviderInput)),
   /** End-user JWT verification; a `null` field removes that setting. */

@@ -60,7 +60,7 @@ export function tenantRoutes(services: Pick<Services, "tenants" | "settings">) {
       describeAdminRoute({
         summary: "Update a tenant",
         description:
-          "Every field is optional; `modelPolicy` replaces the whole policy and `limits` all of the tenant's limits; `provider: null` removes the provider; a `null` field of `jwt` removes that setting. A secret key may only tighten `limits` below the server's defaults; the operator key may set any.",
+          "Every field is optional; `modelPolicy` replaces the whole policy, `limits` all of the tenant's limits and `billing` its whole billing policy; `provider: null` removes the provider; a `null` field of `jwt` removes that setting. A secret key may only tighten `limits` below the server's defaults; the operator key may set any.",
         requestBody: jsonBody(UpdateTenant),
         responses: { 200: jsonResponse("The updated tenant", TenantJson), ...errorResponses(403, 413) },
       }),
