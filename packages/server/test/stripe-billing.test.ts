@@ -44,7 +44,7 @@ afterAll(async () => {
 
 const balanceOf = async (tenantId: string, owner = "tenant") => server.services.ledger.balance({ tenantId, owner });
 const events = async (tenantId: string) => (await operator.call("GET", `${ADMIN}/tenants/${tenantId}/billing/events?limit=1000`)).body.events as any[];
-const operatorEvents = async () => (await server.services.stripe.stream.read(null, 1000)) as any[];
+const operatorEvents = async () => (await operator.call("GET", `${ADMIN}/billing/events?limit=1000`)).body.events as any[];
 
 describe("Checkout sessions (against the local Stripe stand-in)", () => {
   it("the admin API makes a payment session for the tenant's account with the account in the metadata", async () => {
@@ -121,6 +121,8 @@ describe("webhook", () => {
     expect(rejected).toHaveLength(4);
     for (const record of rejected) expect(record).toMatchObject({ source: "stripe", outcome: "rejected", tenantId: null, reason: expect.stringMatching(/^signature: /) });
     expect(OPERATOR_BILLING_STREAM).toBe("oc._operator.billing");
+    // Only the operator reads the operator's stream.
+    expect((await apiClient(server.url, t.secretKey).call("GET", `${ADMIN}/billing/events`)).status).toBe(403);
     // The tenant's own stream has nothing of the forgery.
     expect(await events(t.id)).toEqual([]);
   });

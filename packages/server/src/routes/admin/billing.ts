@@ -175,6 +175,28 @@ export function billingAdminRoutes(services: Pick<Services, "billing" | "ledger"
     );
 }
 
+/**
+ * `GET /v1/admin/billing/events` (operator key only): the operator's billing stream — webhook
+ * deliveries no tenant can be trusted with (bad or missing signatures, unknown tenants, events
+ * that are not our top-ups).
+ */
+export function operatorBillingRoutes(services: Pick<Services, "stripe">) {
+  return new Hono<AdminEnv>().get(
+    "/billing/events",
+    describeAdminRoute(
+      {
+        summary: "The operator's billing stream (operator key only)",
+        description: "Stripe deliveries that belong to no tenant: rejected signatures (with the reason), unknown tenants, events that are not Open Chat top-ups. The last `limit` (default 100, at most 1000), oldest first.",
+        responses: { 200: jsonResponse("The records", EventsJson), ...errorResponses(400, 403) },
+      },
+      { tenantScoped: false },
+    ),
+    requireOperator(),
+    validator("query", EventsQuery, rejectInvalid),
+    async (c) => c.json({ events: await services.stripe.stream.read(null, c.req.valid("query").limit ?? 100) }),
+  );
+}
+
 export function entryJson(entry: LedgerEntryRecord): v.InferOutput<typeof EntryJson> {
   return {
     id: entry.id,

@@ -14,7 +14,7 @@ import { requireScopedTenant } from "../../middleware/admin-tenant.js";
 import { requireAdmin, type AdminEnv } from "../../middleware/require-admin.js";
 import type { Services } from "../../services.js";
 import { createEndUsers } from "../../users/end-users.js";
-import { billingAdminRoutes } from "./billing.js";
+import { billingAdminRoutes, operatorBillingRoutes } from "./billing.js";
 import { keyRoutes } from "./keys.js";
 import { tenantRoutes } from "./tenants.js";
 import { turnUsageRoutes } from "./turn-usage.js";
@@ -33,7 +33,8 @@ export function adminRoutes(services: Services) {
     .route("/tenants", userRoutes(services, endUsers))
     .route("/tenants", usageRoutes(endUsers, services.clock))
     .route("/tenants", turnUsageRoutes(services))
-    .route("/tenants", billingAdminRoutes(services));
+    .route("/tenants", billingAdminRoutes(services))
+    .route("/", operatorBillingRoutes(services));
 }
 
 /** Admin answers describe tenants, keys and users: no cache may keep them, errors included. */
