@@ -137,12 +137,15 @@ describe("webhook", () => {
     expect((await balanceOf(t.id)).balanceMicroUsd).toBe(2_000_000n);
     // The charge carries no metadata of ours: it is traced through its PaymentIntent to the top-up.
     const charge = { id: "ch_test_refund", object: "charge", currency: "usd", amount: 1000, amount_refunded: 400, payment_intent: "pi_test_refund", metadata: {} };
-    const partial = signedEvent(WEBHOOK_SECRET, "charge.refunded", charge);
+    const partial = signedEvent(WEBHOOK_SECRET, "charge.refunded", charge, { amount_refunded: 0 });
     expect((await deliver(server.url, partial)).body.outcome).toBe("processed");
     expect((await balanceOf(t.id)).balanceMicroUsd).toBe(-2_000_000n);
-    // The rest refunded later: only the new $6 is debited; the same total again debits nothing.
-    const full = signedEvent(WEBHOOK_SECRET, "charge.refunded", { ...charge, amount_refunded: 1000 });
+    // The rest refunded later: only the new $6 is debited; the same step again debits nothing,
+    // nor does the same total without the previous one (what the ledger has not debited: 0).
+    const full = signedEvent(WEBHOOK_SECRET, "charge.refunded", { ...charge, amount_refunded: 1000 }, { amount_refunded: 400 });
     expect((await deliver(server.url, full)).body.outcome).toBe("processed");
+    const sameStep = signedEvent(WEBHOOK_SECRET, "charge.refunded", { ...charge, amount_refunded: 1000 }, { amount_refunded: 400 });
+    expect((await deliver(server.url, sameStep)).body.outcome).toBe("processed");
     const again = signedEvent(WEBHOOK_SECRET, "charge.refunded", { ...charge, amount_refunded: 1000 });
     expect((await deliver(server.url, again)).body.outcome).toBe("ignored");
     expect(await balanceOf(t.id)).toEqual({ balanceMicroUsd: -8_000_000n, reservedMicroUsd: 0n, availableMicroUsd: -8_000_000n });
@@ -152,13 +155,37 @@ describe("webhook", () => {
       [-4_000_000, "ch_test_refund:400"],
     ]);
     const records = await events(t.id);
-    expect(records.filter((r) => r.type === "charge.refunded").map((r) => [r.outcome, r.amountMicroUsd ?? null])).toEqual([
-      ["processed", -4_000_000],
-      ["processed", -6_000_000],
-      ["ignored", null],
+    expect(records.filter((r) => r.type === "charge.refunded").map((r) => [r.outcome, r.amountMicroUsd ?? null, r.applied ?? null])).toEqual([
+      ["processed", -4_000_000, true],
+      ["processed", -6_000_000, true],
+      ["processed", -6_000_000, false],
+      ["ignored", null, null],
     ]);
     // With a negative balance no answer can be held.
     await expect(server.services.ledger.reserve("gen_refund_2", [{ tenantId: t.id, owner: "tenant" }], 1n)).rejects.toMatchObject({ code: "insufficient_credits" });
+  });
+
+  it("two partial refunds of one charge racing each other debit each their own step", async () => {
+    const t = await createTestTenant(server.services, { origin: "https://race.example" });
+    await deliver(server.url, signedEvent(WEBHOOK_SECRET, "checkout.session.completed", paidSession("cs_test_race", t.id, "tenant", 1000, "pi_test_race")));
+    const charge = { id: "ch_test_race", object: "charge", currency: "usd", amount: 1000, payment_intent: "pi_test_race", metadata: { tenantId: t.id, owner: "tenant" } };
+    const steps = [signedEvent(WEBHOOK_SECRET, "charge.refunded", { ...charge, amount_refunded: 100 }, { amount_refunded: 0 }), signedEvent(WEBHOOK_SECRET, "charge.refunded", { ...charge, amount_refunded: 300 }, { amount_refunded: 100 })];
+    const replies = await Promise.all(steps.map((step) => deliver(server.url, step)));
+    expect(replies.map((r) => r.body.outcome)).toEqual(["processed", "processed"]);
+    expect((await balanceOf(t.id)).balanceMicroUsd).toBe(7_000_000n);
+  });
+
+  it("a claim whose process died mid-way (still processing after a minute) is taken over by Stripe's next delivery", async () => {
+    const t = await createTestTenant(server.services, { origin: "https://crash.example" });
+    const event = signedEvent(WEBHOOK_SECRET, "checkout.session.completed", paidSession("cs_test_crash", t.id, "tenant", 700, "pi_test_crash"));
+    await server.services.prisma.stripeEvent.create({ data: { id: event.id, tenantId: t.id, type: "checkout.session.completed", outcome: "processing", createdAt: new Date(Date.now() - 5 * 60_000) } });
+    expect((await deliver(server.url, event)).body.outcome).toBe("processed");
+    expect((await balanceOf(t.id)).balanceMicroUsd).toBe(7_000_000n);
+    // A claim being processed right now is not taken over.
+    const busy = signedEvent(WEBHOOK_SECRET, "checkout.session.completed", paidSession("cs_test_busy", t.id, "tenant", 700, "pi_test_busy"));
+    await server.services.prisma.stripeEvent.create({ data: { id: busy.id, tenantId: t.id, type: "checkout.session.completed", outcome: "processing" } });
+    expect((await deliver(server.url, busy)).body.outcome).toBe("duplicate");
+    expect((await balanceOf(t.id)).balanceMicroUsd).toBe(7_000_000n);
   });
 
   it("a dispute debits the disputed amount as an adjustment, once", async () => {

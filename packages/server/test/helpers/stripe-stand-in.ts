@@ -52,9 +52,14 @@ async function text(req: IncomingMessage): Promise<string> {
 
 let events = 0;
 
-/** A Stripe event of `type` about `object`, as JSON text and its `Stripe-Signature` for `secret`. */
-export function signedEvent(secret: string, type: string, object: Record<string, unknown>, id = `evt_test_${Date.now()}_${++events}`) {
-  const payload = JSON.stringify({ id, object: "event", api_version: "2025-01-01", created: Math.floor(Date.now() / 1000), livemode: false, pending_webhooks: 1, type, data: { object } });
+/**
+ * A Stripe event of `type` about `object` (and what changed: `previousAttributes`), as JSON text
+ * and its `Stripe-Signature` for `secret`.
+ */
+export function signedEvent(secret: string, type: string, object: Record<string, unknown>, previousAttributes?: Record<string, unknown>) {
+  const id = `evt_test_${Date.now()}_${++events}`;
+  const data = previousAttributes ? { object, previous_attributes: previousAttributes } : { object };
+  const payload = JSON.stringify({ id, object: "event", api_version: "2025-01-01", created: Math.floor(Date.now() / 1000), livemode: false, pending_webhooks: 1, type, data });
   return { id, payload, signature: Stripe.webhooks.generateTestHeaderString({ payload, secret }) };
 }
 

@@ -36,6 +36,12 @@ export interface WebhookDeps {
 export const METADATA = { tenantId: "tenantId", owner: "owner" } as const;
 
 const MAX_REASON = 300;
+/**
+ * A claim still `processing` after this long belongs to a process that died between claiming and
+ * recording the outcome; Stripe's next delivery takes it over. (Applying twice is harmless anyway:
+ * the ledger is idempotent by Stripe's ids.)
+ */
+export const STALE_CLAIM_SECONDS = 60;
 
 type Applied = Omit<BillingRecord, "at" | "source" | "eventId" | "type" | "livemode" | "tenantId" | "owner"> & { outcome: "processed" | "ignored" };
 
@@ -81,13 +87,15 @@ export function createWebhookHandler(deps: WebhookDeps) {
 
   /**
    * Inserts the event's row first: only the delivery whose insert succeeded applies it. A row
-   * left `failed` by an earlier delivery is taken over by exactly one later delivery.
-   * Returns "claimed", or the outcome the first delivery recorded.
+   * left `failed` by an earlier delivery, or left `processing` for over STALE_CLAIM_SECONDS (its
+   * process died mid-way), is taken over by exactly one later delivery (`createdAt` is the claim's
+   * time). Returns "claimed", or the outcome the first delivery recorded.
    */
   async function claimEvent(event: Stripe.Event, tenantId: string | null): Promise<"claimed" | string> {
     const inserted = await prisma.$executeRaw`INSERT INTO stripe_event (id, "tenantId", type, outcome) VALUES (${event.id}, ${tenantId}, ${event.type}, 'processing') ON CONFLICT (id) DO NOTHING`;
     if (inserted === 1) return "claimed";
-    const retaken = await prisma.$executeRaw`UPDATE stripe_event SET outcome = 'processing' WHERE id = ${event.id} AND outcome = 'failed'`;
+    const retaken = await prisma.$executeRaw`UPDATE stripe_event SET outcome = 'processing', "createdAt" = now()
+      WHERE id = ${event.id} AND (outcome = 'failed' OR (outcome = 'processing' AND "createdAt" < now() - make_interval(secs => ${STALE_CLAIM_SECONDS})))`;
     if (retaken === 1) return "claimed";
     const row = await prisma.stripeEvent.findUnique({ where: { id: event.id }, select: { outcome: true } });
     return row?.outcome ?? "unknown";
@@ -112,16 +120,22 @@ export function createWebhookHandler(deps: WebhookDeps) {
       case "charge.refunded": {
         const charge = event.data.object;
         if (charge.currency !== "usd") return { outcome: "ignored", reason: `currency ${charge.currency}: only usd is debited` };
-        const refundedTotal = centsToMicroUsd(charge.amount_refunded);
-        // Partial refunds arrive one event each, with the charge's running total: debit what is new.
-        const earlier = await prisma.ledgerEntry.findMany({
-          where: { kind: "refund", externalRef: { startsWith: `${charge.id}:` }, account: { tenantId: account.tenantId, owner: account.owner } },
-          select: { amountMicroUsd: true },
-        });
-        const debited = earlier.reduce((sum, row) => sum - row.amountMicroUsd, 0n);
-        const amount = refundedTotal - debited;
+        // Partial refunds arrive one event each, with the charge's running total and the total
+        // before it (previous_attributes): debit the step, named by the new total (idempotent,
+        // and two steps racing each other debit each their own). Without the previous total,
+        // what the ledger has not debited yet for this charge.
+        const previous = (event.data.previous_attributes as { amount_refunded?: unknown } | undefined)?.amount_refunded;
+        let amount: bigint;
+        if (typeof previous === "number") amount = centsToMicroUsd(charge.amount_refunded - previous);
+        else {
+          const earlier = await prisma.ledgerEntry.findMany({
+            where: { kind: "refund", externalRef: { startsWith: `${charge.id}:` }, account: { tenantId: account.tenantId, owner: account.owner } },
+            select: { amountMicroUsd: true },
+          });
+          amount = centsToMicroUsd(charge.amount_refunded) + earlier.reduce((sum, row) => sum + row.amountMicroUsd, 0n);
+        }
         const externalRef = `${charge.id}:${charge.amount_refunded}`;
-        if (amount <= 0n) return { outcome: "ignored", reason: `already debited ${debited} µUSD for this charge`, externalRef };
+        if (amount <= 0n) return { outcome: "ignored", reason: "nothing newly refunded on this charge", externalRef };
         const { entry, applied } = await ledger.debit(account, "refund", amount, externalRef, `stripe refund of ${charge.id}`);
         return { outcome: "processed", amountMicroUsd: Number(entry.amountMicroUsd), applied, ledgerEntryId: entry.id, externalRef };
       }
