@@ -8,7 +8,14 @@
 // allowed origin is the test page's, with a publishable key and a JWT signing secret — and
 // answers `{ api, publishableKey }`; /__open-chat/user-token?sub=… is that site's backend
 // signing a user token (HS256).
+// /__open-chat/billing.json starts (once) a third server with billing on (BILLING=on, Stripe's
+// API a local stand-in answering POST /v1/checkout/sessions): a site whose end users have their
+// own accounts, no guest budget (a first send is refused 402) and top-ups of $5 and $10; the
+// site's account holds $100. It answers `{ api, publishableKey, checkouts }` (checkouts: the
+// amounts in cents Checkout sessions were made for). /__open-chat/billing/grant?microUsd=N
+// grants N µUSD to every end user of that site (the operator's grant, as if a top-up was paid).
 import { createHmac } from "node:crypto";
+import { createServer } from "node:http";
 import { esbuildPlugin } from "@web/dev-server-esbuild";
 import { build } from "esbuild";
 import { chromeLauncher } from "@web/test-runner-chrome";
@@ -32,8 +39,42 @@ function userToken(sub) {
   return `${unsigned}.${createHmac("sha256", SITE_SECRET).update(unsigned).digest("base64url")}`;
 }
 
+/** Stripe's API as far as Checkout-session creation goes, on 127.0.0.1; records each session's amount (cents). */
+async function startStripeStandIn() {
+  const checkouts = [];
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const form = new URLSearchParams(body);
+    res.setHeader("Content-Type", "application/json");
+    if (req.method !== "POST" || req.url !== "/v1/checkout/sessions") {
+      res.statusCode = 404;
+      return res.end(JSON.stringify({ error: { type: "invalid_request_error", message: "not here" } }));
+    }
+    checkouts.push(Number(form.get("line_items[0][price_data][unit_amount]")));
+    const id = `cs_test_widget_${checkouts.length}`;
+    res.end(JSON.stringify({ id, object: "checkout.session", mode: "payment", url: `https://checkout.stripe.test/c/pay/${id}`, payment_status: "unpaid", status: "open" }));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { url: `http://127.0.0.1:${server.address().port}`, checkouts, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+async function startBillingSite(origin) {
+  const stripe = await startStripeStandIn();
+  const server = await startTestServer({
+    model: { defaultReply: markdownReply },
+    settings: { billing: { enabled: true }, stripe: { secretKey: "sk_test_widget", webhookSecret: "whsec_widget", apiBase: stripe.url, topUpAmountsUsd: [5, 10] } },
+  });
+  const tenant = await createTestTenant(server.services, { origin });
+  await server.services.prisma.tenant.update({ where: { id: tenant.id }, data: { billing: { endUserAccounts: true, endUserTopUps: true, guestBudgetMicroUsd: 0 } } });
+  await server.services.ledger.credit({ tenantId: tenant.id, owner: "tenant" }, "grant", 100_000_000n, "widget-tests");
+  return { server, stripe, tenant };
+}
+
 function openChatBackend() {
   let backend;
+  let billing; // the server with billing on, started on first use
+  let grants = 0;
   let site; // the server with a tenant, started on first use
   const hits = new Map();
   return {
@@ -44,6 +85,9 @@ function openChatBackend() {
     async serverStop() {
       await backend?.close();
       await (await site)?.server.close();
+      const billed = await billing;
+      await billed?.server.close();
+      await billed?.stripe.close();
       chromium.removeProfile();
     },
     async serve(context) {
@@ -56,6 +100,18 @@ function openChatBackend() {
         })();
         const { server, publishableKey } = await site;
         return { body: JSON.stringify({ api: server.url, publishableKey }), type: "json" };
+      }
+      if (context.path === "/__open-chat/billing.json") {
+        billing ??= startBillingSite(context.origin);
+        const { server, stripe, tenant } = await billing;
+        return { body: JSON.stringify({ api: server.url, publishableKey: tenant.publishableKey, checkouts: stripe.checkouts }), type: "json", headers: { "cache-control": "no-store" } };
+      }
+      if (context.path === "/__open-chat/billing/grant") {
+        const { server, tenant } = await billing;
+        const users = await server.services.prisma.user.findMany({ where: { tenantId: tenant.id }, select: { id: true } });
+        const amount = BigInt(String(context.query.microUsd));
+        for (const { id } of users) await server.services.ledger.credit({ tenantId: tenant.id, owner: id }, "grant", amount, `widget-grant-${++grants}`);
+        return { body: JSON.stringify({ users: users.length }), type: "json", headers: { "cache-control": "no-store" } };
       }
       if (context.path === "/__open-chat/user-token") return { body: JSON.stringify({ token: userToken(String(context.query.sub)) }), type: "json", headers: { "cache-control": "no-store" } };
       if (context.path.startsWith("/__hit/")) {

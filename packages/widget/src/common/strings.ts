@@ -40,6 +40,14 @@ export interface OpenChatStrings {
   dismiss: string;
   image: string;
   status: Record<"idle" | "connecting" | "live" | "reconnecting" | "offline" | "closed", string>;
+  // Credits (billing on): their English defaults live in the credits chunk (view/billing.ts), loaded only where billing is on.
+  /** Title of the balance in the header. */
+  balance?: string;
+  addCredits?: string;
+  /** The notice after a send was refused for lack of credits. */
+  outOfCredits?: string;
+  topUpOpened?: string;
+  topUpFailed?: string;
 }
 
 export const DEFAULT_STRINGS: OpenChatStrings = {

@@ -6,31 +6,20 @@
  */
 import type { HLJSApi } from "highlight.js";
 
-/** Fence info names we highlight, mapped to highlight.js language names. */
-const LANGUAGES: Readonly<Record<string, string>> = {
-  js: "javascript", javascript: "javascript", jsx: "javascript", mjs: "javascript", cjs: "javascript",
-  ts: "typescript", typescript: "typescript", tsx: "typescript", mts: "typescript",
-  json: "json", jsonc: "json",
-  sh: "bash", bash: "bash", zsh: "bash", shell: "bash", console: "shell",
-  py: "python", python: "python",
-  html: "xml", xml: "xml", svg: "xml",
-  css: "css",
-  sql: "sql",
-  yaml: "yaml", yml: "yaml",
-  diff: "diff", patch: "diff",
-  md: "markdown", markdown: "markdown",
-  go: "go", rust: "rust", rs: "rust", java: "java",
-  c: "c", h: "c", cpp: "cpp", "c++": "cpp",
-};
+/**
+ * A code block's `language-*` class naming a language we highlight: the languages of
+ * languages.ts and their highlight.js aliases (highlight.js resolves an alias and the case
+ * itself, e.g. `ts` → typescript, `C++` → cpp).
+ */
+const LANGUAGE = /(?:^|\s)language-([jt]sx?|[mc][jt]s|javascript|typescript|jsonc?|sh|bash|zsh|shell|console|py|python|html|xml|svg|css|sql|ya?ml|diff|patch|md|markdown|go|rust|rs|java|c|h|cpp|c\+\+)(?=\s|$)/i;
 
 let engine: HLJSApi | null = null;
 let loading: Promise<void> | null = null;
 const waiting = new Set<() => void>();
 
-/** The highlight.js name for a fence's info string, if we highlight it. */
+/** The language a fence's info string names (a highlight.js name or alias), if we highlight it. */
 export function languageOf(code: Element): string | null {
-  const match = /(?:^|\s)language-([\w+#.-]+)/.exec(code.getAttribute("class") ?? "");
-  return (match && LANGUAGES[match[1]!.toLowerCase()]) ?? null;
+  return LANGUAGE.exec(code.className)?.[1] ?? null;
 }
 
 /** Starts loading highlight.js (once). */

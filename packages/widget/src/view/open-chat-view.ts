@@ -9,8 +9,9 @@ import { LitElement, html, nothing, type PropertyValues } from "lit";
 import { live } from "lit/directives/live.js";
 import { repeat } from "lit/directives/repeat.js";
 import { forwardedViewProperties } from "../common/attributes.js";
-import { CLOSE_REQUEST, VIEW_TAG } from "../common/names.js";
+import { CLOSE_REQUEST, EVENTS, VIEW_TAG } from "../common/names.js";
 import { DEFAULT_STRINGS, resolveStrings, type OpenChatStrings } from "../common/strings.js";
+import type { BillingUi } from "./billing.js";
 import { ChatController } from "./chat-controller.js";
 import "./chat-list.js";
 import { ChatListController } from "./chat-list-controller.js";
@@ -53,6 +54,8 @@ export class OpenChatView extends LitElement {
   private _strings: OpenChatStrings = DEFAULT_STRINGS;
   private _pinned = true;
   private _resize: ResizeObserver | undefined;
+  /** The credits UI (billing.ts, its own chunk), once `GET /v1/billing` said billing is on and the user has an account. */
+  private _billing: BillingUi | undefined;
 
   readonly chat = new ChatController(this, {
     strings: () => this._strings,
@@ -62,6 +65,17 @@ export class OpenChatView extends LitElement {
 
   constructor() {
     super();
+    // The credits UI (billing.ts, its own chunk) once `GET /v1/billing` says billing is on and the
+    // user has an account. Asked when a chat is shown, an answer ended or a request failed — not
+    // before: asking would sign a first-time visitor in as a guest. Once loaded, it follows on its own.
+    const probe = () =>
+      this._billing ||
+      (this.chat.chatId &&
+        this.chat.client
+          ?.billing()
+          .then((state) => state.account && import("./billing.js").then((m) => (this._billing ??= m.billing(this, html)).set(state)))
+          .catch(() => {}));
+    for (const type of [EVENTS.ready, EVENTS.message, EVENTS.error]) this.addEventListener(type, probe);
     this.api = "";
     this.publishableKey = "";
     this.userToken = "";
@@ -155,6 +169,7 @@ export class OpenChatView extends LitElement {
         ${chat.status === "idle"
           ? nothing
           : html`<span class="status ${chat.status}" part="status"><span class="dot" aria-hidden="true"></span><span>${s.status[chat.status]}</span></span>`}
+        ${this._billing?.header()}
         <button type="button" class="icon" part="new-chat-button" aria-label=${s.newChat} title=${s.newChat} @click=${this._onNewChat}>${icons.plus}</button>
         ${this.mode === "launcher"
           ? html`<button type="button" class="icon" part="close-button" aria-label=${s.closeChat} title=${s.closeChat} @click=${this._onClose}>${icons.close}</button>`
@@ -181,6 +196,7 @@ export class OpenChatView extends LitElement {
               )}
             </div>
           </div>
+          ${this._billing?.banner()}
           <form class="composer" part="composer" @submit=${this._onSubmit}>
             <label for="input" class="sr-only">${s.message}</label>
             <textarea id="input" part="input" rows="1" enterkeyhint="send" placeholder=${this.placeholder || s.placeholder} .value=${live(this._draft)} @input=${this._onInput} @keydown=${this._onKeydown}></textarea>

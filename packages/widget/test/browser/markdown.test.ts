@@ -2,7 +2,7 @@ import { expect, fixture, html } from "@open-wc/testing";
 import "../../src/index.js";
 import type { OpenChatElement } from "../../src/element/open-chat.js";
 import { splitBlocks } from "../../src/markdown/blocks.js";
-import { loadHighlighter } from "../../src/markdown/highlight.js";
+import { languageOf, loadHighlighter } from "../../src/markdown/highlight.js";
 import { MarkdownBlocks, renderMarkdown } from "../../src/markdown/render.js";
 import "../../src/view/open-chat-message.js";
 import type { OpenChatMessage } from "../../src/view/open-chat-message.js";
@@ -53,6 +53,18 @@ describe("markdown", () => {
     expect(ts!.textContent).to.equal("const answer: number = 42; // yes\n");
     expect(plain!.children).to.have.length(0);
     expect(plain!.textContent).to.equal("plain <b>text</b>\n");
+  });
+
+  it("highlights the languages it knows by any of their highlight.js names, in any case; others stay plain", async () => {
+    const code = (className: string) => Object.assign(document.createElement("code"), { className });
+    const names = ["language-js", "language-TSX", "language-c++", "x language-yml y", "language-console", "language-mts"].map((c) => languageOf(code(c)));
+    expect(names).to.deep.equal(["js", "TSX", "c++", "yml", "console", "mts"]);
+    for (const other of ["language-c#", "language-js.foo", "language-ruby", "languagejs", "language-", ""]) expect(languageOf(code(other)), other).to.equal(null);
+    await loadHighlighter();
+    const md = await render("```C++\nint main() { return 0; }\n```\n\n```yml\nkey: value\n```");
+    const [cpp, yml] = [...md.querySelectorAll("pre > code")];
+    expect(cpp!.querySelector(".hljs-keyword, .hljs-type")).to.not.equal(null);
+    expect(yml!.querySelector(".hljs-attr")!.textContent).to.match(/^key/);
   });
 
   it("opens links in a new tab without opener or referrer, and keeps only safe protocols", async () => {
