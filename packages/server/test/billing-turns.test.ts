@@ -116,6 +116,23 @@ describe("billing on the turn path", () => {
     expect((await server.services.ledger.balance(s.account)).reservedMicroUsd).toBe(0n);
   }, 120_000);
 
+  it("100 concurrent sends (100 guests of one tenant, one chat each) with credit for exactly one: one 202, 99 × 402", async () => {
+    const s = await site();
+    const text = "and for us?";
+    const options = { publishableKey: s.tenant.publishableKey, origin: s.tenant.origin };
+    const guests = await Promise.all(Array.from({ length: 100 }, () => signInAsGuest(server.url, options)));
+    const chats = await Promise.all(guests.map((token) => newChat(s, token)));
+    await grant(s.account, holdFor(text));
+    const replies = await Promise.all(chats.map((chatId, i) => s.call("POST", API_PATH.messages(chatId), { clientMessageId: "same-id", text }, guests[i])));
+    const accepted = replies.filter((r) => r.status === 202).length;
+    const refused = replies.filter((r) => r.status === 402 && r.body.error.code === "insufficient_credits").length;
+    console.log(`[billing] 100 concurrent sends by 100 users, credit for one: ${accepted} × 202, ${refused} × 402`);
+    expect([accepted, refused]).toEqual([1, 99]);
+    await server.idle();
+    expect((await server.services.ledger.balance(s.account)).reservedMicroUsd).toBe(0n);
+    expect(await server.services.prisma.turnUsage.count({ where: { tenantId: s.tenant.id } })).toBe(1);
+  }, 120_000);
+
   it("settles stopped and failed answers and releases the rest of their hold", async () => {
     const s = await site();
     await grant(s.account, 1_000_000n);
