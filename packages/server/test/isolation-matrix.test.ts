@@ -191,7 +191,9 @@ describe("isolation matrix", () => {
       [
         "another site's secret key",
         async () => siteB.secretKey,
-        (path, method) => (path.includes(":tenantId") ? { status: 404, code: "tenant_not_found" } : method === "POST" ? { status: 403, code: "forbidden" } : "own-data-only"),
+        // Outside a tenant: creating (POST) and the operator's billing stream are the operator's alone.
+        (path, method) =>
+          path.includes(":tenantId") ? { status: 404, code: "tenant_not_found" } : method === "POST" || path === `${API_PATH.admin}/billing/events` ? { status: 403, code: "forbidden" } : "own-data-only",
       ],
     ];
     const failures: string[] = [];
