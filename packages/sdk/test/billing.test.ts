@@ -71,7 +71,7 @@ describe("billing on", () => {
       client.dismiss(chat.id, tail.state.pending[0]!.clientId);
       const sent = await client.send(chat.id, "Hello?");
       const state = await tail.until(answered(1));
-      const answer = state.messages.find((m) => m.id === sent.assistantMessageId)!;
+      const answer = state.log.messages.find((m) => m.id === sent.assistantMessageId)!;
       expect(answer.status).toBe("completed");
       const cost = answer.usage?.costMicroUsd ?? 0;
       expect(cost).toBeGreaterThan(0);
