@@ -223,6 +223,16 @@ describe("billing on the turn path", () => {
     expect(third.status).toBe(402);
     expect(third.body.error.message).toMatch(/Daily spending limit/);
     expect((await server.services.ledger.entries(mine)).entries.filter((e) => e.externalRef === "guest-budget")).toHaveLength(1);
+    // A guest whose account was topped up before any send still gets the budget, once.
+    const early = await site({ endUserAccounts: true, guestBudgetMicroUsd: budget });
+    await grant(early.account, 10_000_000n);
+    const earlyChat = await newChat(early);
+    const earlyUser = (await server.services.prisma.chat.findUniqueOrThrow({ where: { id: earlyChat } })).userId;
+    const earlyAccount = { tenantId: early.tenant.id, owner: earlyUser };
+    await server.services.ledger.credit(earlyAccount, "topup", 5n, "paid-before-first-send");
+    expect((await early.call("POST", API_PATH.messages(earlyChat), { clientMessageId: "p1", text })).status).toBe(202);
+    await server.idle();
+    expect((await server.services.ledger.entries(earlyAccount)).entries.filter((e) => e.externalRef === "guest-budget")).toHaveLength(1);
     // A bad policy is refused before anything is stored.
     const bad = await fetch(`${server.url}${API_PATH.admin}/tenants/${s.tenant.id}`, {
       method: "PATCH",

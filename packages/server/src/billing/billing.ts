@@ -94,13 +94,23 @@ export function createBilling(deps: BillingDeps): TurnBilling {
     return resolveBillingPolicy(parseStoredBillingPolicy(row?.billing));
   }
 
-  /** The guest budget or the sign-up grant, credited once when the user's account is first used. */
+  /**
+   * The guest budget or the sign-up grant, credited once per account (the credit is idempotent by
+   * its reference). Whether the account already had one is asked of the ledger, not inferred from
+   * the account existing: a guest who topped up before their first send still gets the budget.
+   * Remembered per process so later sends cost no query.
+   */
+  const granted = new Set<string>();
   async function grantOnFirstUse(user: EndUser, ref: AccountRef, rules: ResolvedBillingPolicy): Promise<void> {
-    const exists = await prisma.creditAccount.findUnique({ where: { tenantId_owner: { tenantId: ref.tenantId, owner: ref.owner } }, select: { id: true } });
-    if (exists) return;
+    const id = `${ref.tenantId}:${ref.owner}`;
+    if (granted.has(id)) return;
     const row = await prisma.user.findUnique({ where: { id: user.id }, select: { isAnonymous: true, externalId: true } });
     if (row?.isAnonymous && rules.guestBudgetMicroUsd > 0n) await ledger.credit(ref, "grant", rules.guestBudgetMicroUsd, "guest-budget", "guest budget");
     else if (row?.externalId && rules.signupGrantMicroUsd > 0n) await ledger.credit(ref, "grant", rules.signupGrantMicroUsd, "signup-grant", "sign-up grant");
+    // Only a grant made (now or before) is remembered: a budget the tenant sets later still comes.
+    else return;
+    if (granted.size >= 100_000) granted.clear();
+    granted.add(id);
   }
 
   async function checkDailyLimit(user: EndUser, rules: ResolvedBillingPolicy, amount: bigint): Promise<void> {
