@@ -54,8 +54,8 @@ export class OpenChatView extends LitElement {
   private _strings: OpenChatStrings = DEFAULT_STRINGS;
   private _pinned = true;
   private _resize: ResizeObserver | undefined;
-  /** The credits UI (billing.ts, its own chunk), once `GET /v1/billing` said billing is on and the user has an account. */
-  private _billing: BillingUi | undefined;
+  /** The credits UI (billing.ts, its own chunk), once `GET /v1/billing` said billing is on and the user has an account; null: it said no. */
+  private _billing: BillingUi | null | undefined;
 
   readonly chat = new ChatController(this, {
     strings: () => this._strings,
@@ -67,14 +67,15 @@ export class OpenChatView extends LitElement {
     super();
     // The credits UI (billing.ts, its own chunk) once `GET /v1/billing` says billing is on and the
     // user has an account. Asked when a chat is shown, an answer ended or a request failed — not
-    // before: asking would sign a first-time visitor in as a guest. Once loaded, it follows on its own.
+    // before: asking would sign a first-time visitor in as a guest. Once loaded, it follows on its
+    // own; after a no (billing off, or the site pays for everyone) the element does not ask again.
     const probe = () =>
-      this._billing ||
-      (this.chat.chatId &&
-        this.chat.client
-          ?.billing()
-          .then((state) => state.account && import("./billing.js").then((m) => (this._billing ??= m.billing(this, html)).set(state)))
-          .catch(() => {}));
+      this._billing === undefined &&
+      this.chat.chatId &&
+      this.chat.client
+        ?.billing()
+        .then((state) => (state.account ? import("./billing.js").then((m) => (this._billing ??= m.billing(this, html)).set(state)) : (this._billing = null)))
+        .catch(() => {});
     for (const type of [EVENTS.ready, EVENTS.message, EVENTS.error]) this.addEventListener(type, probe);
     this.api = "";
     this.publishableKey = "";

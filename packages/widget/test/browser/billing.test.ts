@@ -35,7 +35,7 @@ const billingChunkLoaded = () => performance.getEntriesByType("resource").some((
 describe("<open-chat> credits (billing off)", () => {
   beforeEach(() => localStorage.clear());
 
-  it("shows no balance and never loads the billing chunk", async () => {
+  it("shows no balance, never loads the billing chunk, and asks once", async () => {
     const api = await serverUrl();
     const el = await fixture<OpenChatElement>(html`<open-chat api=${api} mode="inline"></open-chat>`);
     const view = await viewIn(el);
@@ -51,14 +51,18 @@ describe("<open-chat> credits (billing off)", () => {
       await lastAnswer(view);
       await until(() => probes.length > 0, 5000, "the billing probe after the answer");
       expect(await (await probes[0]!).json()).to.deep.include({ enabled: false, account: null });
-      await view.updateComplete;
+      await until(() => (view as unknown as { _billing?: unknown })._billing === null, 5000, "the answer taken");
+      await type(view, "still no billing");
+      await lastAnswer(view);
+      await until(() => rows(view).length === 4 && rows(view)[3]!.status === "completed", 10_000, "the second answer");
+      expect(probes).to.have.length(1); // no again: not asked again
     } finally {
       window.fetch = original;
     }
     expect($(view, "[part=balance]")).to.equal(null);
     expect($(view, "[part=add-credits-button]")).to.equal(null);
     expect(billingChunkLoaded()).to.equal(false);
-    expect((view as unknown as { _billing?: unknown })._billing).to.equal(undefined);
+    expect((view as unknown as { _billing?: unknown })._billing).to.equal(null);
   });
 });
 
