@@ -88,6 +88,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // Answers whose holder died (this process before a restart, or another one) end or go on here.
     const takeover = app.services.startTakeover();
     stops.push(() => takeover.stop());
+    const staleHolds = app.services.startStaleHoldSweep();
+    stops.push(() => staleHolds.stop());
     const guestPurge = app.services.startGuestPurge();
     if (guestPurge) stops.push(() => guestPurge.stop());
     const server = await listen(app.app.fetch, { host: config.host, port: config.port });

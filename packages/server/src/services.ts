@@ -34,6 +34,11 @@ import { parseStopMessage } from "./turns/stop-turn.js";
 import { createTurns, type Turns } from "./turns/turns.js";
 import type { PeriodicJob } from "./jobs/periodic.js";
 import { startGuestPurge } from "./users/guest-purge.js";
+import { startStaleHoldSweep } from "./billing/stale-holds.js";
+
+/** A credit hold this old with nothing ending it is stale: far past any answer's total time (10 min). */
+const STALE_HOLD_MS = 60 * 60_000;
+const STALE_HOLD_SWEEP_MS = 10 * 60_000;
 
 export interface AppDeps {
   prisma: PrismaClient;
@@ -85,6 +90,8 @@ export interface Services {
   startTakeover(): LeaseSweeper;
   /** Starts deleting guests unused for `settings.guests.retentionDays` (null when that is 0). */
   startGuestPurge(): PeriodicJob<number> | null;
+  /** Starts ending credit holds that nothing else will end (billing/stale-holds.ts). */
+  startStaleHoldSweep(): PeriodicJob<number>;
   /** Rate limits, quotas and live-tail slots (limits/). */
   limits: Limits;
   /** The credit ledger (billing/ledger.ts): every account's balance and reservations. */
@@ -159,5 +166,6 @@ export function createServices(deps: AppDeps): Services {
   const stripe = createStripeBilling({ prisma: deps.prisma, streams: deps.streams, ledger, clock, settings: settings.stripe });
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, ledger, stripe, billing };
+  const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, ledger, stripe, billing };
 }
