@@ -11,7 +11,7 @@
 const USAGE = [
   "usage: open-chat <command>",
   "  serve | streams | migrate",
-  "  tenant create|show|list|update   key create|revoke|list   user delete   usage   credits grant|show",
+  "  tenant create|show|list|update   key create|revoke|list   user delete   usage   credits grant|show|checkout",
   "  (--help after any of them)",
 ].join("\n");
 

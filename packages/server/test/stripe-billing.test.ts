@@ -353,12 +353,12 @@ describe("the end user's billing routes", () => {
 });
 
 describe("open-chat credits", () => {
-  function captured() {
+  function captured(extraEnv: Record<string, string> = {}) {
     const out: string[] = [];
     const err: string[] = [];
     const io: OperatorIo = {
       // The server's own database and streams tier: the grant's record lands where the admin API reads it.
-      env: { DATABASE_URL: server.database.url, STREAMS_URL: server.services.streams.baseUrl, ENCRYPTION_KEY: "", OPERATOR_KEY: "" },
+      env: { DATABASE_URL: server.database.url, STREAMS_URL: server.services.streams.baseUrl, ENCRYPTION_KEY: "", OPERATOR_KEY: "", ...extraEnv },
       stdin: { isTTY: false, read: async () => "" },
       stdout: (text) => void out.push(text),
       stderr: (text) => void err.push(text),
@@ -413,6 +413,80 @@ describe("open-chat credits", () => {
     expect(await runOperatorCommand(["credits", "show", "--tenant", "nope"], noTenant.io)).toBe(1);
     const missing = captured();
     expect(await runOperatorCommand(["credits", "grant", "--tenant", tenant.id, "--usd", "1"], missing.io)).toBe(2);
+  });
+
+  // The Stripe settings as `open-chat serve` reads them, pointing at the local stand-in.
+  const withStripe = () => captured({ STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_BASE: stripeApi.url });
+  const checkoutArgs = (tenantId: string, usd: string, successUrl = "https://cli.example/paid", cancelUrl = "https://cli.example/cancel") =>
+    ["credits", "checkout", "--tenant", tenantId, "--usd", usd, "--success-url", successUrl, "--cancel-url", cancelUrl];
+
+  it("checkout makes a Checkout session topping up the tenant's account (amount in cents, the account in the metadata) and prints its id and URL", async () => {
+    const t = await createTestTenant(server.services, { origin: "https://cli-checkout.example" });
+    const run = withStripe();
+    expect(await runOperatorCommand(checkoutArgs(t.id, "12.50"), run.io), run.err.join("\n")).toBe(0);
+    const request = stripeApi.requests.at(-1)!;
+    expect([request.method, request.path, request.authorization]).toEqual(["POST", "/v1/checkout/sessions", `Bearer ${SECRET_KEY}`]);
+    expect(request.form).toMatchObject({
+      mode: "payment",
+      "line_items[0][price_data][currency]": "usd",
+      "line_items[0][price_data][unit_amount]": "1250",
+      success_url: "https://cli.example/paid",
+      cancel_url: "https://cli.example/cancel",
+      "metadata[tenantId]": t.id,
+      "metadata[owner]": "tenant",
+      "payment_intent_data[metadata][tenantId]": t.id,
+    });
+    const text = run.out.join("\n");
+    const [, sessionId] = /^ {2}session\s+(cs_test_standin_\S+)$/m.exec(text) ?? [];
+    expect(sessionId, text).toBeDefined();
+    expect(text).toMatch(new RegExp(`^Checkout page for 12\\.50 USD to tenant ${t.id} `));
+    expect(text).toMatch(new RegExp(`^ {2}url\\s+https://checkout\\.stripe\\.test/c/pay/${sessionId}$`, "m"));
+    // Nothing is credited before Stripe says it is paid.
+    expect((await balanceOf(t.id)).balanceMicroUsd).toBe(0n);
+
+    const json = withStripe();
+    expect(await runOperatorCommand([...checkoutArgs(t.id, "5"), "--json"], json.io)).toBe(0);
+    const answer = JSON.parse(json.out.join("\n"));
+    expect(answer).toEqual({ sessionId: expect.stringMatching(/^cs_test_standin_/), url: `https://checkout.stripe.test/c/pay/${answer.sessionId}` });
+    expect(stripeApi.requests.at(-1)!.form).toMatchObject({ "line_items[0][price_data][unit_amount]": "500", "metadata[tenantId]": t.id, "metadata[owner]": "tenant" });
+  });
+
+  it("checkout without STRIPE_SECRET_KEY: exit 1 billing_disabled, Stripe not called", async () => {
+    const before = stripeApi.requests.length;
+    const [human, json] = [captured({ STRIPE_SECRET_KEY: "" }), captured()];
+    expect(await runOperatorCommand(checkoutArgs(tenant.id, "5"), human.io)).toBe(1);
+    expect(human.err.join("\n")).toMatch(/^open-chat: top-ups are not configured: set STRIPE_SECRET_KEY/);
+    expect(await runOperatorCommand([...checkoutArgs(tenant.id, "5"), "--json"], json.io)).toBe(1);
+    expect(JSON.parse(json.out.join("\n")).error.code).toBe("billing_disabled");
+    expect(stripeApi.requests.length).toBe(before);
+  });
+
+  it("checkout refuses bad amounts and URLs (invalid_request), unknown tenants (tenant_not_found), missing options (usage); Stripe not called", async () => {
+    const before = stripeApi.requests.length;
+    for (const usd of ["0", "0.49", "10000.01", "1.005", "1e3", "0x10", "abc", ""]) {
+      const run = withStripe();
+      expect(await runOperatorCommand([...checkoutArgs(tenant.id, usd), "--json"], run.io), usd).toBe(1);
+      expect(JSON.parse(run.out.join("\n")).error, usd).toEqual({ code: "invalid_request", message: `--usd: ${JSON.stringify(usd)} is not 0.5 … 10000 USD with at most two decimals` });
+    }
+    for (const [successUrl, cancelUrl, option] of [
+      ["ftp://cli.example/paid", "https://cli.example/cancel", "--success-url"],
+      ["https://cli.example/paid", "javascript:alert(1)", "--cancel-url"],
+      ["cli.example/paid", "https://cli.example/cancel", "--success-url"],
+      ["https://cli.example/paid", `https://cli.example/${"x".repeat(2048)}`, "--cancel-url"],
+    ] as const) {
+      const run = withStripe();
+      expect(await runOperatorCommand([...checkoutArgs(tenant.id, "5", successUrl, cancelUrl), "--json"], run.io), successUrl + cancelUrl).toBe(1);
+      const error = JSON.parse(run.out.join("\n")).error;
+      expect(error.code).toBe("invalid_request");
+      expect(error.message.startsWith(`${option}: `), error.message).toBe(true);
+    }
+    const noTenant = withStripe();
+    expect(await runOperatorCommand([...checkoutArgs("nope", "5"), "--json"], noTenant.io)).toBe(1);
+    expect(JSON.parse(noTenant.out.join("\n")).error).toEqual({ code: "tenant_not_found", message: "no tenant nope" });
+    const missing = withStripe();
+    expect(await runOperatorCommand(["credits", "checkout", "--tenant", tenant.id, "--usd", "5", "--success-url", "https://cli.example/a"], missing.io)).toBe(2);
+    expect(missing.err.join("\n")).toMatch(/^open-chat: --cancel-url is required\nusage: open-chat credits checkout --tenant <id> --usd <amount> --success-url <url> --cancel-url <url>/);
+    expect(stripeApi.requests.length).toBe(before);
   });
 });
 

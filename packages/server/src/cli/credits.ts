@@ -1,11 +1,15 @@
 /**
- * `open-chat credits grant|show`: credit a tenant's account or an end user's (an operator grant,
- * idempotent by `--reference`, recorded in the tenant's billing stream like the admin API's
- * grants), and show an account's balance with its latest ledger entries.
+ * `open-chat credits grant|show|checkout`: credit a tenant's account or an end user's (an operator
+ * grant, idempotent by `--reference`, recorded in the tenant's billing stream like the admin API's
+ * grants), show an account's balance with its latest ledger entries, and make a Stripe Checkout
+ * page that tops up the tenant's account (as the admin API's checkout route: same amounts and URLs).
  */
 import { createLedger } from "../billing/ledger.js";
 import { TENANT_ACCOUNT, type AccountRef, type LedgerEntryRecord } from "../billing/ledger-types.js";
-import { createStripeBilling } from "../billing/stripe/index.js";
+import * as v from "valibot";
+import { createStripeBilling, type StripeBillingDeps } from "../billing/stripe/index.js";
+import { MAX_TOPUP_USD, MIN_TOPUP_USD, topUpCents } from "../billing/stripe/settings.js";
+import { Checkout } from "../routes/admin/billing.js";
 import { usd } from "./usage.js";
 import { optionalOption, requiredOption, tenantIdArg, textArg } from "./args.js";
 import { defineCommand, type Command } from "./command.js";
@@ -85,7 +89,57 @@ const show = defineCommand({
   },
 });
 
-export const creditsCommands: Command[] = [grant, show];
+const checkout = defineCommand({
+  name: "credits checkout",
+  synopsis: "--tenant <id> --usd <amount> --success-url <url> --cancel-url <url> [--json]",
+  description: [
+    `Makes a Stripe Checkout page that tops up the tenant's account by --usd (${MIN_TOPUP_USD} … ${MAX_TOPUP_USD}, cents at most)`,
+    "and prints its session id and URL. The credit arrives with Stripe's webhook once paid. Needs STRIPE_SECRET_KEY.",
+  ].join("\n"),
+  options: { tenant: { type: "string" }, usd: { type: "string" }, "success-url": { type: "string" }, "cancel-url": { type: "string" } },
+  parse(args) {
+    const tenantId = tenantIdArg(requiredOption(args, "tenant"), "--tenant");
+    const rawUsd = requiredOption(args, "usd");
+    const successUrl = requiredOption(args, "success-url");
+    const cancelUrl = requiredOption(args, "cancel-url");
+    // The admin API's checkout body and amount rule (routes/admin/billing.ts, stripe/settings.ts).
+    const amountUsd = /^\d{1,7}(?:\.\d{1,6})?$/.test(rawUsd.trim()) ? Number(rawUsd) : Number.NaN;
+    const checked = v.safeParse(Checkout, { amountUsd, successUrl, cancelUrl });
+    if (!checked.success) {
+      const issue = checked.issues[0];
+      const key = String(issue.path?.[0]?.key ?? "");
+      if (key !== "amountUsd") throw new CommandError("invalid_request", `--${key === "successUrl" ? "success-url" : "cancel-url"}: ${issue.message}`);
+    }
+    const cents = topUpCents(amountUsd);
+    if (cents === null) throw new CommandError("invalid_request", `--usd: ${JSON.stringify(rawUsd)} is not ${MIN_TOPUP_USD} … ${MAX_TOPUP_USD} USD with at most two decimals`);
+    return { tenantId, cents, successUrl, cancelUrl };
+  },
+  async run({ tenantId, cents, successUrl, cancelUrl }, data) {
+    const stripe = createStripeBilling({ prisma: data.prisma, streams: streamsOnUse(data), ledger: createLedger(data.prisma), clock: () => new Date(), settings: data.stripe });
+    if (!stripe.topUpsEnabled) throw new CommandError("billing_disabled", "top-ups are not configured: set STRIPE_SECRET_KEY (and STRIPE_API_BASE for a stand-in) as for `open-chat serve`");
+    await requireTenant(data, tenantId);
+    const session = await stripe.checkout({ tenantId, owner: TENANT_ACCOUNT }, cents, { successUrl, cancelUrl });
+    const human = [
+      `Checkout page for ${(cents / 100).toFixed(2)} USD to tenant ${tenantId} (credited when Stripe reports it paid)`,
+      fields([
+        ["session", session.sessionId],
+        ["url", session.url],
+      ]),
+    ].join("\n");
+    return { json: { sessionId: session.sessionId, url: session.url }, human };
+  },
+});
+
+export const creditsCommands: Command[] = [grant, show, checkout];
+
+/** The streams tier, opened only if the billing service touches its stream (a Checkout session does not). */
+function streamsOnUse(data: OperatorData): StripeBillingDeps["streams"] {
+  return {
+    ensureStream: async (name, options) => (await data.streams()).ensureStream(name, options),
+    append: async (name, records, options) => (await data.streams()).append(name, records, options),
+    read: async (name, options) => (await data.streams()).read(name, options),
+  };
+}
 
 /** "5", "2.50", "0.000150" → µUSD, exactly (no floating point). */
 export function microUsdOf(raw: string): bigint {

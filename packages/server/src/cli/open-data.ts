@@ -9,6 +9,7 @@
  */
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { StripeSettings } from "../billing/stripe/settings.js";
 import type { ServerConfig } from "../config.js";
 import { dataDirLayout, encryptionKeyOf } from "../data-dir.js";
 import { createDb, type PrismaClient } from "../db/client.js";
@@ -27,6 +28,8 @@ export interface OperatorData {
   tenants: TenantStore;
   /** The streams tier, started on first use (only `user delete` needs it). */
   streams(): Promise<StreamsClient>;
+  /** STRIPE_* and TOPUP_AMOUNTS_USD, as `serve` reads them (`credits checkout`). */
+  stripe: StripeSettings | undefined;
   close(): Promise<void>;
 }
 
@@ -64,6 +67,7 @@ export async function openData(config: ServerConfig, notice: (line: string) => v
         return encryptionKeyOf(config);
       })),
       streams: () => (streams ??= openStreams(config, layout.streams, stops)),
+      stripe: config.settings.stripe,
       close,
     };
   } catch (error) {

@@ -33,7 +33,8 @@ const Grant = v.strictObject({
   /** Your id for this grant: the same reference again grants nothing more. */
   reference: Reference,
 });
-const Checkout = v.strictObject({
+/** A top-up of the tenant's account; `open-chat credits checkout` checks its options with it too. */
+export const Checkout = v.strictObject({
   /** 0.50 … 10,000 with at most two decimals (checked by the handler: the bounds are not integers). */
   amountUsd: v.pipe(v.number(), v.finite()),
   successUrl: HttpUrl,
