@@ -82,10 +82,15 @@ describe("ledger", () => {
     const ref = { tenantId: fresh("t"), owner: "tenant" };
     await ledger.credit(ref, "grant", 1000n, "g");
     await ledger.reserve("gen-1", [ref], 300n);
-    const results = await Promise.all([ledger.settle("gen-1", 120n), ledger.settle("gen-1", 999n), ledger.release("gen-1"), ledger.settle("gen-1", 5n)]);
-    const applied = results.filter((r) => r && r.applied);
-    expect(applied).toHaveLength(1);
-    expect(await ledger.balance(ref)).toEqual(expect.objectContaining({ reservedMicroUsd: 0n }));
+    const settles = [ledger.settle("gen-1", 120n), ledger.settle("gen-1", 999n), ledger.settle("gen-1", 5n)];
+    await Promise.all([...settles, ledger.release("gen-1")]);
+    // Exactly one of the four ends the hold: one settle (its cost spent), or the release (which
+    // answers nothing; then no settle applied and nothing was spent).
+    const applied = (await Promise.all(settles)).filter((r) => r.applied);
+    expect(applied.length).toBeLessThanOrEqual(1);
+    const balance = await ledger.balance(ref);
+    expect(balance.reservedMicroUsd).toBe(0n);
+    expect(1000n - balance.balanceMicroUsd).toBe(applied[0]?.costMicroUsd ?? 0n);
     const settledFirst = await ledger.settle("gen-1", 1n);
     expect(settledFirst.applied).toBe(false);
     expect(1000n - (await ledger.balance(ref)).balanceMicroUsd).toBe(settledFirst.costMicroUsd);
