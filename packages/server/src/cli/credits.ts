@@ -4,8 +4,9 @@
  * grants), show an account's balance with its latest ledger entries, and make a Stripe Checkout
  * page that tops up the tenant's account (as the admin API's checkout route: same amounts and URLs).
  */
+import { entryJson } from "../billing/entry-json.js";
 import { createLedger } from "../billing/ledger.js";
-import { TENANT_ACCOUNT, type AccountRef, type LedgerEntryRecord } from "../billing/ledger-types.js";
+import { TENANT_ACCOUNT, type AccountRef } from "../billing/ledger-types.js";
 import * as v from "valibot";
 import { createStripeBilling, type StripeBillingDeps } from "../billing/stripe/index.js";
 import { MAX_TOPUP_USD, MIN_TOPUP_USD, topUpCents } from "../billing/stripe/settings.js";
@@ -160,19 +161,4 @@ async function requireAccount(data: OperatorData, ref: AccountRef): Promise<void
 
 function accountName(ref: AccountRef): string {
   return ref.owner === TENANT_ACCOUNT ? `tenant ${ref.tenantId}` : `user ${ref.owner} of tenant ${ref.tenantId}`;
-}
-
-function entryJson(entry: LedgerEntryRecord) {
-  return {
-    id: entry.id,
-    owner: entry.owner,
-    kind: entry.kind,
-    amountMicroUsd: Number(entry.amountMicroUsd),
-    reservedDeltaMicroUsd: Number(entry.reservedDeltaMicroUsd),
-    balanceAfterMicroUsd: Number(entry.balanceAfterMicroUsd),
-    generationId: entry.generationId,
-    externalRef: entry.externalRef,
-    note: entry.note,
-    createdAt: entry.createdAt.toISOString(),
-  };
 }

@@ -14,7 +14,8 @@ import { errorResponses, jsonBody, jsonResponse } from "../../http/openapi.js";
 import { rejectInvalid } from "../../http/validation.js";
 import { requireOperator, type AdminEnv } from "../../middleware/require-admin.js";
 import type { Services } from "../../services.js";
-import { TENANT_ACCOUNT, type LedgerEntryRecord } from "../../billing/ledger-types.js";
+import { entryJson } from "../../billing/entry-json.js";
+import { TENANT_ACCOUNT } from "../../billing/ledger-types.js";
 import { MAX_TOPUP_USD, MIN_TOPUP_USD, topUpCents } from "../../billing/stripe/settings.js";
 import { describeAdminRoute } from "./describe.js";
 import { ObjectId } from "./schemas.js";
@@ -196,19 +197,4 @@ export function operatorBillingRoutes(services: Pick<Services, "stripe">) {
     validator("query", EventsQuery, rejectInvalid),
     async (c) => c.json({ events: await services.stripe.stream.read(null, c.req.valid("query").limit ?? 100) }),
   );
-}
-
-export function entryJson(entry: LedgerEntryRecord): v.InferOutput<typeof EntryJson> {
-  return {
-    id: entry.id,
-    owner: entry.owner,
-    kind: entry.kind,
-    amountMicroUsd: Number(entry.amountMicroUsd),
-    reservedDeltaMicroUsd: Number(entry.reservedDeltaMicroUsd),
-    balanceAfterMicroUsd: Number(entry.balanceAfterMicroUsd),
-    generationId: entry.generationId,
-    externalRef: entry.externalRef,
-    note: entry.note,
-    createdAt: entry.createdAt.toISOString(),
-  };
 }
