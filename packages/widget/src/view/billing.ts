@@ -153,7 +153,7 @@ export class BillingUi {
     this.note = null;
     this.host.requestUpdate();
     try {
-      const { url } = await client.checkout(amountUsd, location.href);
+      const url = webAddress((await client.checkout(amountUsd, location.href)).url);
       if (tab) tab.location.href = url;
       else window.open(url, "_blank", "noopener");
       this.note = "topUpOpened";
@@ -201,4 +201,14 @@ export function usd(microUsd: number): string {
   const abs = Math.abs(microUsd);
   const shown = abs % 10_000 === 0 ? (abs / 1_000_000).toFixed(2) : (Math.floor(abs / 100) / 10_000).toFixed(4);
   return `${microUsd < 0 ? "-" : ""}$${shown}`;
+}
+
+/**
+ * The Checkout address, only if it is a web address: the blank tab shares this page's origin, so
+ * a `javascript:` (or `data:`) answer would run in it, next to the page's stored tokens.
+ */
+export function webAddress(url: string): string {
+  const parsed = new URL(url);
+  if (parsed.protocol !== "https:" && parsed.protocol !== "http:") throw new TypeError(`not a web address: ${parsed.protocol}`);
+  return parsed.href;
 }

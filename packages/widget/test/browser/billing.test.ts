@@ -159,3 +159,14 @@ describe("<open-chat> credits (billing on)", () => {
     expect($(view, "[part=out-of-credits]")).to.equal(null);
   });
 });
+
+describe("Checkout address", () => {
+  it("is followed only when it is a web address (the blank tab shares the page's origin)", async () => {
+    const { webAddress } = await import("../../src/view/billing.js");
+    expect(webAddress("https://checkout.stripe.com/c/pay/cs_test_1")).to.equal("https://checkout.stripe.com/c/pay/cs_test_1");
+    expect(webAddress("http://127.0.0.1:12111/pay")).to.equal("http://127.0.0.1:12111/pay");
+    for (const bad of ["javascript:alert(document.cookie)", "JavaScript:alert(1)", "data:text/html,<script>alert(1)</script>", "vbscript:x", "not a url"]) {
+      expect(() => webAddress(bad), bad).to.throw();
+    }
+  });
+});
