@@ -74,6 +74,11 @@ async function spawnOpenChat(env: Record<string, string>, args: string[], stdin?
   child.stdout!.on("data", (chunk) => (stdout += chunk));
   child.stderr!.on("data", (chunk) => (stderr += chunk));
   const [code] = (await once(child, "close")) as [number | null];
+  return runOf(code, stdout, stderr);
+}
+
+/** A finished run; stdout read as JSON when it is one (`--json` runs). */
+function runOf(code: number | null, stdout: string, stderr: string): Run {
   let json: unknown;
   try {
     json = JSON.parse(stdout);
@@ -93,13 +98,7 @@ async function inProcess(env: Record<string, string>, args: string[], stdin?: st
     stdout: (text) => void (stdout += text + "\n"),
     stderr: (text) => void (stderr += text + "\n"),
   });
-  let json: unknown;
-  try {
-    json = JSON.parse(stdout);
-  } catch {
-    json = undefined;
-  }
-  return { code, stdout, stderr, json };
+  return runOf(code, stdout, stderr);
 }
 
 /** Every row of every table, as JSON text (to prove a secret is stored in none of them in plain text). */

@@ -14,7 +14,8 @@ import pg from "pg";
 import { makeTempDir, removeDir, seededRandom, signInAsGuest } from "@open-chat/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
-import { createChat, ended, send, watchChat } from "./chat-watch.js";
+import { ended, watchChat } from "./chat-watch.js";
+import { killMidAnswer } from "./kill-mid-answer.js";
 import { uninterrupted, useChaosFixture } from "./fixture.js";
 
 const ANSWERS = process.env.CHAOS_FULL ? 6 : 2;
@@ -66,15 +67,11 @@ describe(`kill -9 mid-answer with billing on (${ANSWERS} answers, seed ${SEED})`
       for (let n = 0; n < ANSWERS; n++) {
         const prompt = `paid answer ${n} [[tokens:120]] [[delay:8]]`;
         const expected = await uninterrupted(fixture().model, prompt);
-        const chatId = await createChat(api.url, token);
-        const { assistantMessageId } = await send(api.url, token, chatId, prompt);
-        const killAt = 1 + Math.floor(random() * expected.length * 0.8);
-        const current = () => api.url;
-        await watchChat(current, token, chatId, (state) => (state.messages.find((m) => m.id === assistantMessageId)?.text.length ?? 0) >= killAt);
-        await api.kill();
-        api = await startApiProcess(env);
+        const killed = await killMidAnswer(api, env, token, prompt, 1 + Math.floor(random() * expected.length * 0.8));
+        const { chatId, assistantMessageId } = killed;
+        api = killed.api;
 
-        const { events } = await watchChat(current, token, chatId, ended(assistantMessageId));
+        const { events } = await watchChat(() => api.url, token, chatId, ended(assistantMessageId));
         const completed = events.find((e) => e.type === "message.completed" && e.messageId === assistantMessageId) as { usage?: { costMicroUsd: number } } | undefined;
         expect(completed, `answer ${n} completed`).toBeDefined();
         expect(events.some((e) => e.type === "generation.resumed" && e.messageId === assistantMessageId), `answer ${n} was taken over`).toBe(true);

@@ -11,7 +11,8 @@
 import { seededRandom, signInAsGuest } from "@open-chat/testing";
 import { describe, expect, it } from "vitest";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
-import { createChat, ended, send, watchChat } from "./chat-watch.js";
+import { ended, watchChat } from "./chat-watch.js";
+import { killMidAnswer } from "./kill-mid-answer.js";
 import { uninterrupted, useChaosFixture } from "./fixture.js";
 
 const ANSWERS = Math.max(1, Number(process.env.CHAOS_ANSWERS ?? (process.env.CHAOS_FULL ? 20 : 4)));
@@ -36,17 +37,13 @@ describe(`kill -9 of the API server mid-answer (${ANSWERS} answers, seed ${SEED}
       for (let n = 0; n < ANSWERS; n++) {
         const prompt = `answer ${n} [[tokens:${TOKENS}]] [[delay:8]]`;
         const expected = await uninterrupted(fixture().model, prompt);
-        const chatId = await createChat(api.url, token);
-        const { assistantMessageId } = await send(api.url, token, chatId, prompt);
         // Kill somewhere between the first delta and the last fifth of the answer.
         const killAt = 1 + Math.floor(random() * expected.length * 0.8);
-        const current = () => api.url;
-        await watchChat(current, token, chatId, (state) => (state.messages.find((m) => m.id === assistantMessageId)?.text.length ?? 0) >= killAt);
-        await api.kill();
-        const killedAt = Date.now();
-        api = await startApiProcess(env);
+        const killed = await killMidAnswer(api, env, token, prompt, killAt);
+        const { chatId, assistantMessageId, killedAt } = killed;
+        api = killed.api;
 
-        const { state, events } = await watchChat(current, token, chatId, ended(assistantMessageId));
+        const { state, events } = await watchChat(() => api.url, token, chatId, ended(assistantMessageId));
         const answer = state.messages.find((m) => m.id === assistantMessageId)!;
         const resumed = events.find((e) => e.type === "generation.resumed" && e.messageId === assistantMessageId);
         expect(answer.status, `answer ${n}`).toBe("completed");
