@@ -7,7 +7,7 @@
  * The unique indexes (account, kind, generation) and (account, kind, external ref) are the
  * last word on idempotency.
  */
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { LedgerEntry, PrismaClient } from "../generated/prisma/client.js";
 import { DomainError } from "../domain-error.js";
 import { newId, isWellFormedId } from "../ids.js";
 import type { AccountRef, Balance, EntryKind, Ledger, LedgerEntryRecord } from "./ledger-types.js";
@@ -20,19 +20,6 @@ interface AccountRow {
   owner: string;
   balanceMicroUsd: bigint;
   reservedMicroUsd: bigint;
-}
-
-interface EntryRow {
-  id: string;
-  accountId: string;
-  kind: string;
-  amountMicroUsd: bigint;
-  reservedDeltaMicroUsd: bigint;
-  balanceAfterMicroUsd: bigint;
-  generationId: string | null;
-  externalRef: string | null;
-  note: string | null;
-  createdAt: Date;
 }
 
 /**
@@ -75,7 +62,7 @@ export function createLedger(prisma: PrismaClient, clock: () => Date = () => new
     amount: bigint,
     reservedDelta: bigint,
     refs: { generationId?: string; externalRef?: string; note?: string },
-  ): Promise<EntryRow> {
+  ): Promise<LedgerEntry> {
     const balance = account.balanceMicroUsd + amount;
     const reserved = account.reservedMicroUsd + reservedDelta;
     const now = clock();
@@ -98,7 +85,7 @@ export function createLedger(prisma: PrismaClient, clock: () => Date = () => new
     });
   }
 
-  function record(entry: EntryRow, account: { tenantId: string; owner: string }): LedgerEntryRecord {
+  function record(entry: LedgerEntry, account: { tenantId: string; owner: string }): LedgerEntryRecord {
     return {
       id: entry.id,
       tenantId: account.tenantId,
