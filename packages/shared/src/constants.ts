@@ -54,6 +54,8 @@ export const EVENT_TYPE = {
   messageCompleted: "message.completed",
   messageError: "message.error",
   messageStopped: "message.stopped",
+  messageSelected: "message.selected",
+  messageFeedback: "message.feedback",
   generationStarted: "generation.started",
   generationResumed: "generation.resumed",
   chatRenamed: "chat.renamed",
@@ -73,4 +75,6 @@ export const LIMITS = {
   maxIdLength: 128,
   /** Attachments on one message. */
   maxAttachments: 16,
+  /** Characters of the optional comment on a 👍/👎 feedback. */
+  maxFeedbackCommentLength: 2000,
 } as const;

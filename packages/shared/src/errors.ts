@@ -32,6 +32,8 @@ export const ERROR_CODES = [
   // Resources
   "not_found",
   "chat_not_found",
+  /** A message id that is not a message of the chat (or not of the kind the request needs). */
+  "message_not_found",
   "tenant_not_found",
   "user_not_found",
   "key_not_found",

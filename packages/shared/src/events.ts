@@ -56,6 +56,8 @@ export const MessageCreatedSchema = v.object({
   text: v.string(),
   model: v.optional(v.string()),
   clientId: v.optional(Id),
+  /** Another version of that message (a regenerated answer, an edited question): same parent. */
+  versionOf: v.optional(Id),
   attachments: v.optional(v.pipe(v.array(AttachmentSchema), v.maxLength(LIMITS.maxAttachments))),
 });
 
@@ -84,6 +86,23 @@ export const MessageStoppedSchema = v.object({
   ...messageEventBase,
   type: v.literal(EVENT_TYPE.messageStopped),
   by: v.picklist(["user", "system"]),
+});
+
+/** Show this version (and the thread under it) from now on. */
+export const MessageSelectedSchema = v.object({
+  ...messageEventBase,
+  type: v.literal(EVENT_TYPE.messageSelected),
+});
+
+export const FeedbackRatingSchema = v.picklist(["up", "down"]);
+export type FeedbackRating = v.InferOutput<typeof FeedbackRatingSchema>;
+
+/** The end user's 👍/👎 on an answer; the latest wins, `null` clears it. */
+export const MessageFeedbackSchema = v.object({
+  ...messageEventBase,
+  type: v.literal(EVENT_TYPE.messageFeedback),
+  rating: v.nullable(FeedbackRatingSchema),
+  comment: v.optional(v.pipe(v.string(), v.maxLength(LIMITS.maxFeedbackCommentLength))),
 });
 
 export const GenerationStartedSchema = v.object({
@@ -120,6 +139,8 @@ export const EVENT_SCHEMAS = {
   [EVENT_TYPE.messageCompleted]: MessageCompletedSchema,
   [EVENT_TYPE.messageError]: MessageErrorSchema,
   [EVENT_TYPE.messageStopped]: MessageStoppedSchema,
+  [EVENT_TYPE.messageSelected]: MessageSelectedSchema,
+  [EVENT_TYPE.messageFeedback]: MessageFeedbackSchema,
   [EVENT_TYPE.generationStarted]: GenerationStartedSchema,
   [EVENT_TYPE.generationResumed]: GenerationResumedSchema,
   [EVENT_TYPE.chatRenamed]: ChatRenamedSchema,
@@ -131,6 +152,8 @@ export type MessageDeltaEvent = v.InferOutput<typeof MessageDeltaSchema>;
 export type MessageCompletedEvent = v.InferOutput<typeof MessageCompletedSchema>;
 export type MessageErrorEvent = v.InferOutput<typeof MessageErrorSchema>;
 export type MessageStoppedEvent = v.InferOutput<typeof MessageStoppedSchema>;
+export type MessageSelectedEvent = v.InferOutput<typeof MessageSelectedSchema>;
+export type MessageFeedbackEvent = v.InferOutput<typeof MessageFeedbackSchema>;
 export type GenerationStartedEvent = v.InferOutput<typeof GenerationStartedSchema>;
 export type GenerationResumedEvent = v.InferOutput<typeof GenerationResumedSchema>;
 export type ChatRenamedEvent = v.InferOutput<typeof ChatRenamedSchema>;
@@ -142,6 +165,8 @@ export type ChatEvent =
   | MessageCompletedEvent
   | MessageErrorEvent
   | MessageStoppedEvent
+  | MessageSelectedEvent
+  | MessageFeedbackEvent
   | GenerationStartedEvent
   | GenerationResumedEvent
   | ChatRenamedEvent

@@ -11,13 +11,17 @@
  * - Terminal states hold: once a message is completed, failed or stopped nothing reopens it;
  *   later events for it are ignored and counted in `ignored`.
  * - Message order is the order of `message.created` in the log, never timestamps.
+ * - Versions: every message has a parent (the message it follows). A regenerated answer or an
+ *   edited question is another child of the same parent (`versionOf`); the newest child, or the
+ *   one a `message.selected` chose, is current. `messages` holds every version; thread.ts walks
+ *   the current path (what a screen shows and what the model is prompted with).
  *
  * @example
  * const state = materialize(events);            // whole log
  * const next = foldAll(state, batch);           // incremental: equals materialize([...events, ...batch])
  */
 import { EVENT_TYPE } from "./constants.js";
-import type { Attachment, ChatEvent, Role, Usage } from "./events.js";
+import type { Attachment, ChatEvent, FeedbackRating, MessageCreatedEvent, Role, Usage } from "./events.js";
 import type { ErrorCode } from "./errors.js";
 import { parseEvent, splitEventId } from "./validate.js";
 
@@ -43,7 +47,14 @@ export interface ChatMessage {
   readonly stoppedBy?: "user" | "system";
   /** The generation writing this (assistant) message; `resumes` counts takeovers. */
   readonly generation?: { readonly holder: string; readonly model: string; readonly resumes: number };
+  /** The message this one follows in its thread; null for a chat's first message(s). */
+  readonly parentId: string | null;
+  /** The end user's latest 👍/👎 on an ended answer (absent: none, or cleared). */
+  readonly feedback?: { readonly rating: FeedbackRating; readonly comment?: string };
 }
+
+/** Key of the chat's first place in `children` / `selected` (ids are never empty). */
+export const ROOT_PARENT = "";
 
 export interface ChatState {
   readonly chatId: string | null;
@@ -53,6 +64,12 @@ export interface ChatState {
   readonly messages: readonly ChatMessage[];
   /** messageId -> position in `messages`. (Maps, not objects: ids like "constructor" are data.) */
   readonly index: ReadonlyMap<string, number>;
+  /** parentId (ROOT_PARENT for the first place) -> its children's ids in creation order, for places with versions only. */
+  readonly children: ReadonlyMap<string, readonly string[]>;
+  /** parentId (ROOT_PARENT for the first place) -> the child shown: the newest unless a `message.selected` chose another. */
+  readonly selected: ReadonlyMap<string, string>;
+  /** The last message of the current thread: where a message without `versionOf` attaches. */
+  readonly leaf: string | null;
   /** producerId -> highest seq applied: the dedupe memory. */
   readonly watermarks: ReadonlyMap<string, number>;
   /** Diagnostics, not part of the chat's content. */
@@ -71,6 +88,9 @@ export const EMPTY_CHAT_STATE: ChatState = Object.freeze({
   deleted: false,
   messages: Object.freeze([]) as readonly ChatMessage[],
   index: new Map(),
+  children: new Map(),
+  selected: new Map(),
+  leaf: null,
   watermarks: new Map(),
   applied: 0,
   duplicates: 0,
@@ -117,6 +137,8 @@ class Draft {
   private messages: ChatMessage[] | null = null;
   private index: Map<string, number> | null = null;
   private watermarks: Map<string, number> | null = null;
+  private children: Map<string, readonly string[]> | null = null;
+  private selected: Map<string, string> | null = null;
   private readonly copied = new Set<number>();
 
   constructor(private readonly base: ChatState) {
@@ -127,6 +149,8 @@ class Draft {
     if (this.messages) this.next.messages = this.messages;
     if (this.index) this.next.index = this.index;
     if (this.watermarks) this.next.watermarks = this.watermarks;
+    if (this.children) this.next.children = this.children;
+    if (this.selected) this.next.selected = this.selected;
     return this.next;
   }
 
@@ -168,6 +192,15 @@ class Draft {
     const position = (this.index ?? this.base.index).get(event.messageId);
     if (position === undefined) return false; // nothing is created by a stray event
     const current = (this.messages ?? this.base.messages)[position]!;
+    // Selection and feedback are about a message, not its content: terminal ones included.
+    if (event.type === EVENT_TYPE.messageSelected) return this.select(current);
+    if (event.type === EVENT_TYPE.messageFeedback) {
+      if (current.role !== "assistant" || !isTerminal(current.status)) return false;
+      const message = this.writableMessage(position);
+      if (event.rating === null) delete message.feedback;
+      else message.feedback = event.comment === undefined ? { rating: event.rating } : { rating: event.rating, comment: event.comment };
+      return true;
+    }
     if (isTerminal(current.status)) return false;
     const message = this.writableMessage(position);
     message.updatedAt = event.at;
@@ -205,9 +238,17 @@ class Draft {
     }
   }
 
-  private create(event: Extract<ChatEvent, { type: "message.created" }>): boolean {
+  private create(event: MessageCreatedEvent): boolean {
     const index = this.index ?? this.base.index;
     if (index.has(event.messageId)) return false;
+    let parentId = this.next.leaf;
+    if (event.versionOf !== undefined) {
+      // A version takes the place of a message of the same role; anything else invents nothing.
+      const position = index.get(event.versionOf);
+      const original = position === undefined ? undefined : (this.messages ?? this.base.messages)[position];
+      if (original === undefined || original.role !== event.role) return false;
+      parentId = original.parentId;
+    }
     const message: Mutable<ChatMessage> = {
       id: event.messageId,
       chatId: event.chatId,
@@ -217,6 +258,7 @@ class Draft {
       status: event.role === "assistant" ? "streaming" : "completed",
       createdAt: event.at,
       updatedAt: event.at,
+      parentId,
     };
     if (event.model !== undefined) message.model = event.model;
     if (event.clientId !== undefined) message.clientId = event.clientId;
@@ -225,7 +267,46 @@ class Draft {
     this.writableIndex().set(event.messageId, messages.length);
     this.copied.add(messages.length); // a new object: already private to this draft
     messages.push(message);
+    const place = parentId ?? ROOT_PARENT;
+    if (event.versionOf === undefined) {
+      // Attached to the leaf, which has no child yet: shown, and now the end of the thread.
+      this.writableSelected().set(place, message.id);
+      this.next.leaf = message.id;
+      return true;
+    }
+    // Places with one message keep no list (most chats have no versions): the first is the one
+    // that was shown there before any version existed.
+    const children = this.writableChildren();
+    const before = children.get(place) ?? [(this.selected ?? this.base.selected).get(place)!];
+    children.set(place, [...before, message.id]);
+    // A new version is shown (and the thread above it), and it ends the thread.
+    return this.select(message);
+  }
+
+  /**
+   * Shows `message`: it and every message above it become the versions shown at their places;
+   * below it the thread continues down the versions already shown there.
+   */
+  private select(message: ChatMessage): boolean {
+    const selected = this.writableSelected();
+    const index = this.index ?? this.base.index;
+    const messages = this.messages ?? this.base.messages;
+    for (let at: ChatMessage | undefined = message; at !== undefined; ) {
+      selected.set(at.parentId ?? ROOT_PARENT, at.id);
+      at = at.parentId === null ? undefined : messages[index.get(at.parentId)!];
+    }
+    let leaf = message.id;
+    for (let next = selected.get(leaf); next !== undefined; next = selected.get(leaf)) leaf = next;
+    this.next.leaf = leaf;
     return true;
+  }
+
+  private writableChildren(): Map<string, readonly string[]> {
+    return (this.children ??= new Map(this.base.children));
+  }
+
+  private writableSelected(): Map<string, string> {
+    return (this.selected ??= new Map(this.base.selected));
   }
 
   private writableMessages(): ChatMessage[] {

@@ -38,6 +38,9 @@ export {
   type MessageCompletedEvent,
   type MessageErrorEvent,
   type MessageStoppedEvent,
+  type MessageSelectedEvent,
+  type MessageFeedbackEvent,
+  type FeedbackRating,
   type GenerationStartedEvent,
   type GenerationResumedEvent,
   type ChatRenamedEvent,
@@ -59,9 +62,11 @@ export {
   isTerminal,
   findMessage,
   EMPTY_CHAT_STATE,
+  ROOT_PARENT,
   type ChatState,
   type ChatMessage,
   type MessageStatus,
 } from "./fold.js";
+export { currentThread, messageVersions, threadTo, type MessageVersions } from "./thread.js";
 export { isValidOffset, compareOffsets, maxOffset, isAfter } from "./offsets.js";
 export { type TailControl } from "./control.js";

@@ -24,6 +24,12 @@ export const API_PATH = {
   chat,
   messages: (chatId: string) => `${chat(chatId)}/messages`,
   stop: (chatId: string) => `${chat(chatId)}/stop`,
+  /** `POST { clientMessageId, model? }`: another version of an ended answer (202, like a send). */
+  regenerate: (chatId: string, messageId: string) => `${chat(chatId)}/messages/${encodeURIComponent(messageId)}/regenerate`,
+  /** `POST {}`: show this version of a message from now on. */
+  select: (chatId: string, messageId: string) => `${chat(chatId)}/messages/${encodeURIComponent(messageId)}/select`,
+  /** `POST { rating: "up" | "down" | null, comment? }`: the end user's feedback on an answer. */
+  feedback: (chatId: string, messageId: string) => `${chat(chatId)}/messages/${encodeURIComponent(messageId)}/feedback`,
   events: (chatId: string) => `${chat(chatId)}/events`,
   /** The signed-in end user: `DELETE` deletes them with all their chats and messages. */
   me: "/v1/me",
@@ -51,5 +57,8 @@ export const CHAT_ROUTE = {
   chat: "/:chatId",
   messages: "/:chatId/messages",
   stop: "/:chatId/stop",
+  regenerate: "/:chatId/messages/:messageId/regenerate",
+  select: "/:chatId/messages/:messageId/select",
+  feedback: "/:chatId/messages/:messageId/feedback",
   events: "/:chatId/events",
 } as const;
