@@ -18,5 +18,15 @@ if [ "$(node_major)" -lt 22 ] || ! command -v pnpm >/dev/null 2>&1; then
 fi
 echo "bootstrap: node $(node --version), pnpm $(pnpm --version)"
 
-# CI has no TTY; --frozen-lockfile keeps every machine on the committed versions.
-(cd "$ROOT" && pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -v '^Progress' | tail -n 5)
+# CI has no TTY; --frozen-lockfile keeps every machine on the committed versions. Skipped when
+# the lockfile, the manifests and Node are what the last install saw (a restart costs nothing).
+INSTALL_STAMP="$ROOT/node_modules/.open-chat-install"
+install_inputs() {
+  (cd "$ROOT" && node --version && cat pnpm-lock.yaml pnpm-workspace.yaml package.json packages/*/package.json apps/*/package.json) | sha256sum | cut -d' ' -f1
+}
+if [ -f "$INSTALL_STAMP" ] && [ "$(cat "$INSTALL_STAMP")" = "$(install_inputs)" ]; then
+  echo "bootstrap: dependencies up to date"
+else
+  (cd "$ROOT" && pnpm install --frozen-lockfile --reporter=append-only 2>&1 | grep -v '^Progress' | tail -n 5)
+  install_inputs > "$INSTALL_STAMP"
+fi

@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 . scripts/bootstrap.sh
-pnpm -r build
+# Only what changed since the last build (scripts/build-if-changed.mjs).
+node scripts/build-if-changed.mjs
 # Not `pnpm start`: pnpm would print ELIFECYCLE noise when Ctrl+C ends the demo.
 exec node apps/demo/dist/main.js
