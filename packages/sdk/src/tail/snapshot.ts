@@ -6,7 +6,8 @@
  */
 import { EMPTY_CHAT_STATE, isValidOffset, type ChatMessage, type ChatState } from "@open-chat/shared";
 
-const SNAPSHOT_VERSION = 1;
+/** 2: the fold's versions (`children`, `selected`, `leaf`) are stored too; a v1 snapshot is re-read from -1. */
+const SNAPSHOT_VERSION = 2;
 
 interface StoredTail {
   v: typeof SNAPSHOT_VERSION;
@@ -16,6 +17,9 @@ interface StoredTail {
     title: string | null;
     deleted: boolean;
     messages: ChatMessage[];
+    children: Array<[string, string[]]>;
+    selected: Array<[string, string]>;
+    leaf: string | null;
     watermarks: Array<[string, number]>;
     applied: number;
     duplicates: number;
@@ -39,6 +43,9 @@ export function encodeSnapshot(snapshot: TailSnapshot): string {
       title: state.title,
       deleted: state.deleted,
       messages: state.messages as ChatMessage[],
+      children: [...state.children].map(([place, ids]) => [place, [...ids]]),
+      selected: [...state.selected],
+      leaf: state.leaf,
       watermarks: [...state.watermarks],
       applied: state.applied,
       duplicates: state.duplicates,
@@ -63,6 +70,8 @@ export function decodeSnapshot(raw: string | null): TailSnapshot | null {
   if (!Array.isArray(s.messages) || !Array.isArray(s.watermarks)) return null;
   if (!s.messages.every((m) => typeof m === "object" && m !== null && typeof m.id === "string" && typeof m.text === "string")) return null;
   if (!s.watermarks.every((w) => Array.isArray(w) && typeof w[0] === "string" && typeof w[1] === "number")) return null;
+  if (!Array.isArray(s.children) || !s.children.every((c) => Array.isArray(c) && typeof c[0] === "string" && Array.isArray(c[1]) && c[1].every(isString))) return null;
+  if (!Array.isArray(s.selected) || !s.selected.every((c) => Array.isArray(c) && isString(c[0]) && isString(c[1]))) return null;
   const state: ChatState = {
     ...EMPTY_CHAT_STATE,
     chatId: typeof s.chatId === "string" ? s.chatId : null,
@@ -70,6 +79,9 @@ export function decodeSnapshot(raw: string | null): TailSnapshot | null {
     deleted: s.deleted === true,
     messages: s.messages,
     index: new Map(s.messages.map((m, i) => [m.id, i])),
+    children: new Map(s.children),
+    selected: new Map(s.selected),
+    leaf: typeof s.leaf === "string" ? s.leaf : null,
     watermarks: new Map(s.watermarks),
     applied: num(s.applied),
     duplicates: num(s.duplicates),
@@ -77,6 +89,10 @@ export function decodeSnapshot(raw: string | null): TailSnapshot | null {
     skipped: num(s.skipped),
   };
   return { offset: value.offset, state };
+}
+
+function isString(value: unknown): value is string {
+  return typeof value === "string";
 }
 
 function num(value: unknown): number {

@@ -1,8 +1,8 @@
 /**
- * `TailStore`: the state a tail shows and its subscriptions: the folded log plus the pending sends that the
- * log does not have yet. A pending message disappears in the same update that brings the log's
- * `message.created` with its `clientId`, at the same position (pending ones come after every log
- * message), so there is no flicker and no duplicate. Message listeners fire only when their
+ * `TailStore`: the state a tail shows and its subscriptions: the folded log's current thread plus
+ * the pending sends that the log does not have yet (thread-view.ts). A pending message
+ * disappears in the same update that brings the log's `message.created` with its `clientId`, at
+ * the same position (pending ones come after the thread), so there is no flicker and no duplicate. Message listeners fire only when their
  * message's object changes: the fold keeps untouched messages' identity.
  *
  * A resync (the cursor went back to -1) starts a fresh fold from the empty state: the shown
@@ -10,8 +10,9 @@
  * first up-to-date control frame — then it equals the server's log exactly, even when the
  * streams tier lost events we had shown. Pending sends stay shown throughout.
  */
-import { EMPTY_CHAT_STATE, findMessage, foldAll, type ChatMessage, type ChatState, type TailControl } from "@open-chat/shared";
+import { EMPTY_CHAT_STATE, currentThread, findMessage, foldAll, messageVersions, type ChatMessage, type ChatState, type TailControl } from "@open-chat/shared";
 import type { PendingMessage, TailMessage, TailState } from "../types.js";
+import { threadView } from "./thread-view.js";
 
 interface MessageWatch {
   listener: (message: TailMessage | undefined) => void;
@@ -31,7 +32,7 @@ export class TailStore {
     /** Pending sends the log now has (reconciled); the owner forgets them. */
     private readonly onReconciled: (clientIds: string[]) => void,
   ) {
-    this.current = { chatId, title: log.title, deleted: log.deleted, messages: log.messages, pending: [], log };
+    this.current = { chatId, title: log.title, deleted: log.deleted, messages: currentThread(log), pending: [], log, versions: versionsOf(log) };
   }
 
   get state(): TailState {
@@ -107,13 +108,11 @@ export class TailStore {
       }
     }
     const previous = this.current;
+    // The same thread and pending list keep the same array (currentThread is cached per state).
     const messages: readonly TailMessage[] =
-      pending.length === 0
-        ? log.messages
-        : previous.pending === pending && previous.log.messages === log.messages
-          ? previous.messages
-          : [...log.messages, ...pending];
-    this.current = { chatId: previous.chatId, title: log.title, deleted: log.deleted, messages, pending, log };
+      previous.pending === pending && currentThread(previous.log) === currentThread(log) ? previous.messages : threadView(log, pending);
+    const versions = previous.log === log ? previous.versions : versionsOf(log);
+    this.current = { chatId: previous.chatId, title: log.title, deleted: log.deleted, messages, pending, log, versions };
     for (const listener of [...this.listeners]) listener(this.current);
     this.notifyMessages();
   }
@@ -141,6 +140,10 @@ export class TailStore {
     }
     return undefined;
   }
+}
+
+function versionsOf(log: ChatState): TailState["versions"] {
+  return (messageId) => messageVersions(log, messageId);
 }
 
 function clientIdsIn(messages: readonly ChatMessage[]): Set<string> {
