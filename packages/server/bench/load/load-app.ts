@@ -1,0 +1,123 @@
+/**
+ * Process entry: the load generator against the app. N guests sign in, create one chat each
+ * and open one live SSE tail each (all set up before measuring); then each sends one message,
+ * and every token's latency is taken from the tail as it arrives. The final text of each answer
+ * is the shared fold over the events its tail delivered: exactly what a screen would show.
+ *
+ * Environment: APP_URL, BENCH_USERS, BENCH_TOKENS, BENCH_TOKENS_PER_SECOND, BENCH_DEADLINE_MS.
+ */
+import { materialize, type ChatEvent } from "@open-chat/shared";
+import { AnswerTrack, allDone, envNumber, staggerMs, summarizeAnswers } from "./answers.js";
+import { nowUs } from "./clock.js";
+import { errorCodeOf, httpJson, openSse } from "./http.js";
+import { Samples } from "./stats.js";
+import { runWorker, sendToParent } from "./worker.js";
+
+const TERMINAL = new Set(["message.completed", "message.error", "message.stopped"]);
+
+runWorker(async () => {
+  const appUrl = process.env.APP_URL;
+  if (!appUrl) throw new Error("APP_URL is required");
+  const users = envNumber("BENCH_USERS", 10);
+  const tokens = envNumber("BENCH_TOKENS", 200);
+  const rate = envNumber("BENCH_TOKENS_PER_SECOND", 30);
+  const deadlineMs = envNumber("BENCH_DEADLINE_MS", 2 * (tokens * 1000) / rate + 60_000);
+
+  // Set-up, not measured: sessions, chats, live tails that have caught up.
+  const latencies = new Samples();
+  const tracks = Array.from({ length: users }, () => new AnswerTrack(tokens, latencies));
+  const events: ChatEvent[][] = tracks.map(() => []);
+  const eventIds = tracks.map(() => new Set<string>());
+  let wireDuplicates = 0;
+  const wake = { notify: () => {} };
+  const sessions = await inBatches(users, 16, async (i) => {
+    const signIn = await httpJson("POST", `${appUrl}/v1/auth/sign-in/anonymous`, {}, {});
+    const token = signIn.headers["set-auth-token"];
+    if (signIn.status !== 200 || typeof token !== "string") throw new Error(`sign-in ${i}: ${errorCodeOf(signIn)}`);
+    const auth = { authorization: `Bearer ${token}` };
+    const chat = await httpJson("POST", `${appUrl}/v1/chats`, auth, {});
+    if (chat.status !== 201) throw new Error(`create chat ${i}: ${errorCodeOf(chat)}`);
+    return { auth, chatId: (chat.body as { id: string }).id };
+  });
+  const tails = await inBatches(users, 16, async (i) => {
+    const { auth, chatId } = sessions[i]!;
+    let caughtUp!: () => void;
+    const upToDate = new Promise<void>((resolve) => (caughtUp = resolve));
+    const tail = await openSse(`${appUrl}/v1/chats/${chatId}/events?live=sse&offset=-1`, {
+      headers: auth,
+      onFrame(frame) {
+        const at = nowUs();
+        if (frame.event === "control") return caughtUp();
+        if (frame.event !== "data") return;
+        for (const event of JSON.parse(frame.data) as ChatEvent[]) {
+          if (eventIds[i]!.has(event.id)) wireDuplicates++;
+          eventIds[i]!.add(event.id);
+          events[i]!.push(event);
+          const track = tracks[i]!;
+          if (event.type === "message.delta") track.received(event.text, at);
+          else if (TERMINAL.has(event.type) && !track.done) {
+            track.done = true;
+            track.terminal = event.type === "message.error" ? `${event.type} ${event.code}` : event.type;
+            wake.notify();
+          }
+        }
+      },
+      onEnd(error) {
+        if (!tracks[i]!.done) console.error(`tail ${i} ended early${error ? `: ${error.message}` : ""}`);
+      },
+    });
+    if (tail.status !== 200) throw new Error(`tail ${i}: status ${tail.status}`);
+    await upToDate;
+    return tail;
+  });
+
+  // Measured: every user sends once, spread over one token interval.
+  sendToParent({ type: "phase", phase: "measure-start" });
+  const start = nowUs();
+  await Promise.all(
+    sessions.map(async ({ auth, chatId }, i) => {
+      await delay(staggerMs(i, users, rate));
+      const track = tracks[i]!;
+      track.sendStartUs = nowUs();
+      const sent = await httpJson("POST", `${appUrl}/v1/chats/${chatId}/messages`, auth, { clientMessageId: `bench-${i}`, text: "bench" }).catch(
+        (error: Error) => ({ status: 0, headers: {}, body: { error: { code: error.message } } }),
+      );
+      track.sendMs = (nowUs() - track.sendStartUs) / 1000;
+      if (sent.status !== 202) {
+        track.failed = errorCodeOf(sent);
+        track.done = true;
+        wake.notify();
+      }
+    }),
+  );
+  await allDone(tracks, start + deadlineMs * 1000, wake);
+  const durationMs = (nowUs() - start) / 1000;
+  sendToParent({ type: "phase", phase: "measure-end" });
+  for (const tail of tails) tail.close();
+
+  return summarizeAnswers(
+    tracks,
+    latencies,
+    (i) => materialize(events[i]!).messages.find((m) => m.role === "assistant")?.text ?? "",
+    { wireDuplicates, durationMs },
+  );
+});
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Runs `task(0..count-1)` at most `width` at a time, results in order. */
+async function inBatches<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array(count);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        results[i] = await task(i);
+      }
+    }),
+  );
+  return results;
+}

@@ -1,0 +1,154 @@
+/**
+ * The result files: `bench/results/<date>.json` (everything measured) and `<date>.md` (the
+ * tables the README quotes). Capacity is the largest step N, from the smallest up, where every
+ * step so far had p99 ≤ 250 ms, nothing lost or duplicated, every send accepted and every
+ * answer finished.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { LoadResult } from "./answers.js";
+import { CONFIG_LABELS, type ConfigName } from "./configs.js";
+import type { MachineInfo } from "./machine.js";
+import type { ProcessUsage } from "./proc-stats.js";
+import type { Summary } from "./stats.js";
+
+export const CAPACITY_P99_MS = 250;
+
+export interface FloorResult {
+  users: number;
+  appendsPerUser: number;
+  ratePerUser: number;
+  latency: Summary;
+  failures: Record<string, number>;
+  behindScheduleMs: number;
+  durationMs: number;
+  appendsPerSecond: number;
+  usage: Record<string, ProcessUsage>;
+}
+
+export interface StepResult {
+  config: ConfigName;
+  users: number;
+  load: LoadResult;
+  usage: Record<string, ProcessUsage>;
+  /** Spawn → listening, fresh database (migrations included) and data folder. */
+  appStartMs?: number;
+  floor?: FloorResult;
+}
+
+export interface RunReport {
+  startedAt: string;
+  quick: boolean;
+  machine: MachineInfo;
+  settings: { tokens: number; rate: number; steps: number[]; configs: ConfigName[] };
+  results: StepResult[];
+}
+
+const failedSends = (load: LoadResult) => Object.values(load.failedSends).reduce((a, b) => a + b, 0);
+
+export function passes(load: LoadResult): boolean {
+  return load.latency.p99 <= CAPACITY_P99_MS && load.lost === 0 && load.duplicated === 0 && failedSends(load) === 0 && load.unfinished === 0;
+}
+
+export function capacity(results: StepResult[], config: ConfigName): { users: number; allPassed: boolean } {
+  let users = 0;
+  const steps = results.filter((r) => r.config === config).sort((a, b) => a.users - b.users);
+  for (const step of steps) {
+    if (!passes(step.load)) return { users, allPassed: false };
+    users = step.users;
+  }
+  return { users, allPassed: true };
+}
+
+const ms = (value: number) => (Number.isNaN(value) ? "–" : value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const ratio = (ours: number, floor: number) => (floor > 0 ? `${(ours / floor).toFixed(1)}×` : "–");
+
+export function renderReport(report: RunReport): string {
+  const { machine, settings, results } = report;
+  const configs = settings.configs;
+  const lines: string[] = [];
+  lines.push(`# Load benchmark ${report.startedAt}${report.quick ? " (quick)" : ""}`, "");
+  lines.push(
+    `Machine: ${machine.cores} cores (${machine.cpu}), ${machine.memoryGiB} GiB, load average ${machine.loadAverageAtStart} at start; ` +
+      `Node ${machine.node}, Bun ${machine.bun}, Postgres ${machine.postgres}; ` +
+      Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(", ") + ".",
+    "",
+    `Every answer: ${settings.tokens} tokens at ${settings.rate} tokens/s from a timestamping model process; latency = client receipt − emission ` +
+      `(one monotonic clock for all processes). One chat per user, one live SSE tail per chat, one send per user. ` +
+      `Capacity: largest N with p99 ≤ ${CAPACITY_P99_MS} ms, 0 lost, 0 duplicated, 0 failed sends, every answer finished.`,
+    "",
+  );
+
+  // Side by side.
+  const header = ["concurrent answers", ...configs.map((c) => `${CONFIG_LABELS[c]} p50 / p99 ms`)];
+  if (configs.includes("bun")) header.push("Bun tier's own append p50 / p99 ms", "ours (Bun) ÷ floor p50 / p99");
+  lines.push(`| ${header.join(" | ")} |`, `|${header.map(() => " --- ").join("|")}|`);
+  for (const users of settings.steps) {
+    const row = [String(users)];
+    for (const config of configs) {
+      const step = results.find((r) => r.config === config && r.users === users);
+      row.push(step ? `${ms(step.load.latency.p50)} / ${ms(step.load.latency.p99)}${passes(step.load) ? "" : " ✗"}` : "–");
+    }
+    if (configs.includes("bun")) {
+      const bun = results.find((r) => r.config === "bun" && r.users === users);
+      const floor = bun?.floor;
+      row.push(floor ? `${ms(floor.latency.p50)} / ${ms(floor.latency.p99)}` : "–");
+      row.push(bun && floor ? `${ratio(bun.load.latency.p50, floor.latency.p50)} / ${ratio(bun.load.latency.p99, floor.latency.p99)}` : "–");
+    }
+    lines.push(`| ${row.join(" | ")} |`);
+  }
+  lines.push("", "✗ = fails the capacity criteria (see the details below).", "");
+  lines.push("Capacity: " + configs.map((c) => {
+    const cap = capacity(results, c);
+    return `${CONFIG_LABELS[c]} **${cap.users}**${cap.allPassed ? " (every step passed: at least this)" : ""}`;
+  }).join("; ") + ".", "");
+
+  // Details per configuration.
+  for (const config of configs) {
+    const steps = results.filter((r) => r.config === config);
+    if (steps.length === 0) continue;
+    const names = [...new Set(steps.flatMap((s) => Object.keys(s.usage)))];
+    lines.push(`## ${CONFIG_LABELS[config]}`, "");
+    const cols = ["N", "p50", "p90", "p99", "max", "lost", "dup", "failed sends", "unfinished", "send p50 / p99", "TTFT p50 / p99", "peak running", "pieces/answer", ...names.map((n) => `${n} CPU % / RSS MB`)];
+    if (config !== "proxy") cols.push("app start ms");
+    lines.push(`| ${cols.join(" | ")} |`, `|${cols.map(() => " --- ").join("|")}|`);
+    for (const s of steps) {
+      const l = s.load;
+      const failed = Object.entries(l.failedSends).map(([code, n]) => `${n}× ${code}`).join(", ") || "0";
+      const row = [
+        s.users, ms(l.latency.p50), ms(l.latency.p90), ms(l.latency.p99), ms(l.latency.max), l.lost, l.duplicated, failed, l.unfinished,
+        `${ms(l.send.p50)} / ${ms(l.send.p99)}`, `${ms(l.ttft.p50)} / ${ms(l.ttft.p99)}`, l.peakConcurrent, l.piecesPerAnswer.toFixed(0),
+        ...names.map((n) => (s.usage[n] ? `${s.usage[n]!.cpuPercent} / ${s.usage[n]!.peakRssMb}` : "–")),
+      ];
+      if (config !== "proxy") row.push(s.appStartMs === undefined ? "–" : s.appStartMs.toFixed(0));
+      lines.push(`| ${row.join(" | ")} |`);
+    }
+    const odd = steps.filter((s) => Object.keys(s.load.terminals).some((t) => t !== "message.completed" && t !== "[DONE]") || s.load.wireDuplicates || s.load.outOfOrder);
+    for (const s of odd) lines.push("", `N=${s.users}: ends ${JSON.stringify(s.load.terminals)}, wire duplicates ${s.load.wireDuplicates}, out of order ${s.load.outOfOrder}`);
+    lines.push("");
+    const floors = steps.filter((s) => s.floor);
+    if (floors.length) {
+      lines.push("Floor (direct appends to the same tier, one stream per user, one append in flight each, at the app's append rate):", "");
+      lines.push("| N | appends/s per stream | appends/s total | p50 | p90 | p99 | max | failed | streams CPU % / RSS MB | loadgen CPU % |", "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+      for (const s of floors) {
+        const f = s.floor!;
+        const failed = Object.entries(f.failures).map(([code, n]) => `${n}× ${code}`).join(", ") || "0";
+        lines.push(`| ${s.users} | ${f.ratePerUser.toFixed(1)} | ${f.appendsPerSecond.toFixed(0)} | ${ms(f.latency.p50)} | ${ms(f.latency.p90)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${failed} | ${f.usage.streams?.cpuPercent ?? "–"} / ${f.usage.streams?.peakRssMb ?? "–"} | ${f.usage.loadgen?.cpuPercent ?? "–"} |`);
+      }
+      lines.push("");
+    }
+  }
+  return lines.join("\n");
+}
+
+/** Writes `<date>.md` and `<date>.json` under bench/results; returns their paths. */
+export function writeReport(report: RunReport): string[] {
+  const dir = fileURLToPath(new URL("../results/", import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  const stamp = report.startedAt.slice(0, 16).replace(":", "") + (report.quick ? "-quick" : "");
+  const md = `${dir}${stamp}.md`;
+  const json = `${dir}${stamp}.json`;
+  writeFileSync(md, `${renderReport(report)}\n`);
+  writeFileSync(json, `${JSON.stringify(report, null, 2)}\n`);
+  return [md, json];
+}

@@ -1,0 +1,103 @@
+/**
+ * `pnpm bench:load`: token → client latency of the app under N concurrent answers, side by side
+ * with a non-durable pass-through proxy and the streams tier's own append floor, every
+ * component its own process on loopback (see README "Performance").
+ *
+ *   node --import tsx bench/load/run.ts [--quick] [--steps 10,50,100] [--configs proxy,bun,embedded]
+ *                                       [--tokens 200] [--rate 30] [--no-write]
+ *
+ * `--quick` (inside `pnpm bench`): steps 10 and 50, the proxy and the Bun tier only.
+ * Needs Postgres (TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres)
+ * and the built server (`pnpm --filter @open-chat/server build`).
+ */
+import { existsSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { CONFIG_LABELS, startApp, type ConfigName } from "./configs.js";
+import { machineInfo } from "./machine.js";
+import { UsageWindow, type ProcessUsage } from "./proc-stats.js";
+import { renderReport, writeReport, type FloorResult, type RunReport, type StepResult } from "./report.js";
+import type { LoadResult } from "./answers.js";
+import { startWorker, type Worker } from "./worker.js";
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    steps: { type: "string" },
+    configs: { type: "string" },
+    tokens: { type: "string", default: "200" },
+    rate: { type: "string", default: "30" },
+    "no-write": { type: "boolean", default: false },
+  },
+});
+const steps = (values.steps ?? (values.quick ? "10,50" : "10,50,100,200,400")).split(",").map(Number);
+const configs = (values.configs ?? (values.quick ? "proxy,bun" : "proxy,bun,embedded")).split(",") as ConfigName[];
+for (const config of configs) if (!(config in CONFIG_LABELS)) throw new Error(`unknown config ${config}: one of ${Object.keys(CONFIG_LABELS).join(", ")}`);
+const tokens = Number(values.tokens);
+const rate = Number(values.rate);
+const loadEnv = { BENCH_TOKENS: String(tokens), BENCH_TOKENS_PER_SECOND: String(rate) };
+
+if (!existsSync(new URL("../../dist/cli.js", import.meta.url))) {
+  console.error("bench:load runs the built server: pnpm --filter @open-chat/shared --filter @open-chat/server build");
+  process.exit(2);
+}
+const startedAt = new Date().toISOString();
+const machine = await machineInfo();
+const model = startWorker("./model-server.ts", loadEnv);
+const modelUrl = (await model.next("ready")).url;
+const proxy = configs.includes("proxy") ? startWorker("./proxy.ts", { MODEL_URL: modelUrl }) : undefined;
+const proxyUrl = proxy ? (await proxy.next("ready")).url : "";
+const results: StepResult[] = [];
+
+/** Runs one load worker, measuring the named processes between its measure-start and -end. */
+async function measured<T>(worker: Worker, pids: Record<string, number>): Promise<{ result: T; usage: Record<string, ProcessUsage> }> {
+  const window = new UsageWindow({ ...pids, loadgen: worker.pid });
+  let usage: Record<string, ProcessUsage> = {};
+  worker.onPhase((phase) => (phase === "measure-start" ? window.start() : (usage = window.stop())));
+  const { result } = await worker.next("result");
+  return { result: result as T, usage };
+}
+
+try {
+  for (const users of steps) {
+    for (const config of configs) {
+      process.stdout.write(`${CONFIG_LABELS[config]}, ${users} concurrent answers … `);
+      const env = { ...loadEnv, BENCH_USERS: String(users) };
+      if (config === "proxy") {
+        const { result, usage } = await measured<LoadResult>(startWorker("./load-proxy.ts", { ...env, PROXY_URL: proxyUrl }), { proxy: proxy!.pid, model: model.pid });
+        results.push({ config, users, load: result, usage });
+      } else {
+        const sut = await startApp(config, modelUrl);
+        try {
+          const pids: Record<string, number> = { app: sut.app.pid, model: model.pid, ...(sut.streams ? { streams: sut.streams.pid } : {}) };
+          const { result, usage } = await measured<LoadResult>(startWorker("./load-app.ts", { ...env, APP_URL: sut.app.url }), pids);
+          let floor: FloorResult | undefined;
+          if (sut.streams) {
+            // The tier alone, at the append rate the app reached: what durability itself costs.
+            const floorRate = Math.min(rate, result.piecesPerSecond || rate);
+            const floorWorker = startWorker("./load-floor.ts", {
+              TIER_URL: sut.streams.url,
+              TIER_API_KEY: sut.streams.apiKey,
+              BENCH_USERS: String(users),
+              FLOOR_APPENDS: String(Math.max(10, Math.round(result.piecesPerAnswer))),
+              FLOOR_RATE: String(floorRate),
+            });
+            const measuredFloor = await measured<Omit<FloorResult, "usage">>(floorWorker, { streams: sut.streams.pid });
+            floor = { ...measuredFloor.result, usage: measuredFloor.usage };
+          }
+          results.push({ config, users, load: result, usage, appStartMs: sut.app.startMs, ...(floor ? { floor } : {}) });
+        } finally {
+          await sut.close();
+        }
+      }
+      const last = results[results.length - 1]!;
+      console.log(`p50 ${last.load.latency.p50.toFixed(1)} ms, p99 ${last.load.latency.p99.toFixed(1)} ms, lost ${last.load.lost}, failed sends ${Object.values(last.load.failedSends).reduce((a, b) => a + b, 0)}`);
+    }
+  }
+} finally {
+  await proxy?.stop();
+  await model.stop();
+}
+
+const report: RunReport = { startedAt, quick: values.quick, machine, settings: { tokens, rate, steps, configs }, results };
+console.log(`\n${renderReport(report)}`);
+if (!values["no-write"]) console.log(`written: ${writeReport(report).join(", ")}`);
