@@ -1,13 +1,13 @@
 /**
  * `<open-chat-list>`: the side panel — new chat, the user's chats (switch, rename in place,
- * delete with a confirming second press). It owns only its editing state and reports what the
+ * delete after a visible confirm step: "Delete “title”? Delete / Cancel"). It owns only its editing state and reports what the
  * user asked for with (non-composed) events; the view calls the controllers. Renders into the
  * view's shadow root, so the view's styles and parts apply.
  *
  * @fires oc-new - New chat.
  * @fires oc-select - Switch to `detail` (a chat id).
  * @fires oc-rename - Rename `detail.chatId` to `detail.title`.
- * @fires oc-delete - Delete `detail` (a chat id), after the confirming press.
+ * @fires oc-delete - Delete `detail` (a chat id), after the user confirmed.
  */
 import type { Chat } from "@open-chat/sdk";
 import { LitElement, html, nothing } from "lit";
@@ -65,16 +65,25 @@ export class OpenChatList extends LitElement {
   private _renderChat(chat: Chat) {
     const s = this.strings;
     const title = chat.title || s.untitled;
-    const confirming = this._confirming === chat.id;
-    const remove = confirming ? s.confirmRemove(title) : s.remove(title);
+    if (this._confirming === chat.id) return this._renderConfirm(chat.id, title);
     return html`<li part="chat-item">
       ${this._renaming === chat.id
         ? html`<input type="text" aria-label=${s.renameInput} .value=${chat.title ?? ""} maxlength="200" @keydown=${(e: KeyboardEvent) => this._onRenameKey(e, chat.id)} @blur=${(e: FocusEvent) => this._onRenameBlur(e, chat.id)} />`
         : html`<button type="button" class="open" aria-current=${chat.id === this.currentId ? "true" : "false"} @click=${() => this._emit("oc-select", chat.id)}>${title}</button>`}
       <button type="button" class="icon rename" aria-label=${s.rename(title)} title=${s.rename(title)} @click=${() => this._onStartRename(chat.id)}>${icons.edit}</button>
-      <button type="button" class="icon delete ${confirming ? "danger" : ""}" aria-label=${remove} title=${remove} @click=${() => this._onDelete(chat.id)} @blur=${this._onDeleteBlur}>
-        ${icons.trash}
-      </button>
+      <button type="button" class="icon delete" aria-label=${s.remove(title)} title=${s.remove(title)} @click=${() => this._onDelete(chat.id)}>${icons.trash}</button>
+    </li>`;
+  }
+
+  /** The confirm step in place of the row: the question and explicit Delete / Cancel buttons. */
+  private _renderConfirm(chatId: string, title: string) {
+    const s = this.strings;
+    return html`<li part="chat-item" class="confirm" @keydown=${(e: KeyboardEvent) => this._onConfirmKey(e, chatId)}>
+      <p id="confirm-question">${s.confirmRemoveQuestion(title)}</p>
+      <div role="group" aria-labelledby="confirm-question">
+        <button type="button" class="danger yes" part="confirm-delete-button" @click=${() => this._onConfirm(chatId)}>${s.confirmRemoveYes}</button>
+        <button type="button" class="cancel" part="cancel-delete-button" @click=${() => this._onCancel(chatId)}>${s.cancel}</button>
+      </div>
     </li>`;
   }
 
@@ -116,17 +125,31 @@ export class OpenChatList extends LitElement {
     this._emit("oc-rename", { chatId, title: (event.target as HTMLInputElement).value });
   }
 
-  private _onDelete(chatId: string): void {
-    if (this._confirming !== chatId) {
-      this._confirming = chatId;
-      return;
-    }
+  /** Asks first; focus goes to Cancel (the safe choice), which a stray Enter then presses. */
+  private async _onDelete(chatId: string): Promise<void> {
+    this._confirming = chatId;
+    await this.updateComplete;
+    this.querySelector<HTMLButtonElement>("li.confirm .cancel")?.focus();
+  }
+
+  private _onConfirm(chatId: string): void {
     this._confirming = null;
     this._emit("oc-delete", chatId);
   }
 
-  private _onDeleteBlur(): void {
+  /** Back to the row; focus returns to its delete button. */
+  private async _onCancel(chatId: string): Promise<void> {
     this._confirming = null;
+    await this.updateComplete;
+    const index = this.chats.findIndex((c) => c.id === chatId);
+    this.querySelectorAll<HTMLButtonElement>("li .delete")[index]?.focus();
+  }
+
+  private _onConfirmKey(event: KeyboardEvent, chatId: string): void {
+    if (event.key !== "Escape") return;
+    event.preventDefault(); // handled here: `<open-chat>` does not close on it
+    event.stopPropagation();
+    void this._onCancel(chatId);
   }
 }
 

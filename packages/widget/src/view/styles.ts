@@ -28,6 +28,8 @@ export const viewStyles = css`
     flex-direction: column;
     height: 100%;
     min-height: 0;
+    /* The narrow layout keys on the panel's own width, not the viewport's (a 400px launcher panel on a wide page is narrow). */
+    container: oc-view / inline-size;
   }
   .sr-only {
     position: absolute;
@@ -72,10 +74,11 @@ export const viewStyles = css`
     align-items: center;
     gap: 6px;
     padding: 8px 10px;
-    border-bottom: 1px solid var(--_oc-border);
+    border-block-end: 1px solid var(--_oc-border);
   }
   h2 {
     flex: 1;
+    min-width: 0;
     margin: 0;
     font-size: 1em;
     font-weight: 600;
@@ -113,11 +116,19 @@ export const viewStyles = css`
     flex: 1;
     min-height: 0;
   }
+  /* The list has its own width: a long title is cut with an ellipsis, never widens the list. */
+  open-chat-list {
+    display: flex;
+    flex: none;
+    inline-size: 240px;
+    min-height: 0;
+  }
   .chats {
     display: flex;
     flex-direction: column;
-    width: min(260px, 75%);
-    border-right: 1px solid var(--_oc-border);
+    inline-size: 100%;
+    min-width: 0;
+    border-inline-end: 1px solid var(--_oc-border);
     background: var(--_oc-bg);
     overflow-y: auto;
     padding: 8px;
@@ -141,7 +152,7 @@ export const viewStyles = css`
   .chats li .open {
     flex: 1;
     min-width: 0;
-    text-align: left;
+    text-align: start;
     padding: 6px 8px;
     overflow: hidden;
     text-overflow: ellipsis;
@@ -161,9 +172,34 @@ export const viewStyles = css`
     border-radius: 4px;
     padding: 4px 6px;
   }
-  .chats .danger {
-    color: var(--_oc-danger);
+  .chats .confirm {
+    flex-direction: column;
+    align-items: stretch;
+    gap: 6px;
+    padding: 8px;
+    margin-block: 4px;
+    border: 1px solid var(--_oc-danger);
+    border-radius: calc(var(--_oc-radius) / 2);
+  }
+  .chats .confirm p {
+    margin: 0;
+    color: var(--_oc-text);
+    overflow-wrap: anywhere;
+  }
+  .chats .confirm div {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+  }
+  .chats .confirm button {
+    flex: 1;
+    padding: 4px 8px;
+    border-color: var(--_oc-border);
+  }
+  .chats .confirm .yes {
+    background: var(--_oc-danger);
     border-color: var(--_oc-danger);
+    color: var(--_oc-bg);
   }
   .chats p {
     margin: 6px;
@@ -182,11 +218,14 @@ export const viewStyles = css`
     flex: 1;
     min-width: 0;
   }
-  @media (max-width: 520px) {
-    .chats {
+  /* Narrow panel (launcher, phone, 200% zoom): the list floats over the conversation, which keeps its full width. */
+  @container oc-view (max-width: 559px) {
+    open-chat-list {
       position: absolute;
-      inset: 0 auto 0 0;
+      inset-block: 0;
+      inset-inline-start: 0;
       z-index: 1;
+      inline-size: min(280px, 85%);
       box-shadow: var(--_oc-shadow);
     }
   }
@@ -195,13 +234,46 @@ export const viewStyles = css`
     align-items: center;
     gap: 8px;
     margin: 8px 10px 0;
-    padding: 6px 6px 6px 10px;
+    padding-block: 6px;
+    padding-inline: 10px 6px;
     border: 1px solid var(--_oc-danger);
     border-radius: calc(var(--_oc-radius) / 2);
     color: var(--_oc-danger);
   }
-  .banner span {
+  .banner-text {
     flex: 1;
+    min-width: 0;
+  }
+  .banner p {
+    margin: 0;
+  }
+  .banner details {
+    font-size: 0.8em;
+    color: var(--_oc-muted);
+  }
+  .banner summary {
+    cursor: pointer;
+  }
+  .banner code {
+    display: block;
+    overflow-wrap: anywhere;
+    white-space: pre-wrap;
+  }
+  .starters {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 6px;
+  }
+  .starter {
+    max-inline-size: 100%;
+    padding: 6px 12px;
+    border-color: var(--_oc-border);
+    border-radius: 999px;
+    text-align: start;
+    overflow-wrap: anywhere;
+  }
+  .starter:hover {
+    background: var(--_oc-surface);
   }
   .transcript {
     flex: 1;
@@ -217,13 +289,26 @@ export const viewStyles = css`
   }
   .composer {
     display: flex;
+    flex-wrap: wrap;
     align-items: flex-end;
     gap: 6px;
     padding: 8px 10px 10px;
-    border-top: 1px solid var(--_oc-border);
+    border-block-start: 1px solid var(--_oc-border);
+  }
+  .counter {
+    flex-basis: 100%;
+    margin: 0;
+    font-size: 0.8em;
+    text-align: end;
+    color: var(--_oc-muted);
+  }
+  .counter.over {
+    color: var(--_oc-danger);
+    font-weight: 600;
   }
   textarea {
     flex: 1;
+    min-width: 0;
     resize: none;
     field-sizing: content;
     min-height: 40px;
@@ -251,6 +336,10 @@ export const viewStyles = css`
   .send {
     background: var(--_oc-accent);
     color: var(--_oc-accent-text);
+  }
+  /* The arrow points the way the text runs. */
+  .send svg:dir(rtl) {
+    transform: scaleX(-1);
   }
   .stop {
     border-color: var(--_oc-border);

@@ -210,12 +210,13 @@ describe("<open-chat> inline, against a real server", () => {
     const client = await view.chat.ready();
     expect((await client.getChat(firstChat)).title).to.equal("Renamed chat");
 
-    // Delete it (two presses): the view leaves the deleted chat.
+    // Delete it (a visible confirm step): the view leaves the deleted chat.
     const remove = () => items().find((i) => i.textContent!.includes("Renamed chat"))!.querySelector<HTMLButtonElement>(".delete")!;
     remove().click();
     await view.updateComplete;
-    expect(remove().getAttribute("aria-label")).to.equal("Confirm: delete “Renamed chat”");
-    remove().click();
+    const confirm = items().find((i) => i.classList.contains("confirm"))!;
+    expect(confirm.querySelector("p")!.textContent).to.equal("Delete “Renamed chat”?");
+    confirm.querySelector<HTMLButtonElement>(".yes")!.click();
     await until(() => items().length === 1, 5000, "one chat left");
     expect(view.chat.chatId).to.equal(null);
     expect(rows(view)).to.have.length(0);
