@@ -47,8 +47,8 @@ export class ChatController implements ReactiveController {
   keys: readonly string[] = [];
   generating = false;
   status: ViewStatus = "idle";
-  /** The last error shown in the banner (dismissible). */
-  error: string | null = null;
+  /** The last error shown in the banner (dismissible; cleared by a send the server accepted and by switching chats). */
+  error: { text: string; developer: string } | null = null;
   /** The polite live region's text: the last answer that ended. */
   announcement = "";
   /** Quiet time (ms) after which a streaming answer shows "Reconnecting the answer…". */
@@ -140,7 +140,7 @@ export class ChatController implements ReactiveController {
       throw error;
     }
     const accepted = target.client.send(target.chatId, text);
-    accepted.catch((error: unknown) => this.report(error));
+    accepted.then(() => this.dismissError(), (error: unknown) => this.report(error));
     return { accepted };
   }
 
@@ -231,8 +231,8 @@ export class ChatController implements ReactiveController {
 
   /** Shows an error in the banner and dispatches `open-chat:error`. */
   report(error: unknown): void {
-    const { text, detail } = describeFailure(error, this.chatId);
-    this.error = text;
+    const { text, developer, detail } = describeFailure(error, this.chatId, this.options.strings());
+    this.error = { text, developer };
     emit(this.host, EVENTS.error, detail);
     this.host.requestUpdate();
   }

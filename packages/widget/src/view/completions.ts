@@ -7,6 +7,7 @@
 import type { ChatMessage, MessageStatus, TailMessage } from "@open-chat/sdk";
 import { renderMarkdown } from "../markdown/render.js";
 import type { OpenChatStrings } from "../common/strings.js";
+import { humanText } from "./failures.js";
 
 export class CompletionTracker {
   private readonly seen = new Map<string, MessageStatus>();
@@ -40,14 +41,14 @@ export class CompletionTracker {
 
 /**
  * The live region's text for an answer that ended: its plain text (markdown rendered, then
- * read as text), or why it failed. A repeat of the previous announcement gets an invisible
+ * read as text), or why it failed (a human sentence, not the developer text). A repeat of the previous announcement gets an invisible
  * suffix, because live regions announce changes only.
  */
 export function announce(message: ChatMessage, strings: OpenChatStrings, previous: string): string {
   const text = renderMarkdown(message.text).fragment.textContent?.replace(/\s+/g, " ").trim() ?? "";
   const said =
     message.status === "error"
-      ? `${strings.failed}: ${message.error?.message ?? ""}`
+      ? `${strings.failed}: ${humanText(message.error?.code, strings)}`
       : `${strings.assistant}: ${text.slice(0, 2000)}${message.status === "stopped" ? ` (${strings.stopped})` : ""}`;
   return previous === said ? `${said}\u200b` : said;
 }

@@ -1,23 +1,67 @@
 /**
- * How a failure reads: the banner's text and the `open-chat:error` detail, for a request that
- * failed (an `OpenChatError` shows the server's message, and its code travels in the event) and
+ * How a failure reads: a short human sentence from the strings table for the end user (the
+ * banner, the live region), the developer text behind a "Details" disclosure, and the
+ * `open-chat:error` detail — for a request that failed (an `OpenChatError` carries a code) and
  * for an answer that ended with `message.error`.
  */
-import { OpenChatError, type ChatMessage } from "@open-chat/sdk";
+import { OpenChatError, TransportError, type ChatMessage } from "@open-chat/sdk";
 import type { OpenChatErrorDetail } from "../common/events.js";
+import type { OpenChatStrings } from "../common/strings.js";
 
 export interface Failure {
-  /** The banner's text. */
+  /** What the end user reads (from the strings table). */
   text: string;
+  /** What a developer reads under "Details": the SDK's or server's own message. */
+  developer: string;
   detail: OpenChatErrorDetail;
 }
 
+type HumanKey = "errorTooLong" | "errorBusy" | "errorAccess" | "errorNotFound" | "errorModel" | "errorNetwork" | "errorGeneric";
+
+/** Error codes (`@open-chat/shared` ERROR_CODES) grouped by what the end user can do about them. */
+const HUMAN: Record<string, HumanKey> = {
+  text_too_long: "errorTooLong",
+  payload_too_large: "errorTooLong",
+  rate_limited: "errorBusy",
+  generation_in_progress: "errorBusy",
+  conflict: "errorBusy",
+  unauthorized: "errorAccess",
+  forbidden: "errorAccess",
+  publishable_key_required: "errorAccess",
+  invalid_key: "errorAccess",
+  origin_not_allowed: "errorAccess",
+  guests_not_allowed: "errorAccess",
+  session_tenant_mismatch: "errorAccess",
+  invalid_user_token: "errorAccess",
+  not_found: "errorNotFound",
+  chat_not_found: "errorNotFound",
+  chat_deleted: "errorNotFound",
+  model_error: "errorModel",
+  model_unavailable: "errorModel",
+  model_timeout: "errorModel",
+  model_not_allowed: "errorModel",
+  model_unpriced: "errorModel",
+  generation_lost: "errorModel",
+  streams_unavailable: "errorNetwork",
+};
+
+/** The end user's sentence for an error code (an unknown or missing code reads as the generic one). */
+export function humanText(code: string | undefined, strings: OpenChatStrings): string {
+  if (code === "insufficient_credits" && strings.outOfCredits) return strings.outOfCredits;
+  return strings[code && Object.hasOwn(HUMAN, code) ? HUMAN[code]! : "errorGeneric"];
+}
+
 /** A request that failed (or anything thrown). */
-export function describeFailure(error: unknown, chatId: string | null): Failure {
+export function describeFailure(error: unknown, chatId: string | null, strings: OpenChatStrings): Failure {
   const failure = error instanceof Error ? error : new Error(String(error));
   const detail: OpenChatErrorDetail = { error: failure, chatId };
-  if (failure instanceof OpenChatError) detail.code = failure.code;
-  return { text: failure instanceof OpenChatError ? failure.detail : failure.message, detail };
+  if (failure instanceof OpenChatError) {
+    detail.code = failure.code;
+    return { text: humanText(failure.code, strings), developer: failure.message, detail };
+  }
+  // The request or its answer did not get through (the SDK's TransportError; fetch's own TypeError).
+  const text = failure instanceof TransportError || failure instanceof TypeError ? strings.errorNetwork : strings.errorGeneric;
+  return { text, developer: failure.message, detail };
 }
 
 /** An answer that ended with an error (`fallback`: the text when the log has no message). */

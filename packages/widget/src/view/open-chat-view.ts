@@ -5,20 +5,31 @@
  * and mounts the element in its shadow root; the live state lives in {@link ChatController}.
  */
 import type { SendResult } from "@open-chat/sdk";
+import { LIMITS } from "@open-chat/shared";
 import { LitElement, html, nothing, type PropertyValues } from "lit";
 import { live } from "lit/directives/live.js";
 import { repeat } from "lit/directives/repeat.js";
 import { forwardedViewProperties } from "../common/attributes.js";
 import { CLOSE_REQUEST, EVENTS, VIEW_TAG } from "../common/names.js";
 import { DEFAULT_STRINGS, resolveStrings, type OpenChatStrings } from "../common/strings.js";
+import { renderBanner } from "./banner.js";
 import type { BillingUi } from "./billing.js";
 import { ChatController } from "./chat-controller.js";
 import "./chat-list.js";
 import { ChatListController } from "./chat-list-controller.js";
+import { readDraft, writeDraft } from "./composer-draft.js";
 import { icons } from "./icons.js";
 import "./open-chat-message.js";
 import { messageStyles } from "./message-styles.js";
+import { cleanPrompts, renderStarters } from "./starters.js";
 import { viewStyles } from "./styles.js";
+
+/** The server's limit on one message (`LIMITS.maxMessageTextLength`), enforced in the composer. */
+const MAX_TEXT = LIMITS.maxMessageTextLength;
+/** The composer shows its counter from this many characters on. */
+const COUNTER_FROM = Math.floor(MAX_TEXT * 0.9);
+/** Below this width (px) the chat list floats over the conversation instead of beside it (styles.ts's container query). */
+const NARROW = 560;
 
 export class OpenChatView extends LitElement {
   static override styles = [viewStyles, messageStyles];
@@ -30,6 +41,7 @@ export class OpenChatView extends LitElement {
     mode: {},
     opened: { type: Boolean },
     strings: { attribute: false },
+    starterPrompts: { attribute: false },
     _listOpen: { state: true },
     _draft: { state: true },
   };
@@ -48,11 +60,15 @@ export class OpenChatView extends LitElement {
   /** `stall-ms`: quiet time (ms) before a streaming answer shows "Reconnecting the answer…"; empty = 12000. */
   declare stallMs: string;
   declare strings: Partial<OpenChatStrings> | null;
+  /** Chips on an empty chat; a click sends the chip's text. */
+  declare starterPrompts: string[];
   declare private _listOpen: boolean;
   declare private _draft: string;
 
   private _strings: OpenChatStrings = DEFAULT_STRINGS;
   private _pinned = true;
+  /** Which chat's stored draft `_draft` holds (`undefined`: none loaded yet; `null`: the new chat). */
+  private _draftOf: { api: string; chatId: string | null } | undefined;
   private _resize: ResizeObserver | undefined;
   /** The credits UI (billing.ts, its own chunk), once `GET /v1/billing` said billing is on and the user has an account; null: it said no. */
   private _billing: BillingUi | null | undefined;
@@ -90,6 +106,7 @@ export class OpenChatView extends LitElement {
     this.allowImages = false;
     this.stallMs = "";
     this.strings = null;
+    this.starterPrompts = [];
     this._listOpen = false;
     this._draft = "";
   }
@@ -98,10 +115,12 @@ export class OpenChatView extends LitElement {
   async send(text: string): Promise<SendResult | undefined> {
     const body = text.trim();
     if (!body) return undefined;
+    if (body.length > MAX_TEXT) throw new RangeError(`open-chat: text_too_long: a message holds at most ${MAX_TEXT} characters (got ${body.length})`);
     return (await this.chat.queue(body)).accepted;
   }
 
   newChat(): void {
+    this.chat.dismissError();
     this.chat.newChat();
     this.focusInput();
   }
@@ -140,6 +159,15 @@ export class OpenChatView extends LitElement {
     }
     if (changed.has("stallMs")) this.chat.setStallMs(this.stallMs === "" || this.stallMs === null ? Number.NaN : Number(this.stallMs));
     if (changed.has("opened") || changed.has("mode")) this.chat.setVisible(this.mode !== "launcher" || this.opened);
+    this._loadDraft();
+  }
+
+  /** Shows the stored draft of the chat on screen whenever that chat changes (select, new chat, reload). */
+  private _loadDraft(): void {
+    const chatId = this.chat.chatId;
+    if (this._draftOf && this._draftOf.api === this.api && this._draftOf.chatId === chatId) return;
+    this._draftOf = { api: this.api, chatId };
+    this._draft = readDraft(this.api, chatId);
   }
 
   protected override firstUpdated(): void {
@@ -179,17 +207,13 @@ export class OpenChatView extends LitElement {
       <div class="body">
         ${this._listOpen ? this._renderList() : nothing}
         <div class="main">
-          ${chat.error
-            ? html`<div class="banner" part="error" role="alert">
-                <span>${chat.error}</span>
-                <button type="button" class="icon" aria-label=${s.dismiss} @click=${() => chat.dismissError()}>${icons.close}</button>
-              </div>`
-            : nothing}
+          ${renderBanner(chat.error, s, () => chat.dismissError())}
           <div class="transcript" part="transcript" role="log" aria-live="off" aria-label=${s.transcript} tabindex="0" @scroll=${this._onScroll} @oc-retry=${this._onRetry}>
             <div class="messages">
               ${this.greeting && chat.keys.length === 0
                 ? html`<div class="msg assistant"><div class="content" part="greeting"><p class="plain">${this.greeting}</p></div></div>`
                 : nothing}
+              ${chat.keys.length === 0 ? renderStarters(cleanPrompts(this.starterPrompts), s, (text) => this._sendText(text)) : nothing}
               ${repeat(
                 chat.keys,
                 (key) => key,
@@ -199,17 +223,44 @@ export class OpenChatView extends LitElement {
           </div>
           ${this._billing?.banner()}
           <form class="composer" part="composer" @submit=${this._onSubmit}>
+            ${this._renderCounter()}
             <label for="input" class="sr-only">${s.message}</label>
-            <textarea id="input" part="input" rows="1" enterkeyhint="send" placeholder=${this.placeholder || s.placeholder} .value=${live(this._draft)} @input=${this._onInput} @keydown=${this._onKeydown}></textarea>
+            <textarea
+              id="input"
+              part="input"
+              rows="1"
+              enterkeyhint="send"
+              placeholder=${this.placeholder || s.placeholder}
+              aria-invalid=${this._draft.trim().length > MAX_TEXT ? "true" : "false"}
+              aria-describedby=${this._draft.length >= COUNTER_FROM ? "counter" : nothing}
+              .value=${live(this._draft)}
+              @input=${this._onInput}
+              @keydown=${this._onKeydown}
+            ></textarea>
             ${chat.generating
               ? html`<button type="button" class="stop" part="stop-button" @click=${this._onStop}>${icons.stop}<span>${s.stop}</span></button>`
               : nothing}
-            <button type="submit" class="send" part="send-button" aria-label=${s.send} title=${s.send} ?disabled=${!this._draft.trim()}>${icons.send}</button>
+            <button type="submit" class="send" part="send-button" aria-label=${s.send} title=${s.send} ?disabled=${!this._sendable()}>${icons.send}</button>
           </form>
           <div class="sr-only" role="status" aria-live="polite" aria-atomic="true">${chat.announcement}</div>
         </div>
       </div>
     </div>`;
+  }
+
+  /** Near the server's limit: "31,000 / 32,000"; over it: "Too long by 1,000 characters" (the text is kept, Send is off). */
+  private _renderCounter() {
+    const length = this._draft.trim().length;
+    if (this._draft.length < COUNTER_FROM) return nothing;
+    const over = length - MAX_TEXT;
+    return html`<p id="counter" class="counter ${over > 0 ? "over" : ""}" part="counter">
+      ${over > 0 ? this._strings.tooLong(over) : this._strings.characterCount(length, MAX_TEXT)}
+    </p>`;
+  }
+
+  private _sendable(): boolean {
+    const length = this._draft.trim().length;
+    return length > 0 && length <= MAX_TEXT;
   }
 
   private _renderList() {
@@ -239,7 +290,10 @@ export class OpenChatView extends LitElement {
   }
 
   private _onSelect(chatId: string): void {
+    this.chat.dismissError();
     this.chat.select(chatId);
+    // Floating over the conversation (narrow panel): get out of the way once a chat is picked.
+    if (this.getBoundingClientRect().width < NARROW) this._listOpen = false;
     void this.focusInput();
   }
 
@@ -259,6 +313,7 @@ export class OpenChatView extends LitElement {
 
   private _onInput(event: InputEvent): void {
     this._draft = (event.target as HTMLTextAreaElement).value;
+    writeDraft(this.api, this.chat.chatId, this._draft);
   }
 
   private _onKeydown(event: KeyboardEvent): void {
@@ -274,13 +329,25 @@ export class OpenChatView extends LitElement {
   }
 
   private _submit(): void {
+    if (!this._sendable()) return; // over the limit: keep the text, the counter says why
     const text = this._draft.trim();
-    if (!text) return;
+    const chatId = this.chat.chatId;
     this._draft = "";
-    this._pinned = true;
-    void this.chat.queue(text).catch(() => {
-      if (!this._draft) this._draft = text; // nothing was sent: give the text back
+    writeDraft(this.api, chatId, "");
+    void this._sendText(text).catch(() => {
+      // Nothing was queued: give the text back, on screen and in storage.
+      if (this._draft) return;
+      this._draft = text;
+      writeDraft(this.api, this.chat.chatId, text);
     });
+  }
+
+  /** Queues `text` (the composer's or a starter prompt's); once queued, the SDK's outbox keeps it. */
+  private _sendText(text: string): Promise<unknown> {
+    this._pinned = true;
+    const queued = this.chat.queue(text);
+    queued.catch(() => {}); // reported in the banner by the controller
+    return queued;
   }
 }
 
