@@ -8,15 +8,18 @@ import { resolveBackoff, type ReconnectOptions } from "./backoff.js";
 import { createHttp, sendRaw, type FetchLike, type Http } from "./http.js";
 import type { IdentityContext } from "./identity.js";
 import { newClientMessageId } from "./ids.js";
+import { StartedChats, isLocalChatId, newLocalChatId } from "./local-chats.js";
 import { browserNetwork, type NetworkSignal } from "./network.js";
-import { Outbox, pendingFor, type OutboxEntry } from "./outbox.js";
+import { Outbox, pendingFor, type NewChat, type OutboxEntry } from "./outbox.js";
 import { PendingStore } from "./pending.js";
 import { retrying } from "./retry.js";
 import { clearStoredState, defaultStorage, storageKeys, type ChatStorage } from "./storage.js";
 import { TailCore, type TailContext } from "./tail/core.js";
 import { TailHandle } from "./tail/handle.js";
+import { PendingChatTail } from "./tail/pending-chat.js";
 import { tabsSupported } from "./tail/tabs.js";
-import type { BillingState, Chat, ChatPage, ChatTail, SendResult } from "./types.js";
+import type { BillingState, Chat, ChatPage, ChatTail, SendResult, StartedChat } from "./types.js";
+import { versionMethods, type VersionMethods } from "./versions.js";
 
 /** Attempts of one createChat (transport failures and 5xx are retried with the same key). */
 const CREATE_ATTEMPTS = 5;
@@ -67,7 +70,15 @@ export interface SendOptions {
   clientMessageId?: string;
 }
 
-export interface ChatClient {
+export interface StartChatOptions {
+  /** The chat's title. Default: none (the server's). */
+  title?: string;
+  /** The chat's model. Default: the server's default. */
+  model?: string;
+}
+
+/** Also: `regenerate`, `edit`, `selectVersion` and `feedback` (versions.ts). */
+export interface ChatClient extends VersionMethods {
   readonly baseUrl: string;
   /** Newest activity first. `limit` defaults to 20 (server), at most 100. */
   listChats(options?: { limit?: number; cursor?: string }): Promise<ChatPage>;
@@ -83,9 +94,27 @@ export interface ChatClient {
    * server refuses it for good (e.g. `text_too_long`); the pending message is then `failed`.
    */
   send(chatId: string, text: string, options?: SendOptions): Promise<SendResult>;
+  /**
+   * Starts a new chat with its first message, offline or not: resolves as soon as both are
+   * stored in the outbox (no request made) with the chat's local id, which `openChat()` shows
+   * (the pending message) and `send()` accepts (queued behind it). The outbox then signs in as a
+   * guest if there is no session, creates the chat (one chat however often it retries, also
+   * after a reload: its Idempotency-Key is stored) and sends the message (its clientMessageId is
+   * stored), each step retried like a send. A refused create fails the message like a send.
+   */
+  startChat(text: string, options?: StartChatOptions): Promise<StartedChat>;
+  /**
+   * The server's id of a chat: a server id as it is; a local id of `startChat()` once the chat is
+   * made (also in a client made after a reload). Rejects when the chat's creation was refused,
+   * or with `chat_not_found` when no queued message makes it.
+   */
+  resolveChat(chatId: string): Promise<string>;
   /** Stops the chat's running answer. */
   stop(chatId: string): Promise<{ stopped: boolean }>;
-  /** A live view of the chat. Opening a chat twice shares one connection; close each handle. */
+  /**
+   * A live view of the chat. Opening a chat twice shares one connection; close each handle. A
+   * local id (`startChat()`) gives a view of its pending messages only, with no connection.
+   */
   openChat(chatId: string): ChatTail;
   /** Removes a `failed` pending message. */
   dismiss(chatId: string, clientMessageId: string): void;
@@ -154,6 +183,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   function openChat(chatId: string): ChatTail {
     if (closed) throw new Error("open-chat: the client is closed");
+    if (isLocalChatId(chatId)) return new PendingChatTail(chatId, pending, network);
     let entry = tails.get(chatId);
     if (!entry) tails.set(chatId, (entry = { core: new TailCore(context, chatId), handles: 0 }));
     entry.handles++;
@@ -168,7 +198,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   // Made at once (it resumes the sends a previous page left queued); after reset(), on first use.
   let current: Outbox | null = null;
-  const outbox = () => (current ??= new Outbox({ http, storage, key: keys.outbox, network, backoff, pending, openTail: openChat, clock }));
+  const outbox = () =>
+    (current ??= new Outbox({ http, storage, key: keys.outbox, network, backoff, pending, started: new StartedChats(storage, keys.started), openTail: openChat, clock }));
   outbox();
 
   function serial<T>(run: () => Promise<T>): Promise<T> {
@@ -226,10 +257,29 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     async send(chatId, text, sendOptions = {}) {
       const clientMessageId = sendOptions.clientMessageId ?? newClientMessageId();
-      const entry: OutboxEntry = { chatId, clientMessageId, text, queuedAt: new Date(clock()).toISOString() };
+      const entry: OutboxEntry = { kind: "send", chatId, clientMessageId, text, queuedAt: new Date(clock()).toISOString() };
       if (sendOptions.model !== undefined) entry.model = sendOptions.model;
       pending.add(pendingFor(entry));
       return outbox().enqueue(entry);
+    },
+    async startChat(text, { title, model } = {}) {
+      const localId = newLocalChatId();
+      const clientMessageId = newClientMessageId();
+      const createChat: NewChat = { idempotencyKey: newClientMessageId() };
+      if (title !== undefined) createChat.title = title;
+      if (model !== undefined) createChat.model = model;
+      const entry: OutboxEntry = { kind: "send", chatId: localId, clientMessageId, text, queuedAt: new Date(clock()).toISOString(), createChat };
+      pending.add(pendingFor(entry));
+      const box = outbox();
+      const chatId = box.whenMade(localId); // waiting before the entry can be refused
+      const { accepted: sent } = await box.add(entry);
+      // Both are the caller's to await; unobserved, a refusal must not be an unhandled rejection.
+      chatId.catch(() => {});
+      sent.catch(() => {});
+      return { localId, clientMessageId, chatId, sent };
+    },
+    async resolveChat(chatId) {
+      return isLocalChatId(chatId) ? outbox().chatOf(chatId) : chatId;
     },
     async stop(chatId) {
       return http.json<{ stopped: boolean }>({ method: "POST", path: API_PATH.stop(chatId), body: {} });
@@ -243,6 +293,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     reset: () => serial(async () => (await identity()).reset(ctx)),
     billing: () => http.json<BillingState>({ method: "GET", path: API_PATH.billing }),
     checkout: (amountUsd, returnUrl) => http.json<{ url: string }>({ method: "POST", path: API_PATH.billingCheckout, body: { amountUsd, returnUrl } }),
+    ...versionMethods({ http, pending, enqueue: (entry) => outbox().enqueue(entry), clock, ...retry }),
     async close() {
       if (closed) return;
       closed = true;

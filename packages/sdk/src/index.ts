@@ -12,7 +12,8 @@
  * tail.subscribe((state) => render(state.messages));
  * await client.send(chat.id, "Write a haiku about offsets");
  */
-export { createChatClient, type ChatClient, type ChatClientOptions, type SendOptions } from "./client.js";
+export { createChatClient, type ChatClient, type ChatClientOptions, type SendOptions, type StartChatOptions } from "./client.js";
+export { isLocalChatId } from "./local-chats.js";
 export { OpenChatError, TransportError, isRetryable, type ChatClientError, type RequestRef } from "./errors.js";
 export {
   memoryStorage,
@@ -27,7 +28,9 @@ export { browserNetwork, manualNetwork, type NetworkSignal } from "./network.js"
 export type { GetToken } from "./auth.js";
 export type { ReconnectOptions } from "./backoff.js";
 export type { FetchLike } from "./http.js";
-export type { OutboxEntry } from "./outbox.js";
+export type { NewChat, OutboxEntry } from "./outbox.js";
+export type { RegenerateEntry, SendEntry } from "./outbox-entry.js";
+export type { FeedbackInput, TurnOptions, VersionMethods } from "./versions.js";
 export type {
   BillingState,
   Chat,
@@ -37,8 +40,9 @@ export type {
   ConnectionStatus,
   PendingMessage,
   SendResult,
+  StartedChat,
   TailMessage,
   TailState,
   TailStats,
 } from "./types.js";
-export type { ChatMessage, ChatState, MessageStatus } from "@open-chat/shared";
+export type { ChatMessage, ChatState, FeedbackRating, MessageStatus, MessageVersions } from "@open-chat/shared";

@@ -10,27 +10,31 @@
  *   soon after the expiry; `409 conflict` (the same message is being sent right now): retry;
  * - any other protocol error: the entry is dropped and its pending message marked `failed`.
  *
+ * A chat started with `startChat()` has a local id until it exists: its first entry carries
+ * `createChat`, and the same loop creates the chat first (`POST /v1/chats` with the entry's
+ * Idempotency-Key, signing in as a guest first when there is no session — every step retried
+ * the same way), then moves the chat's entries and pending messages to the server's id.
+ *
  * Every retry reuses the entry's clientMessageId, so the server counts one turn, exactly once.
  * Tabs sharing storage merge their entries on write; a duplicate send across tabs is harmless
  * for the same reason.
  */
-import { API_PATH, findMessage } from "@open-chat/shared";
+import { API_PATH, HEADER } from "@open-chat/shared";
 import { backoffDelay, pause, type Backoff } from "./backoff.js";
+import { untilIdle } from "./busy-chat.js";
 import { OpenChatError, isRetryable } from "./errors.js";
 import type { Http } from "./http.js";
+import { newClientMessageId } from "./ids.js";
+import { isLocalChatId, type StartedChats } from "./local-chats.js";
 import type { NetworkSignal } from "./network.js";
+import { decodeEntries, pendingFor, type NewChat, type OutboxEntry } from "./outbox-entry.js";
 import type { PendingStore } from "./pending.js";
 import type { ChatStorage } from "./storage.js";
-import type { ChatTail, SendResult } from "./types.js";
+import type { Chat, ChatTail, SendResult } from "./types.js";
+import { turnRequest } from "./versions-request.js";
 
-export interface OutboxEntry {
-  chatId: string;
-  clientMessageId: string;
-  text: string;
-  model?: string;
-  /** ISO time the message was first queued. */
-  queuedAt: string;
-}
+export { pendingFor, type NewChat, type OutboxEntry } from "./outbox-entry.js";
+export { RETRY_AFTER_RANGE } from "./busy-chat.js";
 
 export interface OutboxDeps {
   http: Http;
@@ -39,6 +43,8 @@ export interface OutboxDeps {
   network: NetworkSignal;
   backoff: Backoff;
   pending: PendingStore;
+  /** Local ids of started chats and the server ids they became. */
+  started: StartedChats;
   openTail(chatId: string): ChatTail;
   /** Milliseconds since the epoch. */
   clock(): number;
@@ -84,19 +90,64 @@ export class Outbox {
 
   /** Queues a send (or joins an identical one already queued) and resolves when the server accepted it. */
   async enqueue(entry: OutboxEntry): Promise<SendResult> {
+    return (await this.add(entry)).accepted;
+  }
+
+  /**
+   * Queues a send (or joins an identical one already queued); resolves once it is stored, before
+   * any request, with `accepted`: the server's answer.
+   */
+  async add(entry: OutboxEntry): Promise<{ accepted: Promise<SendResult> }> {
     await this.loaded;
     if (this.abort.signal.aborted) throw new Error("open-chat: the client is closed");
+    const placed = this.place(entry);
     const result = new Promise<SendResult>((resolve, reject) => {
-      const list = this.waiters.get(entry.clientMessageId) ?? [];
+      const list = this.waiters.get(placed.clientMessageId) ?? [];
       list.push({ resolve, reject });
-      this.waiters.set(entry.clientMessageId, list);
+      this.waiters.set(placed.clientMessageId, list);
     });
-    if (!this.entries.some((e) => e.clientMessageId === entry.clientMessageId)) {
-      this.entries.push(entry);
+    if (!this.entries.some((e) => e.clientMessageId === placed.clientMessageId)) {
+      this.entries.push(placed);
       await this.persist();
     }
-    this.drain(entry.chatId);
-    return result;
+    this.drain(placed.chatId);
+    return { accepted: result };
+  }
+
+  /**
+   * The server id a started chat's local id became, once the chat is made. Rejects when it will
+   * not be: its creation was refused (with that error), or nothing queued makes it
+   * (`chat_not_found`).
+   */
+  async chatOf(localId: string): Promise<string> {
+    await this.loaded;
+    const made = this.deps.started.get(localId);
+    if (made !== undefined) return made;
+    if (!this.entries.some((e) => e.chatId === localId)) {
+      const request = { method: "POST", url: API_PATH.chats };
+      throw new OpenChatError({ status: 404, code: "chat_not_found", detail: "no chat is being started with this local id", request });
+    }
+    return this.deps.started.wait(localId);
+  }
+
+  /** The server id `localId` becomes, when a caller just queues its create ({@link chatOf} checks it is queued). */
+  whenMade(localId: string): Promise<string> {
+    return this.deps.started.wait(localId);
+  }
+
+  /**
+   * Where a send to a local chat id goes: to the chat it became; behind the create already
+   * queued; else (its create was refused before) with a create of its own.
+   */
+  private place(entry: OutboxEntry): OutboxEntry {
+    if (!isLocalChatId(entry.chatId) || entry.createChat) return entry;
+    const made = this.deps.started.get(entry.chatId);
+    if (made !== undefined) {
+      this.deps.pending.move(entry.chatId, made, [entry.clientMessageId]);
+      return withChat(entry, made);
+    }
+    if (this.entries.some((e) => e.chatId === entry.chatId && e.createChat)) return entry;
+    return { ...entry, createChat: { idempotencyKey: newClientMessageId() } };
   }
 
   /** Forgets a chat's entries (the chat was deleted); their sends reject with `chat_deleted`. */
@@ -126,6 +177,7 @@ export class Outbox {
       this.deps.pending.remove(entry.chatId, [entry.clientMessageId]);
       this.settle(entry.clientMessageId, (w) => w.reject(new DOMException("reset()", "AbortError")));
     }
+    this.deps.started.clear(new DOMException("reset()", "AbortError"));
     await this.close();
   }
 
@@ -137,13 +189,17 @@ export class Outbox {
   }
 
   private async load(): Promise<void> {
+    await this.deps.started.loaded;
     const stored = decodeEntries(await this.deps.storage.get(this.deps.key).catch(() => null));
-    for (const entry of stored) {
-      if (this.entries.some((e) => e.clientMessageId === entry.clientMessageId)) continue;
+    for (const queued of stored) {
+      if (this.entries.some((e) => e.clientMessageId === queued.clientMessageId)) continue;
+      // Its chat was made just before the last page went away: send to it.
+      const made = isLocalChatId(queued.chatId) ? this.deps.started.get(queued.chatId) : undefined;
+      const entry = made === undefined ? queued : withChat(queued, made);
       this.entries.push(entry);
-      this.deps.pending.add(pendingFor(entry));
+      if (entry.kind === "send") this.deps.pending.add(pendingFor(entry)); // a regenerate shows no message
     }
-    for (const chatId of new Set(stored.map((e) => e.chatId))) this.drain(chatId);
+    for (const chatId of new Set(this.entries.map((e) => e.chatId))) this.drain(chatId);
   }
 
   private drain(chatId: string): void {
@@ -169,9 +225,12 @@ export class Outbox {
         continue;
       }
       try {
-        const body: Record<string, string> = { clientMessageId: entry.clientMessageId, text: entry.text };
-        if (entry.model !== undefined) body.model = entry.model;
-        const answer = await deps.http.json<Omit<SendResult, "clientMessageId">>({ method: "POST", path: API_PATH.messages(chatId), body, signal });
+        if (entry.createChat) {
+          await this.create(chatId, entry.createChat, signal);
+          return; // the chat's entries now wait under its server id, drained there
+        }
+        const { path, body } = turnRequest(entry);
+        const answer = await deps.http.json<Omit<SendResult, "clientMessageId">>({ method: "POST", path, body, signal });
         const result: SendResult = { clientMessageId: entry.clientMessageId, ...answer };
         attempt = 0;
         busy = 0;
@@ -183,7 +242,9 @@ export class Outbox {
       } catch (error) {
         if (signal.aborted) return;
         if (error instanceof OpenChatError && error.code === "generation_in_progress") {
-          await this.untilIdle(chatId, busy++, error.retryAfterMs);
+          const last = this.lastTurn.get(chatId);
+          this.lastTurn.delete(chatId);
+          await untilIdle({ ...deps, signal, tails: this.tails }, { chatId, last, busy: busy++, retryAfterMs: error.retryAfterMs });
           continue;
         }
         // Other retryable failures, including `409 conflict` (this very message is being sent
@@ -192,50 +253,56 @@ export class Outbox {
           await pause(backoffDelay(attempt++, deps.backoff), { signal, network: deps.network });
           continue;
         }
+        if (entry.createChat) {
+          await this.refuseChat(chatId, error);
+          continue;
+        }
         await this.remove(entry);
-        deps.pending.update(chatId, entry.clientMessageId, {
-          status: "failed",
-          error: error instanceof Error ? error : new Error(String(error)),
-          updatedAt: new Date(deps.clock()).toISOString(),
-        });
-        this.settle(entry.clientMessageId, (w) => w.reject(error));
+        this.fail(entry, error);
       }
     }
   }
 
   /**
-   * Waits until the chat's previous answer has ended — our last accepted turn's assistant message
-   * is terminal, or (not knowing which turn runs) the caught-up tail shows nothing streaming —
-   * or until the server's `retryAfterMs` has passed (clamped to {@link RETRY_AFTER_RANGE}; the
-   * maximum when the server named none), whichever comes first. From the second consecutive 409 on, also backs off (the lease may
-   * outlive the terminal event).
+   * Makes the chat of `localId` (the key makes a retried create, even from another page, the
+   * same chat), then moves the chat's entries and pending messages to the server's id.
    */
-  private async untilIdle(chatId: string, busy: number, retryAfterMs: number | undefined): Promise<void> {
-    const tail = this.deps.openTail(chatId);
-    this.tails.add(tail);
-    const last = this.lastTurn.get(chatId);
-    this.lastTurn.delete(chatId);
-    const timer = new AbortController();
-    const stopTimer = () => timer.abort();
-    this.abort.signal.addEventListener("abort", stopTimer, { once: true });
-    try {
-      const ended = tail.until((state, connection) => {
-        if (last) {
-          const answer = findMessage(state.log, last.assistantMessageId);
-          return answer !== undefined && answer.status !== "streaming";
-        }
-        return connection.upToDate && !state.log.messages.some((m) => m.role === "assistant" && m.status === "streaming");
-      });
-      // A server that names no time (an older one) still gets asked again after the maximum.
-      const expired = pause(clampRetryAfter(retryAfterMs ?? RETRY_AFTER_RANGE.maxMs), { signal: timer.signal, network: this.deps.network });
-      await Promise.race([ended, expired]);
-    } finally {
-      stopTimer();
-      this.abort.signal.removeEventListener("abort", stopTimer);
-      this.tails.delete(tail);
-      await tail.close();
-    }
-    if (busy > 0) await pause(backoffDelay(busy, this.deps.backoff), { signal: this.abort.signal, network: this.deps.network });
+  private async create(localId: string, chat: NewChat, signal: AbortSignal): Promise<void> {
+    const { http, started, pending } = this.deps;
+    const body: { title?: string; model?: string } = {};
+    if (chat.title !== undefined) body.title = chat.title;
+    if (chat.model !== undefined) body.model = chat.model;
+    const headers = { [HEADER.idempotencyKey]: chat.idempotencyKey };
+    const made = await http.json<Chat>({ method: "POST", path: API_PATH.chats, body, headers, signal });
+    // Memory first, all at once: a send arriving now goes behind these entries, in order.
+    started.set(localId, made.id);
+    this.entries = this.entries.map((e) => (e.chatId === localId ? withChat(e, made.id) : e));
+    pending.move(localId, made.id);
+    // The record is stored before the rewritten entries: a reload in between still finds the chat.
+    this.writes = this.writes.then(() => started.save());
+    await this.persist();
+    started.settle(localId);
+    this.drain(made.id);
+  }
+
+  /** The chat of `localId` will not be made: each of its messages fails with `error`. */
+  private async refuseChat(localId: string, error: unknown): Promise<void> {
+    const gone = this.entries.filter((e) => e.chatId === localId);
+    this.entries = this.entries.filter((e) => e.chatId !== localId);
+    for (const entry of gone) this.finished(entry.clientMessageId);
+    await this.persist();
+    for (const entry of gone) this.fail(entry, error);
+    this.deps.started.settle(localId, error);
+  }
+
+  /** The server refused the entry for good: its pending message shows why, its `send()` rejects. */
+  private fail(entry: OutboxEntry, error: unknown): void {
+    this.deps.pending.update(entry.chatId, entry.clientMessageId, {
+      status: "failed",
+      error: error instanceof Error ? error : new Error(String(error)),
+      updatedAt: new Date(this.deps.clock()).toISOString(),
+    });
+    this.settle(entry.clientMessageId, (w) => w.reject(error));
   }
 
   private settle(clientMessageId: string, action: (waiter: Waiter) => void): void {
@@ -269,37 +336,8 @@ export class Outbox {
   }
 }
 
-/** The wait a `retryAfterMs` may ask for: at least 250 ms (no hot loop), at most 30 s (never stuck). */
-export const RETRY_AFTER_RANGE = { minMs: 250, maxMs: 30_000 } as const;
-
-function clampRetryAfter(ms: number): number {
-  return Math.min(RETRY_AFTER_RANGE.maxMs, Math.max(RETRY_AFTER_RANGE.minMs, ms));
-}
-
-export function pendingFor(entry: OutboxEntry) {
-  return {
-    id: entry.clientMessageId,
-    clientId: entry.clientMessageId,
-    chatId: entry.chatId,
-    role: "user" as const,
-    text: entry.text,
-    status: "pending" as const,
-    createdAt: entry.queuedAt,
-    updatedAt: entry.queuedAt,
-    ...(entry.model !== undefined ? { model: entry.model } : {}),
-  };
-}
-
-function decodeEntries(raw: string | null): OutboxEntry[] {
-  if (!raw) return [];
-  try {
-    const value: unknown = JSON.parse(raw);
-    if (!Array.isArray(value)) return [];
-    return value.filter(
-      (e): e is OutboxEntry =>
-        typeof e === "object" && e !== null && typeof e.chatId === "string" && typeof e.clientMessageId === "string" && typeof e.text === "string",
-    );
-  } catch {
-    return [];
-  }
+/** The entry sent to the chat `chatId` (made): no create left to do. */
+function withChat(entry: OutboxEntry, chatId: string): OutboxEntry {
+  const { createChat: _made, ...rest } = entry;
+  return { ...rest, chatId };
 }

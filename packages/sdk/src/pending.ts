@@ -39,6 +39,19 @@ export class PendingStore {
     if (next.length !== list.length) this.commit(chatId, next);
   }
 
+  /**
+   * Moves pending messages (`clientIds`, default all) of chat `from` to chat `to`, after that
+   * chat's own: a started chat got its server id.
+   */
+  move(from: string, to: string, clientIds?: readonly string[]): void {
+    const list = this.list(from);
+    const moving = clientIds ? list.filter((m) => clientIds.includes(m.clientId)) : list;
+    if (moving.length === 0) return;
+    this.commit(from, list.filter((m) => !moving.includes(m)));
+    const there = this.list(to);
+    this.commit(to, [...there, ...moving.filter((m) => !there.some((t) => t.clientId === m.clientId)).map((m) => ({ ...m, chatId: to }))]);
+  }
+
   /** Removes every chat's pending messages (log out). */
   clear(): void {
     for (const chatId of [...this.byChat.keys()]) this.commit(chatId, NONE);

@@ -92,6 +92,8 @@ export function storageKeys(baseUrl: string) {
     user: `${prefix}user`,
     /** Sends the server has not accepted yet. */
     outbox: `${prefix}outbox`,
+    /** Chats started offline: the local id each had and the server id it became. */
+    started: `${prefix}started`,
     /** One chat's durable offset with its folded snapshot. */
     tail: (chatId: string) => `${prefix}tail:${chatId}`,
   };
@@ -99,15 +101,15 @@ export function storageKeys(baseUrl: string) {
 export type StorageKeys = ReturnType<typeof storageKeys>;
 
 /**
- * Removes everything stored for `baseUrl`: the token (and verified user), the outbox, every
- * chat's offset and snapshot, and any other key under the prefix (log out). Listing the chats'
- * keys needs `storage.keys()` (memory and localStorage have it); without it only the token, the
- * user and the outbox go. Close the client first (or use its `reset()`), or it writes its state
+ * Removes everything stored for `baseUrl`: the token (and verified user), the outbox (and the
+ * record of chats started offline), every chat's offset and snapshot, and any other key under
+ * the prefix (log out). Listing the chats' keys needs `storage.keys()` (memory and localStorage
+ * have it); without it only the token, the user, the outbox and that record go. Close the client first (or use its `reset()`), or it writes its state
  * again.
  */
 export async function clearStoredState(storage: ChatStorage, baseUrl: string): Promise<void> {
   const keys = storageKeys(baseUrl);
   const stored = (await storage.keys?.()) ?? [];
-  const doomed = new Set([keys.token, keys.user, keys.outbox, ...stored.filter((key) => key.startsWith(keys.prefix))]);
+  const doomed = new Set([keys.token, keys.user, keys.outbox, keys.started, ...stored.filter((key) => key.startsWith(keys.prefix))]);
   for (const key of doomed) await storage.delete(key);
 }

@@ -1,7 +1,7 @@
 /**
  * Public data types of the SDK: chats, send results, the tail's state and connection.
  */
-import type { ChatMessage, ChatState } from "@open-chat/shared";
+import type { ChatMessage, ChatState, MessageVersions } from "@open-chat/shared";
 
 /** A chat as the server lists it (PROTOCOL.md section 7). Messages live only in the log. */
 export interface Chat {
@@ -27,6 +27,18 @@ export interface SendResult {
   offset: string;
 }
 
+/** `client.startChat()`: a new chat and its first message, queued (stored, nothing sent yet). */
+export interface StartedChat {
+  /** The chat's local id (`local:<uuid>`) until the server made it: `openChat()` shows its pending message now. */
+  readonly localId: string;
+  /** The first message's clientMessageId. */
+  readonly clientMessageId: string;
+  /** The server's id of the chat, once made (one chat, however often the create was retried). Same as `resolveChat(localId)`. */
+  readonly chatId: Promise<string>;
+  /** The server accepted the first message. Rejects when it (or the chat) was refused for good; the pending message is then `failed`. */
+  readonly sent: Promise<SendResult>;
+}
+
 /**
  * A user message shown before the log has it (optimistic UI). `id` is the clientMessageId until
  * the log's `message.created` with the same `clientId` replaces it in place. `failed` means the
@@ -42,6 +54,8 @@ export interface PendingMessage {
   readonly createdAt: string;
   readonly updatedAt: string;
   readonly model?: string;
+  /** An edit (`client.edit`): the user message this one replaces; shown in its place in the thread. */
+  readonly editOf?: string;
   /** Why the server refused the send (an OpenChatError, normally). */
   readonly error?: Error;
 }
@@ -54,12 +68,21 @@ export interface TailState {
   readonly title: string | null;
   /** The log says the chat was deleted. */
   readonly deleted: boolean;
-  /** Log messages in log order, then pending sends in send order. */
+  /**
+   * The current thread (at each place the version shown, see `versions`), then pending sends in
+   * send order. A pending edit replaces the message it edits and everything after it.
+   */
   readonly messages: readonly TailMessage[];
   /** Sends not yet in the log (also included at the end of `messages`). */
   readonly pending: readonly PendingMessage[];
-  /** The fold's state of the log (counters `applied`, `duplicates`, `ignored`, `skipped`). */
+  /** The fold's state of the log (counters `applied`, `duplicates`, `ignored`, `skipped`): every version, in log order. */
   readonly log: ChatState;
+  /**
+   * The versions at a log message's place ("‹ 2/3 ›"): their ids in creation order and this
+   * one's index; `ids.length` 1 = no other version, `{ ids: [], index: -1 }` for a pending or
+   * unknown id. Show another with `client.selectVersion`.
+   */
+  versions(messageId: string): MessageVersions;
 }
 
 /**
