@@ -14,13 +14,7 @@ import { randomBytes } from "node:crypto";
 import { createTestDatabase } from "@open-chat/testing";
 import { freePort, startCli, type Started } from "./processes.js";
 
-export type ConfigName = "proxy" | "bun" | "embedded";
 
-export const CONFIG_LABELS: Record<ConfigName, string> = {
-  proxy: "pass-through proxy (no durability)",
-  bun: "ours, Bun streams-server (tuned)",
-  embedded: "ours, embedded streams-local",
-};
 
 /** Limits raised far above the load (they stay counted, as in production). */
 const BENCH_LIMITS = {

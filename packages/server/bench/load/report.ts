@@ -7,7 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { LoadResult } from "./answers.js";
-import { CONFIG_LABELS, type ConfigName } from "./configs.js";
+import { CONFIG_LABELS, type ConfigName } from "./config-names.js";
 import type { MachineInfo } from "./machine.js";
 import type { ProcessUsage } from "./proc-stats.js";
 import type { Summary } from "./stats.js";

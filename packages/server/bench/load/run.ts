@@ -12,7 +12,8 @@
  */
 import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { CONFIG_LABELS, startApp, type ConfigName } from "./configs.js";
+import { CONFIG_LABELS, type ConfigName } from "./config-names.js";
+import { startApp } from "./configs.js";
 import { machineInfo } from "./machine.js";
 import { UsageWindow, type ProcessUsage } from "./proc-stats.js";
 import { renderReport, writeReport, type FloorResult, type RunReport, type StepResult } from "./report.js";

@@ -1,0 +1,50 @@
+/**
+ * The load harness's own arithmetic (bench/load): a benchmark that miscounts lost tokens or
+ * capacity would report a regression as a success.
+ */
+import { describe, expect, it } from "vitest";
+import { checkAnswer, parseTokens, stampToken } from "../bench/load/clock.js";
+import { capacity, type StepResult } from "../bench/load/report.js";
+import { peakOverlap, summarize } from "../bench/load/stats.js";
+
+const script = (indices: number[]) => indices.map((i) => `${i}@${1000 + i} `).join("");
+
+describe("load harness", () => {
+  it("reads back the index and emission time of stamped tokens however they were merged", () => {
+    const text = stampToken(0) + stampToken(1);
+    expect(parseTokens(text).map((t) => t.index)).toEqual([0, 1]);
+    expect(parseTokens(script([7]))).toEqual([{ index: 7, emittedUs: 1007 }]);
+  });
+
+  it("counts lost, duplicated and reordered tokens against the script", () => {
+    expect(checkAnswer(script([0, 1, 2, 3]), 4)).toEqual({ lost: 0, duplicated: 0, outOfOrder: 0 });
+    expect(checkAnswer(script([0, 1, 1, 3]), 4)).toEqual({ lost: 1, duplicated: 1, outOfOrder: 1 });
+    expect(checkAnswer("", 3).lost).toBe(3);
+  });
+
+  it("takes percentiles as the nearest rank", () => {
+    const s = summarize(Array.from({ length: 100 }, (_, i) => 100 - i));
+    expect(s).toEqual({ count: 100, p50: 50, p90: 90, p99: 99, max: 100 });
+  });
+
+  it("counts the answers running at one time", () => {
+    expect(peakOverlap([[0, 10], [5, 15], [10, 20], [30, 40]])).toBe(2);
+  });
+
+  it("ends capacity at the first step that fails any criterion", () => {
+    const step = (users: number, p99: number, extra: Partial<StepResult["load"]> = {}): StepResult => ({
+      config: "bun",
+      users,
+      usage: {},
+      load: {
+        users, latency: { count: 1, p50: 1, p90: 1, p99, max: p99 }, lost: 0, duplicated: 0, outOfOrder: 0, wireDuplicates: 0,
+        send: summarize([1]), ttft: summarize([1]), failedSends: {}, unfinished: 0, terminals: {}, peakConcurrent: users,
+        piecesPerAnswer: 1, piecesPerSecond: 1, durationMs: 1, ...extra,
+      },
+    });
+    expect(capacity([step(10, 100), step(50, 240), step(100, 300)], "bun")).toEqual({ users: 50, allPassed: false });
+    expect(capacity([step(10, 100), step(50, 100, { failedSends: { "503 streams_unavailable": 1 } }), step(100, 100)], "bun").users).toBe(10);
+    expect(capacity([step(10, 100), step(50, 100, { lost: 1 })], "bun").users).toBe(10);
+    expect(capacity([step(10, 100), step(50, 100)], "bun")).toEqual({ users: 50, allPassed: true });
+  });
+});
