@@ -132,5 +132,5 @@ export async function lastAnswer(view: OpenChatView, timeout = 15_000) {
 /** A finished assistant message object, for rendering `<open-chat-message .message=…>` directly. */
 export function assistant(text: string, status: ChatMessage["status"] = "completed"): ChatMessage {
   const at = new Date().toISOString();
-  return { id: `m-${Math.random().toString(36).slice(2)}`, chatId: "c", role: "assistant", text, status, createdAt: at, updatedAt: at };
+  return { id: `m-${Math.random().toString(36).slice(2)}`, chatId: "c", role: "assistant", text, status, createdAt: at, updatedAt: at, parentId: null };
 }

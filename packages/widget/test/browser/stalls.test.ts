@@ -18,6 +18,7 @@ const answer = (updatedAt: string, status: ChatMessage["status"] = "streaming"):
   status,
   createdAt: "2026-01-01T00:00:00.000Z",
   updatedAt,
+  parentId: null,
 });
 
 describe("stalled answers", () => {
