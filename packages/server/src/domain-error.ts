@@ -6,6 +6,12 @@
 export type DomainErrorCode =
   /** The chat does not exist, was deleted, or belongs to someone else (one answer for all three). */
   | "chat_not_found"
+  /** A message id that is not a message of the chat, or not of the kind the request needs (an edit of an answer). */
+  | "message_not_found"
+  /** A message of the chat that this request cannot act on (regenerating a question, feedback on one). */
+  | "message_not_applicable"
+  /** The message is an answer still being written (regenerate or rate it once it has ended). */
+  | "answer_running"
   /** Another answer holds the chat's generation lease. */
   | "lease_conflict"
   /** The same send (clientMessageId) is being processed right now. */

@@ -9,6 +9,9 @@ import { ApiError } from "./api-error.js";
 
 const HTTP: Record<DomainErrorCode, { status: ContentfulStatusCode; code: ErrorCode }> = {
   chat_not_found: { status: 404, code: "chat_not_found" },
+  message_not_found: { status: 404, code: "message_not_found" },
+  message_not_applicable: { status: 400, code: "invalid_request" },
+  answer_running: { status: 409, code: "generation_in_progress" },
   lease_conflict: { status: 409, code: "generation_in_progress" },
   send_in_progress: { status: 409, code: "conflict" },
   invalid_cursor: { status: 400, code: "invalid_request" },

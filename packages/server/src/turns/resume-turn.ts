@@ -12,8 +12,9 @@
  * - continuation off, or the answer was taken over too often → `message.error`
  *   `generation_lost` (retryable);
  * - otherwise → `generation.resumed`, and the model continues the partial answer: the prompt is
- *   the conversation up to the user's message plus the partial assistant text as the final
- *   assistant message (assistant prefill); new deltas extend the same message. The tenant's
+ *   the thread above the answer (`threadTo`: a regenerated answer never sees the version it
+ *   replaces) plus the partial assistant text as the final assistant message (assistant
+ *   prefill); new deltas extend the same message. The tenant's
  *   current policy and provider apply (a model it no longer allows falls back to its default),
  *   and `max_tokens` is the policy's less the estimated tokens already written (at least 1),
  *   so the whole answer stays within `maxOutputTokens`. The history is trimmed to the same
@@ -25,7 +26,7 @@
  * answer is settled once, by the continuation's own terminal event. When the opening append
  * never landed, the hold stays for the retried send (same clientMessageId, same answer id).
  */
-import { EVENT_TYPE, findMessage, isTerminal, materialize, type ChatEvent, type ErrorCode } from "@open-chat/shared";
+import { EVENT_TYPE, findMessage, isTerminal, materialize, threadTo, type ChatEvent, type ErrorCode } from "@open-chat/shared";
 import type { SettleInput, TurnBilling } from "../billing/billing.js";
 import type { GenerationRegistry } from "../generation/registry.js";
 import { estimatePromptTokens, estimateTextTokens, inputBudget } from "../generation/context-budget.js";
@@ -70,7 +71,7 @@ export async function resumeTurn(deps: ResumeDeps, lease: ExpiredLease): Promise
     return "released";
   }
   const { policy, client } = await deps.modelPolicies.forTenant(lease.tenantId);
-  const prompt = buildPrompt(state.messages, { systemPrompt: policy.systemPrompt, excludeMessageId: lease.generationId, inputTokens: inputBudget(policy) });
+  const prompt = buildPrompt(threadTo(state, lease.generationId), { systemPrompt: policy.systemPrompt, excludeMessageId: lease.generationId, inputTokens: inputBudget(policy) });
   const model = message.model ?? lease.model ?? policy.defaultModel;
   const settle = async (outcome: SettleInput["outcome"]) => {
     if (!deps.billing) return;

@@ -1,8 +1,9 @@
 /**
- * One user turn: record it (idempotent by clientMessageId), take the chat's generation lease,
- * append the user's message, the assistant's empty message and generation.started in ONE
- * append, build the prompt from the log, then start the generation detached from the
- * request. The tenant's model policy decides the model (a send naming one it does not allow
+ * One turn — a send, an edit (`editOf`) or a regenerate (turn-request.ts): record it (idempotent
+ * by clientMessageId), take the chat's generation lease, append its opening (the user's message
+ * unless it is a regenerate, the assistant's empty message, generation.started) in ONE append,
+ * build the prompt from the log (the thread above the answer), then start the generation
+ * detached from the request. The tenant's model policy decides the model (a send naming one it does not allow
  * is refused before anything is recorded), `max_tokens`, the system prompt, the prompt's
  * context budget and the provider (tenants/model-policies.ts). A retried send with the same clientMessageId returns the same turn and starts
  * nothing new (invariant 4).
@@ -10,7 +11,7 @@
  * Sits above chats/ (turn records, lease) and generation/ (prompt, registry) and composes
  * them; it gets exactly the dependencies it uses, not the whole service bag.
  */
-import { EVENT_TYPE, materialize, type ChatMessage } from "@open-chat/shared";
+import { materialize, threadTo, type ChatMessage } from "@open-chat/shared";
 import type { TurnBilling } from "../billing/billing.js";
 import type { ChatRepository, TurnRecord } from "../chats/repository.js";
 import { DomainError } from "../domain-error.js";
@@ -21,6 +22,7 @@ import { buildPrompt } from "../generation/prompt.js";
 import type { GenerationRegistry } from "../generation/registry.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import { newId } from "../ids.js";
+import { readChatState } from "../log/chat-state.js";
 import { createEventFactory } from "../log/event-factory.js";
 import { toPublicOffset } from "../log/offsets.js";
 import { readChat } from "../log/read-chat.js";
@@ -29,14 +31,31 @@ import type { EnsureUserStream } from "../log/user-streams.js";
 import type { StreamsClient } from "../streams/client/types.js";
 import { StreamsError } from "../streams/client/errors.js";
 import { chooseModel, type ModelPolicies } from "../tenants/model-policies.js";
+import { openingEvents, planTurn, type TurnPlan, type TurnRequest } from "./turn-request.js";
 
 export interface SendInput {
   clientMessageId: string;
   text: string;
   model?: string;
+  /** A user message of the chat: the text is another version of it (an edit), answered anew. */
+  editOf?: string;
+}
+
+export interface RegenerateInput {
+  clientMessageId: string;
+  /** The ended answer to write another version of. */
+  answerId: string;
+  model?: string;
+}
+
+export interface TurnInput {
+  clientMessageId: string;
+  model?: string;
+  request: TurnRequest;
 }
 
 export interface SendResult {
+  /** The user's message the answer replies to (for a regenerate: the one it already answered). */
   userMessageId: string;
   assistantMessageId: string;
   offset: string;
@@ -58,7 +77,16 @@ export interface SendDeps {
   leaseMs: number;
 }
 
-export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
+export function sendTurn(deps: SendDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
+  const request: TurnRequest = input.editOf === undefined ? { kind: "send", text: input.text } : { kind: "edit", text: input.text, editOf: input.editOf };
+  return runTurn(deps, user, chatId, { clientMessageId: input.clientMessageId, model: input.model, request });
+}
+
+export function regenerateTurn(deps: SendDeps, user: EndUser, chatId: string, input: RegenerateInput): Promise<SendResult> {
+  return runTurn(deps, user, chatId, { clientMessageId: input.clientMessageId, model: input.model, request: { kind: "regenerate", answerId: input.answerId } });
+}
+
+async function runTurn(deps: SendDeps, user: EndUser, chatId: string, input: TurnInput): Promise<SendResult> {
   const { chats } = deps;
   const [chat, tenantModel] = await Promise.all([chats.get(user, chatId), deps.modelPolicies.forTenant(user.tenantId)]);
   const { policy, client } = tenantModel;
@@ -76,12 +104,16 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
   if (turn && deps.generations.isRunning(turn.assistantMessageId)) {
     throw new DomainError("send_in_progress", "this message is being sent right now; retry in a moment");
   }
+  // An edit or a regenerate names a message the log must hold (checked before anything is
+  // recorded); a plain send reads the log only to size its hold.
+  const billed = deps.billing?.enabled === true;
+  const plan = input.request.kind !== "send" || billed ? planTurn(await readChatState(deps.streams, stream, chatId), input.request) : null;
   // Billing: hold the answer's maximum cost BEFORE anything is recorded or appended, so a 402
   // leaves no trace and the same send succeeds after a top-up. A redo holds once (idempotent).
   const reserve = async (generationId: string) => {
-    if (!deps.billing?.enabled) return;
-    const promptTokens = await estimateNextPrompt(deps, stream, chatId, input.text, policy);
-    await deps.billing.reserveTurn({ user, generationId, model, promptTokens, maxTokens: policy.maxOutputTokens });
+    if (!billed || !plan) return;
+    const promptTokens = estimateNextPrompt(chatId, plan, policy);
+    await deps.billing!.reserveTurn({ user, generationId, model, promptTokens, maxTokens: policy.maxOutputTokens });
   };
   if (turn) {
     await reserve(turn.assistantMessageId);
@@ -89,7 +121,8 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
     const leased = await chats.retakeLease(chatId, turn.assistantMessageId, deps.holder, deps.leaseMs);
     if (!leased) throw await leaseConflict(deps, chatId);
   } else {
-    const fresh = { chatId, clientMessageId: input.clientMessageId, userMessageId: newId("msg"), assistantMessageId: newId("msg"), offset: null };
+    const userMessageId = plan?.parentId ?? newId("msg");
+    const fresh = { chatId, clientMessageId: input.clientMessageId, userMessageId, assistantMessageId: newId("msg"), offset: null };
     await reserve(fresh.assistantMessageId);
     try {
       turn = await chats.startTurn({ ...fresh, holder: deps.holder, leaseMs: deps.leaseMs, model });
@@ -106,11 +139,7 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
   const key = chatKey(chatId);
   const { producerId, eventProducer } = generationProducers(turn.assistantMessageId, 0);
   const events = createEventFactory(eventProducer, deps.clock);
-  const opening = [
-    events.make({ type: EVENT_TYPE.messageCreated, chatId, messageId: turn.userMessageId, role: "user", text: input.text, clientId: input.clientMessageId }),
-    events.make({ type: EVENT_TYPE.messageCreated, chatId, messageId: turn.assistantMessageId, role: "assistant", text: "", model }),
-    events.make({ type: EVENT_TYPE.generationStarted, chatId, messageId: turn.assistantMessageId, holder: deps.holder, model }),
-  ];
+  const opening = openingEvents(events, input.request, { ...turn, model, holder: deps.holder });
   let history: Awaited<ReturnType<typeof readChat>>;
   try {
     // Producer seq 0: if an earlier attempt's append did land, this one is a no-op duplicate.
@@ -132,7 +161,7 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
     stream,
     key,
     model,
-    prompt: buildPrompt(state.messages, { systemPrompt: policy.systemPrompt, excludeMessageId: turn.assistantMessageId, inputTokens: inputBudget(policy) }),
+    prompt: buildPrompt(threadTo(state, turn.assistantMessageId), { systemPrompt: policy.systemPrompt, excludeMessageId: turn.assistantMessageId, inputTokens: inputBudget(policy) }),
     maxTokens: policy.maxOutputTokens,
     client,
     producerId,
@@ -146,27 +175,14 @@ export async function sendTurn(deps: SendDeps, user: EndUser, chatId: string, in
 }
 
 /**
- * Input tokens of the prompt this send will make (the chat so far plus the new message, trimmed
- * to the policy's input budget): what the answer's hold is computed from. Read before anything
- * is appended, so a refused send leaves the log as it was.
+ * Input tokens of the prompt this turn will make (the thread the answer replies to, plus the
+ * new user message of a send or an edit, trimmed to the policy's input budget): what the
+ * answer's hold is computed from.
  */
-async function estimateNextPrompt(
-  deps: SendDeps,
-  stream: string,
-  chatId: string,
-  text: string,
-  policy: { systemPrompt?: string; contextTokens: number; maxOutputTokens: number },
-): Promise<number> {
-  let messages: readonly ChatMessage[] = [];
-  try {
-    messages = materialize((await readChat(deps.streams, stream, chatKey(chatId))).records).messages;
-  } catch (error) {
-    if (error instanceof StreamsError) throw new DomainError("log_unavailable", "the message log is unavailable; retry the send with the same clientMessageId", { cause: error });
-    throw error;
-  }
+function estimateNextPrompt(chatId: string, plan: TurnPlan, policy: { systemPrompt?: string; contextTokens: number; maxOutputTokens: number }): number {
   const now = new Date(0).toISOString();
-  const next: ChatMessage = { id: "next", chatId, role: "user", text, status: "completed", createdAt: now, updatedAt: now };
-  const prompt = buildPrompt([...messages, next], { systemPrompt: policy.systemPrompt, excludeMessageId: "", inputTokens: inputBudget(policy) });
+  const next: ChatMessage[] = plan.text === undefined ? [] : [{ id: "next", chatId, role: "user", text: plan.text, status: "completed", createdAt: now, updatedAt: now, parentId: null }];
+  const prompt = buildPrompt([...plan.above, ...next], { systemPrompt: policy.systemPrompt, excludeMessageId: "", inputTokens: inputBudget(policy) });
   return estimatePromptTokens(prompt);
 }
 

@@ -1,0 +1,20 @@
+/**
+ * A chat as its log stands, folded with the one fold: what a turn, a selection or a feedback
+ * checks its message ids against before it appends anything. A log the streams tier cannot
+ * serve is `log_unavailable` (503: retry the same request).
+ */
+import { materialize, type ChatState } from "@open-chat/shared";
+import { DomainError } from "../domain-error.js";
+import { StreamsError } from "../streams/client/errors.js";
+import type { StreamsClient } from "../streams/client/types.js";
+import { readChat } from "./read-chat.js";
+import { chatKey } from "./stream-names.js";
+
+export async function readChatState(streams: Pick<StreamsClient, "read">, stream: string, chatId: string): Promise<ChatState> {
+  try {
+    return materialize((await readChat(streams, stream, chatKey(chatId))).records);
+  } catch (error) {
+    if (error instanceof StreamsError) throw new DomainError("log_unavailable", "the message log is unavailable; retry the same request", { cause: error });
+    throw error;
+  }
+}
