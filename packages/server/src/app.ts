@@ -24,8 +24,10 @@ import { meRoutes } from "./routes/me.js";
 import { chatRoutes } from "./routes/chats.js";
 import { eventRoutes } from "./routes/events.js";
 import { healthRoutes } from "./routes/health.js";
+import { feedbackRoutes } from "./routes/feedback.js";
 import { messageRoutes } from "./routes/messages.js";
 import { openApiRoutes } from "./routes/openapi.js";
+import { versionRoutes } from "./routes/versions.js";
 import { createServices, type AppDeps, type Services } from "./services.js";
 
 export interface OpenChatApp {
@@ -63,6 +65,8 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.use(`${API_PATH.chats}/:chatId/*`, chatIdShape());
   app.route(API_PATH.chats, chatRoutes(services));
   app.route(API_PATH.chats, messageRoutes(services));
+  app.route(API_PATH.chats, versionRoutes(services));
+  app.route(API_PATH.chats, feedbackRoutes(services));
   app.route(API_PATH.chats, eventRoutes(services));
   app.use(`${API_PATH.me}/*`, requireTenant({ tenants: services.tenants }), requireUser({ auth: services.auth }));
   app.route(API_PATH.me, meRoutes(services));

@@ -21,6 +21,8 @@ let siteA: TestTenant;
 let siteB: TestTenant;
 let revokedKey: string;
 let victimChat: string;
+/** The victim's answer: the message of the routes about one message (`:messageId`). */
+let victimAnswer: string;
 
 interface Attempt {
   token?: string;
@@ -112,6 +114,7 @@ beforeAll(async () => {
   server.model.enqueue({ tokens: ["a private ", "answer"] });
   const sent = await fetch(`${server.url}${API_PATH.messages(victimChat)}`, { method: "POST", headers, body: JSON.stringify({ clientMessageId: "v1", text: VICTIM_TEXT }) });
   expect(sent.status).toBe(202);
+  victimAnswer = (await sent.json()).assistantMessageId;
   await server.idle();
 }, 60_000);
 afterAll(() => server?.close());
@@ -132,6 +135,8 @@ function bodyFor(route: Route, attempt: Attempt): unknown {
   if (route.method === "GET" || route.method === "DELETE") return undefined;
   if (route.path === API_PATH.signInJwt) return { token: attempt.jwt ?? "not-a-jwt" };
   if (route.path.endsWith("/messages")) return { clientMessageId: `attack-${Math.random().toString(36).slice(2)}`, text: "let me in" };
+  if (route.path.endsWith("/regenerate")) return { clientMessageId: `attack-${Math.random().toString(36).slice(2)}` };
+  if (route.path.endsWith("/feedback")) return { rating: "down", comment: "pwned" };
   if (route.method === "PATCH") return { title: "pwned" };
   return {};
 }
@@ -150,7 +155,7 @@ describe("isolation matrix", () => {
       const failures: string[] = [];
       for (const { route } of cases().filter((c) => c.context === context)) {
         const attempt = await context.make();
-        const path = route.path.replace(":chatId", victimChat);
+        const path = route.path.replace(":chatId", victimChat).replace(":messageId", victimAnswer);
         const headers: Record<string, string> = { "Content-Type": "application/json", ...siteHeaders({ publishableKey: attempt.key, origin: attempt.origin }) };
         if (attempt.token) headers.Authorization = `Bearer ${attempt.token}`;
         const body = bodyFor(route, attempt);
@@ -229,6 +234,8 @@ describe("isolation matrix", () => {
     expect(chat.title).toBe(VICTIM_TITLE);
     const log = await readLog(server.url, victim, victimChat, "-1", { publishableKey: siteA.publishableKey });
     expect(log.state.messages.map((m) => m.text)).toEqual([VICTIM_TEXT, "a private answer"]);
+    expect(log.events.map((e) => e.type)).not.toContain("message.feedback");
+    expect(await server.services.prisma.feedback.count()).toBe(0);
     // A guest of the same site is another user too.
     const guest = await signInAsGuest(server.url, { publishableKey: siteA.publishableKey });
     const probe = await fetch(`${server.url}${API_PATH.chat(victimChat)}`, { headers: { Authorization: `Bearer ${guest}`, [HEADER.publishableKey]: siteA.publishableKey } });

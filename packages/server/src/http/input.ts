@@ -74,6 +74,15 @@ export function headerLimits() {
 }
 
 /**
+ * A message id from a path (`/v1/chats/:chatId/messages/:messageId/…`): one of another shape
+ * names no message, so it is `404 message_not_found` (not echoed back: it may be anything).
+ */
+export function messageIdParam(messageId: string | undefined): string {
+  if (messageId === undefined || !isWellFormedId(messageId)) throw new ApiError(404, "message_not_found", "message not found");
+  return messageId;
+}
+
+/**
  * `/v1/chats/:chatId/…`: an id that is not of the id shape names no chat, so it is answered
  * `404 chat_not_found` — the answer for any id that is not one of the user's chats — before any
  * handler, limit or query sees it (chats/repository.ts checks again).

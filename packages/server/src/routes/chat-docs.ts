@@ -6,7 +6,7 @@
  */
 import * as v from "valibot";
 import { resolver, type DescribeRouteOptions } from "hono-openapi";
-import { HEADER, LIVE_MODE, QUERY } from "@open-chat/shared";
+import { HEADER, LIMITS, LIVE_MODE, QUERY } from "@open-chat/shared";
 import { END_USER_SECURITY, errorResponses, jsonResponse } from "../http/openapi.js";
 
 const Timestamp = v.pipe(v.string(), v.isoTimestamp());
@@ -23,6 +23,8 @@ const SendAcceptedJson = v.object({
   offset: v.string(),
 });
 const StopJson = v.object({ stopped: v.boolean() });
+/** Where the tail finds the appended event. */
+const AppendedJson = v.object({ offset: v.string() });
 /** A protocol v1 event (PROTOCOL.md section 3); the tail answers arrays of them. */
 const EventJson = v.pipe(v.looseObject({ v: v.number(), id: v.string(), type: v.string(), chatId: v.string(), at: v.string() }), v.metadata({ ref: "ChatEvent" }));
 
@@ -31,7 +33,7 @@ const common = { tags: ["chats"], security: END_USER_SECURITY } satisfies Partia
 // Every chat route first resolves the site (publishable key, origin) and the session.
 const access = errorResponses(401, 403);
 
-type ChatRoute = "create" | "list" | "get" | "rename" | "delete" | "send" | "stop" | "events";
+type ChatRoute = "create" | "list" | "get" | "rename" | "delete" | "send" | "regenerate" | "select" | "feedback" | "stop" | "events";
 
 export const CHAT_DOCS: Record<ChatRoute, DescribeRouteOptions> = {
   create: {
@@ -66,8 +68,28 @@ export const CHAT_DOCS: Record<ChatRoute, DescribeRouteOptions> = {
   send: {
     ...common,
     summary: "Send a message",
-    description: "Starts a turn and answers at once; the answer streams into the log (read it with the events route from `offset`). A retry with the same `clientMessageId` is the same turn.",
+    description:
+      "Starts a turn and answers at once; the answer streams into the log (read it with the events route from `offset`). A retry with the same `clientMessageId` is the same turn. With `editOf` (a user message of this chat) the text is another version of that message (`versionOf`), answered anew from the thread above it; `404 message_not_found` when `editOf` is not a user message of the chat. `409 generation_in_progress` while an answer runs in the chat.",
     responses: { 202: jsonResponse("The turn was accepted", SendAcceptedJson), ...errorResponses(400, 402, 404, 409, 413, 429, 503), ...access },
+  },
+  regenerate: {
+    ...common,
+    summary: "Regenerate an answer",
+    description:
+      "Writes another version of an answer that has ended (completed, stopped or failed): a new assistant message with `versionOf` replying to the same thread, which it does not see. One turn like a send (rate limits, one credit hold and one settlement), exactly once per `clientMessageId`. `userMessageId` is the message it answers. `400 invalid_request` for a user message, `404 message_not_found`, `409 generation_in_progress` while an answer runs in the chat.",
+    responses: { 202: jsonResponse("The turn was accepted", SendAcceptedJson), ...errorResponses(400, 402, 404, 409, 413, 429, 503), ...access },
+  },
+  select: {
+    ...common,
+    summary: "Show a version of a message",
+    description: "Appends `message.selected`: the chat's current thread goes through this version from now on, and the next send continues it. `404 message_not_found`, `409 generation_in_progress` while an answer is being written in the chat.",
+    responses: { 200: jsonResponse("Selected", AppendedJson), ...errorResponses(400, 404, 409, 413, 503), ...access },
+  },
+  feedback: {
+    ...common,
+    summary: "Rate an answer",
+    description: `Appends \`message.feedback\` (the latest wins; \`rating: null\` clears it) and keeps it for the site's admin. Only on an answer that has ended (\`400 invalid_request\` for a user message or a running answer, \`404 message_not_found\`); the comment is at most ${LIMITS.maxFeedbackCommentLength} characters.`,
+    responses: { 200: jsonResponse("Recorded", AppendedJson), ...errorResponses(400, 404, 413, 503), ...access },
   },
   stop: {
     ...common,

@@ -1,0 +1,48 @@
+/**
+ * The user's annotations of a message — a selected version, a feedback — share one shape: the
+ * chat must be the user's (404 otherwise, before its log is read), the request is checked
+ * against the chat's log as it stands, then ONE event is appended, and only then anything else
+ * (a feedback's Postgres row): the log is the source of truth.
+ */
+import type { ChatState } from "@open-chat/shared";
+import type { ChatRepository } from "../chats/repository.js";
+import { DomainError } from "../domain-error.js";
+import type { EndUser } from "../env.js";
+import { appendChatEvent, type UserActionPayload } from "../log/chat-events.js";
+import { readChatState } from "../log/chat-state.js";
+import { toPublicOffset } from "../log/offsets.js";
+import { readChat } from "../log/read-chat.js";
+import { chatKey } from "../log/stream-names.js";
+import type { EnsureUserStream } from "../log/user-streams.js";
+import type { StreamsClient } from "../streams/client/types.js";
+
+export interface AnnotateDeps {
+  chats: Pick<ChatRepository, "get">;
+  streams: Pick<StreamsClient, "append" | "read">;
+  ensureUserStream: EnsureUserStream;
+  clock: () => Date;
+}
+
+/**
+ * The chat's log is read and `decide` checks the request against it (throwing a DomainError)
+ * and names the one event to append; answers the public offset after that event.
+ */
+export async function annotate(
+  deps: AnnotateDeps,
+  user: EndUser,
+  chatId: string,
+  decide: (state: ChatState) => UserActionPayload,
+  afterAppend?: (tierOffset: string) => Promise<void>,
+): Promise<{ offset: string }> {
+  await deps.chats.get(user, chatId); // someone else's chat: 404 before its log is read
+  const { name: stream, incarnation } = await deps.ensureUserStream(user);
+  const event = decide(await readChatState(deps.streams, stream, chatId));
+  // The tier reports the offset after the append; when it does not, the log's end is at or after it.
+  const tierOffset = (await appendChatEvent(deps, stream, chatId, event)) ?? (await readChat(deps.streams, stream, chatKey(chatId))).nextOffset;
+  await afterAppend?.(tierOffset);
+  return { offset: toPublicOffset(incarnation, tierOffset) };
+}
+
+export function messageNotFound(messageId: string): DomainError {
+  return new DomainError("message_not_found", `no message ${messageId} in this chat`);
+}
