@@ -31,6 +31,8 @@ export const ATTRIBUTES = {
   // Forwarded by the shell itself: `identify()` may override it.
   "user-token": { property: "userToken" },
   preload: { property: "preload", boolean: true },
+  // The global `lang` (native property), observed: the locale when `locale` is not set.
+  lang: {},
   // Hand-written accessors on the shell (`mode`, `isOpen`).
   mode: {},
   open: {},

@@ -83,7 +83,7 @@ export const shellCss = `
 .badge {
   position: absolute;
   top: -4px;
-  right: -4px;
+  inset-inline-end: -4px;
   min-width: 22px;
   height: 22px;
   padding: 0 6px;
@@ -112,6 +112,11 @@ export const shellCss = `
   animation: oc-pop 0.16s ease-out;
 }
 .panel.inline-mode { position: relative; height: var(--open-chat-inline-height, 600px); }
+/* The corner follows the page's direction; the panel's own \`dir\` (its locale's) only mirrors its contents. */
+:host(:dir(rtl)) .launcher { right: auto; left: var(--_oc-offset); }
+@media (min-width: 481px) {
+  :host(:dir(rtl)) .panel.launcher-mode { right: auto; left: var(--_oc-offset); }
+}
 @media (max-width: 480px) {
   .panel.launcher-mode { inset: 0; width: auto; height: auto; border: 0; border-radius: 0; }
 }
