@@ -1,21 +1,26 @@
 /**
  * The live SSE view of one chat (Durable Streams read protocol, SSE mode; PROTOCOL.md 5.4).
- * Reads the user's stream with key-filtered long-polls and writes each batch as
- * `event: data` + `event: control`, BOTH with `id:` = the offset after the batch: a reader
- * that applies data frames as they arrive (plain `EventSource`) and one that applies a batch at
- * its control frame (our SDK) both resume exactly with `Last-Event-ID`. Nothing is sent that
- * the streams tier has not stored.
- * The upstream read is aborted as soon as the client goes away (no leaked reads).
+ * Sends the route's catch-up page, then follows the chat through the process's stream hub
+ * (stream-hub.ts: one upstream read per user stream, shared by every tail of it) and writes
+ * each batch as `event: data` + `event: control`, BOTH with `id:` = the offset after the batch:
+ * a reader that applies data frames as they arrive (plain `EventSource`) and one that applies a
+ * batch at its control frame (our SDK) both resume exactly with `Last-Event-ID`. Nothing is
+ * sent that the streams tier has not stored.
+ *
+ * A batch shared by many tails of one chat is encoded once (the frames are cached per batch),
+ * and frames are written as plain text: JSON never contains a line break, so no line splitting
+ * is needed. The tail ends as soon as the client goes away (its hub subscription with it).
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { SSEStreamingApi } from "hono/streaming";
 import { StreamsError } from "../streams/client/errors.js";
-import type { ReadResult, StreamsClient } from "../streams/client/types.js";
-import { isPastEnd } from "./past-end.js";
+import type { ReadResult } from "../streams/client/types.js";
+import type { ChatPage, StreamHub } from "./stream-hub.js";
 
 export interface SseViewOptions {
-  streams: StreamsClient;
+  hub: StreamHub;
   stream: string;
+  chatId: string;
   key: string;
   offset: string;
   /**
@@ -29,8 +34,6 @@ export interface SseViewOptions {
   heartbeatMs: number;
   /** Client reconnect hint (`retry:`). */
   retryMs: number;
-  /** Upstream long-poll wait, at most 5 s. */
-  longPollMs: number;
   /**
    * Asked every `sessionCheckMs` whether the reader may still read (its session was not
    * revoked by a sign-out or a user deletion); on false the response ends, and the client's
@@ -55,41 +58,30 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
         () => undefined, // a database hiccup is not a revocation; the next check decides
       );
     }, options.sessionCheckMs ?? 15_000);
+  let announced = false;
+  /** Writes one batch; true when it closed the chat (its tombstone is in it). */
+  const write = async (page: ChatPage): Promise<boolean> => {
+    const closed = page.records.some((r) => (r as { type?: unknown } | null)?.type === EVENT_TYPE.chatDeleted);
+    // Control after every batch, and once when the catch-up first reaches the end.
+    if (page.records.length > 0 || (page.upToDate && !announced) || closed) {
+      await sse.write(framesOf(page, options.publicOffset, closed));
+      announced ||= page.upToDate;
+    }
+    return closed;
+  };
   try {
     await sse.write(`retry: ${options.retryMs}\n\n`);
-    let offset = options.offset;
-    let upToDate = false;
-    let announced = false;
-    let first = options.first;
-    while (!upstream.signal.aborted) {
-      const checked = first;
-      first = undefined;
-      const page: ReadResult =
-        checked ??
-        (await options.streams.read(options.stream, {
-          offset,
-          key: options.key,
-          ...(upToDate ? { live: "long-poll" as const, timeoutMs: options.longPollMs } : {}),
-          signal: upstream.signal,
-        }));
-      // A page that neither reached the end nor carried records: the offset is past the end
-      // of the log (see past-end.ts). End the response; the reconnect gets 400 invalid_offset.
-      if (!checked && (await isPastEnd(options.streams, options.stream, options.key, offset, page))) return;
-      const closed = page.records.some((r) => (r as { type?: unknown }).type === EVENT_TYPE.chatDeleted);
-      if (page.records.length > 0) {
-        await sse.writeSSE({ event: SSE_EVENT.data, id: options.publicOffset(page.nextOffset), data: JSON.stringify(page.records) });
-      }
-      // Control after every batch, and once when the catch-up first reaches the end.
-      if (page.records.length > 0 || (page.upToDate && !announced) || closed) {
-        const control: TailControl = { streamNextOffset: options.publicOffset(page.nextOffset), upToDate: page.upToDate };
-        if (page.cursor) control.streamCursor = page.cursor;
-        if (closed) control.streamClosed = true;
-        await sse.writeSSE({ event: SSE_EVENT.control, id: control.streamNextOffset, data: JSON.stringify(control) });
-        announced ||= page.upToDate;
-      }
-      if (closed) return;
-      offset = page.nextOffset;
-      upToDate = page.upToDate;
+    const first = options.first;
+    if (first && (await write(first))) return;
+    const pages = options.hub.follow(options.stream, {
+      chatId: options.chatId,
+      key: options.key,
+      offset: first?.nextOffset ?? options.offset,
+      upToDate: first?.upToDate ?? false,
+      signal: upstream.signal,
+    });
+    for await (const page of pages) {
+      if (await write(page)) return;
     }
   } catch (error) {
     // A stream deleted under the tail (its user was deleted, or merged into a verified user)
@@ -101,4 +93,21 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
     if (sessionCheck) clearInterval(sessionCheck);
     upstream.abort();
   }
+}
+
+/** Frames of a batch with records, encoded once however many tails of the chat send them. */
+const encoded = new WeakMap<ChatPage, { id: string; text: string }>();
+
+function framesOf(page: ChatPage, publicOffset: (tierOffset: string) => string, closed: boolean): string {
+  const id = publicOffset(page.nextOffset);
+  const cached = encoded.get(page);
+  if (cached?.id === id) return cached.text;
+  const control: TailControl = { streamNextOffset: id, upToDate: page.upToDate };
+  if (page.cursor) control.streamCursor = page.cursor;
+  if (closed) control.streamClosed = true;
+  const data = page.records.length > 0 ? `event: ${SSE_EVENT.data}\nid: ${id}\ndata: ${JSON.stringify(page.records)}\n\n` : "";
+  const text = `${data}event: ${SSE_EVENT.control}\nid: ${id}\ndata: ${JSON.stringify(control)}\n\n`;
+  // Only batches with records are shared between tails (an empty one is a tail's own catch-up).
+  if (page.records.length > 0) encoded.set(page, { id, text });
+  return text;
 }

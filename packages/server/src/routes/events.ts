@@ -5,7 +5,8 @@
  *
  * A live tail (SSE, or a long-poll that waits) holds one of the user's and the process's tail
  * slots (limits/tail-slots.ts) until it ends or the client goes away; past either cap it is
- * refused with 429 `rate_limited` before anything is read.
+ * refused with 429 `rate_limited` before anything is read. Live SSE tails share one upstream
+ * read per user stream in this process (log/stream-hub.ts).
  */
 import { Hono, type Context } from "hono";
 import { describeRoute } from "hono-openapi";
@@ -16,6 +17,7 @@ import { resolveUser } from "../auth/auth.js";
 import { ApiError } from "../http/api-error.js";
 import { isPastEnd } from "../log/past-end.js";
 import { pipeSseView } from "../log/sse-view.js";
+import { createStreamHub } from "../log/stream-hub.js";
 import { fromPublicOffset, toPublicOffset } from "../log/offsets.js";
 import { chatKey } from "../log/stream-names.js";
 import { StreamsError } from "../streams/client/errors.js";
@@ -24,6 +26,8 @@ import { CHAT_DOCS } from "./chat-docs.js";
 
 export function eventRoutes(services: Services) {
   const { streams, settings } = services;
+  // One upstream read per user stream, shared by every live SSE tail of it in this process.
+  const hub = createStreamHub({ streams, longPollMs: settings.tail.longPollMs });
 
   return new Hono<AppEnv>().get(CHAT_ROUTE.events, describeRoute(CHAT_DOCS.events), async (c) => {
     const user = c.var.user;
@@ -60,8 +64,9 @@ export function eventRoutes(services: Services) {
           sse.onAbort(() => slot.release());
           try {
             await pipeSseView(sse, {
-              streams,
+              hub,
               stream,
+              chatId: chat.id,
               key,
               offset,
               first,

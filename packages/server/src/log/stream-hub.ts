@@ -1,0 +1,258 @@
+/**
+ * The stream hub: ONE upstream live read per user stream per process, feeding every live tail
+ * of that stream here (every tab, every chat of that user). Without it each tail long-polled
+ * the streams tier itself: one tier connection per tail, one re-poll per idle tail every
+ * `longPollMs`, one JSON encoding of every batch per client.
+ *
+ * ```ts
+ * const hub = createStreamHub({ streams, longPollMs: 4_000 });
+ * for await (const page of hub.follow(stream, { chatId, key: chatKey(chatId), offset, upToDate, signal })) {
+ *   write(page.records, page.nextOffset); // exactly the records after `offset`, page by page
+ * }
+ * ```
+ *
+ * How a tail joins without a gap or a duplicate (invariants 3 and 4). The upstream read is not
+ * filtered by key, so its pages are contiguous ranges `(prev, next]` of the whole stream; the
+ * tier's offsets are opaque, so a page cannot be split. A tail therefore catches up on its own
+ * with key-filtered reads (which end at the stream's end when up to date) and attaches only
+ * when its offset is exactly a page boundary of the upstream: its current position, or the
+ * start of one of the last few pages (those pages are replayed to it). Otherwise it reads
+ * again, or waits for the upstream to pass its offset, and tries again. Once attached it
+ * receives every later page, filtered to its chat (every event carries its `chatId`, and
+ * every append of chat X is made under the key `chat:X`).
+ *
+ * The upstream read ends when its last tail leaves. When it fails (the tier went away, the
+ * stream was deleted) every attached tail ends with that error and its client reconnects from
+ * its own last offset. A slow tail never delays the others (stream-hub-feed.ts).
+ */
+import { compareOffsets } from "@open-chat/shared";
+import type { ReadResult, StreamsClient } from "../streams/client/types.js";
+import { createFeed, type ChatPage, type Feed } from "./stream-hub-feed.js";
+
+export type { ChatPage } from "./stream-hub-feed.js";
+export { TailOverrunError } from "./stream-hub-feed.js";
+
+/** Pages an upstream keeps so a tail that caught up to one of their starts attaches without another read. */
+const RECENT_PAGES = 8;
+
+export interface StreamHubOptions {
+  streams: Pick<StreamsClient, "read">;
+  /** Upstream long-poll wait, at most 5 s. */
+  longPollMs: number;
+  /** Events a tail may fall behind before it is dropped (its client reconnects). Default 4096. */
+  maxBufferedEvents?: number;
+}
+
+export interface FollowOptions {
+  chatId: string;
+  /** The chat's routing key (`chat:<id>`), for the tail's own catch-up reads. */
+  key: string;
+  /** Streams-tier offset the tail has sent everything up to. */
+  offset: string;
+  /** True when `offset` came from a read that reached the end of the stream. Default false. */
+  upToDate?: boolean;
+  /** Ends the tail (the client went away). */
+  signal: AbortSignal;
+}
+
+export interface StreamHub {
+  /**
+   * The chat's pages strictly after `offset`, live, until `signal` aborts (then it returns) or
+   * the upstream read fails (then it throws; a `StreamsError` 404 means the stream was deleted,
+   * `TailOverrunError` that this tail fell too far behind). A page that neither carries records
+   * nor reaches the end is never yielded; an offset found to be past the end of the log ends it.
+   */
+  follow(stream: string, options: FollowOptions): AsyncIterable<ChatPage>;
+  /** Upstream reads open and tails attached to them (for tests and metrics). */
+  stats(): { upstreams: number; attached: number };
+}
+
+interface Range {
+  prev: string;
+  next: string;
+  byChat: Map<string, ChatPage>;
+}
+
+export function createStreamHub(options: StreamHubOptions): StreamHub {
+  const { streams, longPollMs } = options;
+  const maxBufferedEvents = options.maxBufferedEvents ?? 4_096;
+  const upstreams = new Map<string, Upstream>();
+
+  class Upstream {
+    position: string;
+    private upToDate = true;
+    private readonly recent: Range[] = [];
+    readonly attached = new Map<Feed, string>();
+    private progressed = Promise.withResolvers<void>();
+    private readonly abort = new AbortController();
+
+    constructor(
+      readonly stream: string,
+      from: string,
+    ) {
+      this.position = from;
+    }
+
+    /** Attaches `feed` when `offset` is a page boundary it knows, replaying the pages after it. */
+    tryAttach(feed: Feed, chatId: string, offset: string): boolean {
+      let replay = this.recent.length;
+      if (offset !== this.position) {
+        replay = this.recent.findIndex((range) => range.prev === offset);
+        if (replay < 0) return false;
+      }
+      for (const range of this.recent.slice(replay)) {
+        const page = range.byChat.get(chatId);
+        if (page) feed.push(page);
+      }
+      if (feed.ended) return true;
+      this.attached.set(feed, chatId);
+      feed.onEnd(() => this.detach(feed));
+      return true;
+    }
+
+    /** Resolves when the upstream read returned its next page, ended or failed. */
+    progress(): Promise<void> {
+      return this.progressed.promise;
+    }
+
+    private detach(feed: Feed): void {
+      this.attached.delete(feed);
+      if (this.attached.size === 0) this.close();
+    }
+
+    private close(): void {
+      if (upstreams.get(this.stream) === this) upstreams.delete(this.stream);
+      this.abort.abort();
+      this.progressed.resolve();
+    }
+
+    private fail(error: unknown): void {
+      this.close();
+      for (const feed of [...this.attached.keys()]) feed.end(error);
+    }
+
+    async run(): Promise<void> {
+      const signal = this.abort.signal;
+      while (!signal.aborted) {
+        let page: ReadResult;
+        try {
+          page = await streams.read(this.stream, {
+            offset: this.position,
+            ...(this.upToDate ? { live: "long-poll" as const, timeoutMs: longPollMs } : {}),
+            signal,
+          });
+          if (page.records.length === 0 && !page.upToDate && (await pastEnd(this.stream, this.position))) {
+            throw new Error(`the end of stream ${this.stream} now lies before offset ${this.position} (the streams tier lost data)`);
+          }
+        } catch (error) {
+          if (!signal.aborted) this.fail(error);
+          return;
+        }
+        if (signal.aborted) return;
+        this.deliver(page);
+      }
+    }
+
+    private deliver(page: ReadResult): void {
+      const range: Range = { prev: this.position, next: page.nextOffset, byChat: pagesByChat(page) };
+      this.position = page.nextOffset;
+      this.upToDate = page.upToDate;
+      if (range.prev !== range.next || range.byChat.size > 0) {
+        this.recent.push(range);
+        if (this.recent.length > RECENT_PAGES) this.recent.shift();
+      }
+      for (const [feed, chatId] of this.attached) {
+        const chatPage = range.byChat.get(chatId);
+        if (chatPage) feed.push(chatPage);
+      }
+      const progressed = this.progressed;
+      this.progressed = Promise.withResolvers<void>();
+      progressed.resolve();
+    }
+  }
+
+  async function pastEnd(stream: string, offset: string): Promise<boolean> {
+    const end = await streams.read(stream, { offset: "now" });
+    return compareOffsets(offset, end.nextOffset) > 0;
+  }
+
+  /** Catches `feed` up with its own key-filtered reads until it can attach to the upstream read. */
+  async function join(feed: Feed, stream: string, options: FollowOptions): Promise<void> {
+    const { chatId, key, signal } = options;
+    let offset = options.offset;
+    let caughtUp = options.upToDate ?? false;
+    while (!feed.ended && !signal.aborted) {
+      if (caughtUp) {
+        const upstream = upstreams.get(stream);
+        if (!upstream) {
+          const started = new Upstream(stream, offset);
+          upstreams.set(stream, started);
+          started.tryAttach(feed, chatId, offset);
+          void started.run();
+          return;
+        }
+        if (upstream.tryAttach(feed, chatId, offset)) return;
+        // The upstream has not read this far yet: wait for its next page, then try again.
+        if (compareOffsets(offset, upstream.position) > 0) {
+          await upstream.progress();
+          continue;
+        }
+      }
+      const page = await streams.read(stream, { offset, key, signal });
+      if (page.records.length === 0 && !page.upToDate) {
+        // Past the end of the log (past-end.ts): the reconnect is answered 400 invalid_offset.
+        if (await pastEnd(stream, offset)) return feed.end();
+      }
+      if (page.records.length > 0 || page.upToDate) feed.push(page);
+      offset = page.nextOffset;
+      caughtUp = page.upToDate;
+    }
+  }
+
+  return {
+    follow(stream, followOptions) {
+      return {
+        async *[Symbol.asyncIterator]() {
+          const feed = createFeed(maxBufferedEvents);
+          const { signal } = followOptions;
+          const stop = () => feed.end();
+          signal.addEventListener("abort", stop, { once: true });
+          if (signal.aborted) stop();
+          join(feed, stream, followOptions).catch((error: unknown) => feed.end(signal.aborted ? undefined : error));
+          try {
+            for (;;) {
+              const page = await feed.next();
+              if (!page) return;
+              yield page;
+            }
+          } finally {
+            signal.removeEventListener("abort", stop);
+            feed.end();
+          }
+        },
+      };
+    },
+    stats() {
+      let attached = 0;
+      for (const upstream of upstreams.values()) attached += upstream.attached.size;
+      return { upstreams: upstreams.size, attached };
+    },
+  };
+}
+
+/** One page per chat that has records in `page`, in log order, each ending where `page` ends. */
+function pagesByChat(page: ReadResult): Map<string, ChatPage> {
+  const records = new Map<string, unknown[]>();
+  for (const record of page.records) {
+    const chatId = (record as { chatId?: unknown } | null)?.chatId;
+    if (typeof chatId !== "string") continue;
+    let list = records.get(chatId);
+    if (!list) records.set(chatId, (list = []));
+    list.push(record);
+  }
+  const pages = new Map<string, ChatPage>();
+  for (const [chatId, list] of records) {
+    pages.set(chatId, { records: list, nextOffset: page.nextOffset, upToDate: page.upToDate, ...(page.cursor ? { cursor: page.cursor } : {}) });
+  }
+  return pages;
+}
