@@ -18,37 +18,22 @@ export interface Failure {
 
 type HumanKey = "errorTooLong" | "errorBusy" | "errorAccess" | "errorNotFound" | "errorModel" | "errorNetwork" | "errorGeneric";
 
-/** Error codes (`@open-chat/shared` ERROR_CODES) grouped by what the end user can do about them. */
-const HUMAN: Record<string, HumanKey> = {
-  text_too_long: "errorTooLong",
-  payload_too_large: "errorTooLong",
-  rate_limited: "errorBusy",
-  generation_in_progress: "errorBusy",
-  conflict: "errorBusy",
-  unauthorized: "errorAccess",
-  forbidden: "errorAccess",
-  publishable_key_required: "errorAccess",
-  invalid_key: "errorAccess",
-  origin_not_allowed: "errorAccess",
-  guests_not_allowed: "errorAccess",
-  session_tenant_mismatch: "errorAccess",
-  invalid_user_token: "errorAccess",
-  not_found: "errorNotFound",
-  chat_not_found: "errorNotFound",
-  chat_deleted: "errorNotFound",
-  model_error: "errorModel",
-  model_unavailable: "errorModel",
-  model_timeout: "errorModel",
-  model_not_allowed: "errorModel",
-  model_unpriced: "errorModel",
-  generation_lost: "errorModel",
-  streams_unavailable: "errorNetwork",
+/** Error codes (`@open-chat/shared` ERROR_CODES) grouped by what the end user can do about them (one string per group: smaller). */
+const GROUPS: Record<HumanKey, string> = {
+  errorTooLong: "text_too_long payload_too_large",
+  errorBusy: "rate_limited generation_in_progress conflict",
+  errorAccess: "unauthorized forbidden publishable_key_required invalid_key origin_not_allowed guests_not_allowed session_tenant_mismatch invalid_user_token",
+  errorNotFound: "not_found chat_not_found chat_deleted",
+  errorModel: "model_error model_unavailable model_timeout model_not_allowed model_unpriced generation_lost",
+  errorNetwork: "streams_unavailable",
+  errorGeneric: "",
 };
+const HUMAN = new Map(Object.entries(GROUPS).flatMap(([key, codes]) => codes.split(" ").map((code) => [code, key as HumanKey] as const)));
 
 /** The end user's sentence for an error code (an unknown or missing code reads as the generic one). */
 export function humanText(code: string | undefined, strings: OpenChatStrings): string {
   if (code === "insufficient_credits" && strings.outOfCredits) return strings.outOfCredits;
-  return strings[code && Object.hasOwn(HUMAN, code) ? HUMAN[code]! : "errorGeneric"];
+  return strings[HUMAN.get(code ?? "") || "errorGeneric"];
 }
 
 /** A request that failed (or anything thrown). */

@@ -4,7 +4,7 @@
  * announces each finished answer once. `<open-chat>` loads this module lazily (its own chunk)
  * and mounts the element in its shadow root; the live state lives in {@link ChatController}.
  */
-import type { SendResult } from "@open-chat/sdk";
+import { isLocalChatId, type SendResult } from "@open-chat/sdk";
 import { LIMITS } from "@open-chat/shared";
 import { LitElement, html, nothing, type PropertyValues } from "lit";
 import { live } from "lit/directives/live.js";
@@ -162,12 +162,21 @@ export class OpenChatView extends LitElement {
     this._loadDraft();
   }
 
-  /** Shows the stored draft of the chat on screen whenever that chat changes (select, new chat, reload). */
+  /**
+   * Shows the stored draft of the chat on screen whenever that chat changes (select, new chat,
+   * reload). A chat that only changed its id — the new chat got its local id on its first send,
+   * then the server's — keeps what the user typed meanwhile.
+   */
   private _loadDraft(): void {
     const chatId = this.chat.chatId;
-    if (this._draftOf && this._draftOf.api === this.api && this._draftOf.chatId === chatId) return;
+    const before = this._draftOf;
+    if (before && before.api === this.api && before.chatId === chatId) return;
     this._draftOf = { api: this.api, chatId };
-    this._draft = readDraft(this.api, chatId);
+    const renamed = before?.api === this.api && chatId !== null && (before.chatId === null ? isLocalChatId(chatId) : isLocalChatId(before.chatId));
+    if (renamed && this._draft) {
+      writeDraft(this.api, before.chatId, "");
+      writeDraft(this.api, chatId, this._draft);
+    } else this._draft = readDraft(this.api, chatId);
   }
 
   protected override firstUpdated(): void {

@@ -4,6 +4,7 @@
  * unsent draft is kept per chat across chat switches and reloads.
  */
 import { expect, fixture, html } from "@open-wc/testing";
+import { isLocalChatId } from "@open-chat/sdk";
 import { LIMITS } from "@open-chat/shared";
 import "../../src/index.js";
 import type { OpenChatElement } from "../../src/element/open-chat.js";
@@ -104,6 +105,19 @@ describe("<open-chat> composer", () => {
     expect($<HTMLTextAreaElement>(again.view, "#input")!.value).to.equal("a draft for the new chat");
   });
 
+  it("text typed while the first message starts the chat stays when the chat gets its server id", async () => {
+    const { view } = await mount();
+    await type(view, "first message");
+    await paste(view, "the next question");
+    const client = await view.chat.ready();
+    await until(() => view.chat.chatId && !isLocalChatId(view.chat.chatId), 10_000, "the server's chat id");
+    await view.updateComplete;
+    expect($<HTMLTextAreaElement>(view, "#input")!.value).to.equal("the next question");
+    expect((await client.listChats()).chats).to.have.length(1);
+    const again = await mount(); // and after a reload
+    expect($<HTMLTextAreaElement>(again.view, "#input")!.value).to.equal("the next question");
+  });
+
   it("a sent message clears its draft; a send that could not be queued gives the text back", async () => {
     const { view } = await mount();
     await type(view, "sent once");
@@ -114,12 +128,11 @@ describe("<open-chat> composer", () => {
     expect(again.view.chat.chatId).to.equal(chatId);
     expect($<HTMLTextAreaElement>(again.view, "#input")!.value).to.equal("");
 
-    // No server to send to: nothing is queued, so the text comes back (and is stored again).
-    const offline = await viewOf(await fixture<OpenChatElement>(html`<open-chat api="http://127.0.0.1:9" mode="inline"></open-chat>`));
-    await type(offline, "kept for later");
-    await until(() => offline.chat.error, 10_000, "the failed send");
-    await offline.updateComplete;
-    expect($<HTMLTextAreaElement>(offline, "#input")!.value).to.equal("kept for later");
-    expect(Object.values(localStorage)).to.include("kept for later");
+    // No server set: nothing can be queued, so the text comes back.
+    const unset = await viewOf(await fixture<OpenChatElement>(html`<open-chat mode="inline"></open-chat>`));
+    await type(unset, "kept for later");
+    await until(() => unset.chat.error, 10_000, "the failed send");
+    await unset.updateComplete;
+    expect($<HTMLTextAreaElement>(unset, "#input")!.value).to.equal("kept for later");
   });
 });

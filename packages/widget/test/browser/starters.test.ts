@@ -24,6 +24,7 @@ describe("<open-chat> starter prompts and greeting", () => {
     expect(group.getAttribute("role")).to.equal("group");
     expect(group.getAttribute("aria-label")).to.equal("Suggestions");
     expect($$(view, "[part=starter-prompt]").map((b) => b.textContent)).to.deep.equal(["What can you do?", "Pricing"]); // blanks dropped
+    expect(view.getAttribute("exportparts")).to.contain("starter-prompt"); // styleable from the page: open-chat::part(starter-prompt)
     await expect(el).to.be.accessible();
 
     $$<HTMLButtonElement>(view, "[part=starter-prompt]")[0]!.click();
