@@ -10,6 +10,7 @@ import { createLedger } from "./billing/ledger.js";
 import { loadPriceCatalog } from "./billing/prices.js";
 import type { Ledger } from "./billing/ledger-types.js";
 import { createStripeBilling, type StripeBilling } from "./billing/stripe/index.js";
+import { createFeedbackStore, type FeedbackStore } from "./annotations/feedback-store.js";
 import { createChatRepository, type ChatRepository } from "./chats/repository.js";
 import type { EndUser } from "./env.js";
 import { createModelClient, type ModelClient } from "./generation/model-client.js";
@@ -79,8 +80,10 @@ export interface Services {
   leases: LeaseStore;
   stopBus: StopBus;
   generations: GenerationRegistry;
-  /** Send, stop and resume a chat's turns (turns/). */
+  /** Send (or edit), regenerate, stop and resume a chat's turns (turns/). */
   turns: Turns;
+  /** Each answer's current 👍/👎 (annotations/feedback-store.ts), for the admin API. */
+  feedback: FeedbackStore;
   /** Creates the user's stream once per process (PUT is idempotent, so a race is harmless). */
   ensureUserStream(user: EndUser): Promise<UserStream>;
   /**
@@ -167,5 +170,5 @@ export function createServices(deps: AppDeps): Services {
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
   const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, ledger, stripe, billing };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock) };
 }

@@ -15,6 +15,7 @@ import { requireAdmin, type AdminEnv } from "../../middleware/require-admin.js";
 import type { Services } from "../../services.js";
 import { createEndUsers } from "../../users/end-users.js";
 import { billingAdminRoutes, operatorBillingRoutes } from "./billing.js";
+import { feedbackAdminRoutes } from "./feedback.js";
 import { keyRoutes } from "./keys.js";
 import { tenantRoutes } from "./tenants.js";
 import { turnUsageRoutes } from "./turn-usage.js";
@@ -34,6 +35,7 @@ export function adminRoutes(services: Services) {
     .route("/tenants", usageRoutes(endUsers, services.clock))
     .route("/tenants", turnUsageRoutes(services))
     .route("/tenants", billingAdminRoutes(services))
+    .route("/tenants", feedbackAdminRoutes(services))
     .route("/", operatorBillingRoutes(services));
 }
 
