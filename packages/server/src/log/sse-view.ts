@@ -8,8 +8,8 @@
  * sent that the streams tier has not stored.
  *
  * A batch shared by many tails of one chat is encoded once (the frames are cached per batch),
- * and frames are written as plain text: JSON never contains a line break, so no line splitting
- * is needed. The tail ends as soon as the client goes away (its hub subscription with it).
+ * and frames are written as plain text in the field order hono's `writeSSE` uses (event, data,
+ * id): JSON never contains a line break, so no line splitting is needed. The tail ends as soon as the client goes away (its hub subscription with it).
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { SSEStreamingApi } from "hono/streaming";
@@ -105,8 +105,8 @@ function framesOf(page: ChatPage, publicOffset: (tierOffset: string) => string, 
   const control: TailControl = { streamNextOffset: id, upToDate: page.upToDate };
   if (page.cursor) control.streamCursor = page.cursor;
   if (closed) control.streamClosed = true;
-  const data = page.records.length > 0 ? `event: ${SSE_EVENT.data}\nid: ${id}\ndata: ${JSON.stringify(page.records)}\n\n` : "";
-  const text = `${data}event: ${SSE_EVENT.control}\nid: ${id}\ndata: ${JSON.stringify(control)}\n\n`;
+  const data = page.records.length > 0 ? `event: ${SSE_EVENT.data}\ndata: ${JSON.stringify(page.records)}\nid: ${id}\n\n` : "";
+  const text = `${data}event: ${SSE_EVENT.control}\ndata: ${JSON.stringify(control)}\nid: ${id}\n\n`;
   // Only batches with records are shared between tails (an empty one is a tail's own catch-up).
   if (page.records.length > 0) encoded.set(page, { id, text });
   return text;
