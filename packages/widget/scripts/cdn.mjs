@@ -12,8 +12,9 @@ export const cdnOutDir = "dist/cdn";
 
 /**
  * Script-tag build: everything bundled, minified, split into the loader (`open-chat.js`), the
- * full element chunk (loaded on open / inline) and the highlight.js chunk (loaded on the first
- * code block). `minify: false` gives the "raw" figures of the size report. Output directory and
+ * full element chunk (loaded on open / inline), the highlight.js chunk (loaded on the first
+ * code block) and the GFM chunk (loaded on the first text that may use GFM syntax).
+ * `minify: false` gives the "raw" figures of the size report. Output directory and
  * source maps are the caller's: tsup writes linked maps (`sourcemap: true`).
  */
 export function cdnOptions({ minify = true } = {}) {

@@ -1,7 +1,7 @@
 // Size report of the script-tag bundle: raw (unminified), min and gzip of what a page loads
 // (1) before the launcher opens — the loader and its static imports — and (2) once the full
 // element is loaded, plus the chunks loaded on demand (highlight.js on the first code block, the
-// SDK's identify()/reset() on first use, the credits UI when the server bills the user). Fails when over budget, and
+// GFM syntax on the first text that may use it (tables, footnotes, …), the SDK's identify()/reset() on first use, the credits UI when the server bills the user). Fails when over budget, and
 // reports any module (Lit in particular) that ends up in more than one file.
 //
 // It measures the build tsup.config.ts makes (dist/cdn/): the same esbuild options
@@ -84,7 +84,7 @@ const rawGroups = groups(raw.meta);
 const rows = [
   ["loader (before the launcher opens)", "loader", BUDGET.loader],
   ["full element (loader + view chunk)", "full", BUDGET.full],
-  ["on demand (highlight, identity, credits)", "onDemand", undefined],
+  ["on demand (hljs, GFM, sign-in, credits)", "onDemand", undefined],
 ].map(([label, key, budget]) => {
   const m = measure(min.files, minGroups[key]);
   const r = measure(raw.files, rawGroups[key]);

@@ -39,6 +39,20 @@ export interface OpenChatStrings {
   reconnectingAnswer: string;
   dismiss: string;
   image: string;
+  /** An answer that ended without any text. */
+  noAnswer: string;
+  /** Tooltip of an answer's Copy action: it copies the whole answer as its markdown source. */
+  copyMarkdown: string;
+  /** The Copy button on a code block. */
+  copyCode: string;
+  /** Name of a table's sideways-scrolling region; `columns` are its header cells, e.g. "Name, Weight". */
+  table: (columns: string) => string;
+  /** A footnote reference button, e.g. "Footnote 1". */
+  footnote: (number: string) => string;
+  /** A footnote's link back to where it is referenced, e.g. "Back to reference 1". */
+  footnoteBack: (number: string) => string;
+  /** Heading of an answer's footnotes. */
+  footnotes: string;
   status: Record<"idle" | "connecting" | "live" | "reconnecting" | "offline" | "closed", string>;
   // Credits (billing on): their English defaults live in the credits chunk (view/billing.ts), loaded only where billing is on.
   /** Title of the balance in the header. */
@@ -84,6 +98,13 @@ export const DEFAULT_STRINGS: OpenChatStrings = {
   reconnectingAnswer: "Reconnecting the answer…",
   dismiss: "Dismiss",
   image: "Image",
+  noAnswer: "No answer",
+  copyMarkdown: "Copy as Markdown",
+  copyCode: "Copy code",
+  table: (columns) => (columns ? `Table: ${columns}` : "Table"),
+  footnote: (number) => `Footnote ${number}`,
+  footnoteBack: (number) => `Back to reference ${number}`,
+  footnotes: "Footnotes",
   status: {
     idle: "Not connected",
     connecting: "Connecting…",

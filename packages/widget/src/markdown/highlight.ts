@@ -5,6 +5,7 @@
  * message re-renders its code blocks (`onHighlighterReady`).
  */
 import type { HLJSApi } from "highlight.js";
+import { LazyChunk } from "./lazy.js";
 
 /**
  * A code block's `language-*` class naming a language we highlight: the languages of
@@ -13,34 +14,18 @@ import type { HLJSApi } from "highlight.js";
  */
 const LANGUAGE = /(?:^|\s)language-([jt]sx?|[mc][jt]s|javascript|typescript|jsonc?|sh|bash|zsh|shell|console|py|python|html|xml|svg|css|sql|ya?ml|diff|patch|md|markdown|go|rust|rs|java|c|h|cpp|c\+\+)(?=\s|$)/i;
 
-let engine: HLJSApi | null = null;
-let loading: Promise<void> | null = null;
-const waiting = new Set<() => void>();
+const chunk = new LazyChunk<HLJSApi>(() => import("./languages.js").then((module) => module.hljs));
 
 /** The language a fence's info string names (a highlight.js name or alias), if we highlight it. */
 export function languageOf(code: Element): string | null {
   return LANGUAGE.exec(code.className)?.[1] ?? null;
 }
 
-/** Starts loading highlight.js (once). */
-export function loadHighlighter(): Promise<void> {
-  loading ??= import("./languages.js").then(
-    (module) => {
-      engine = module.hljs;
-      for (const listener of [...waiting]) listener();
-    },
-    () => {
-      loading = null; // offline or blocked: code stays plain; retry on the next code block
-    },
-  );
-  return loading;
-}
+/** Starts loading highlight.js (once; again after a failed load). */
+export const loadHighlighter = (): Promise<void> => chunk.load();
 
 /** Calls `listener` once highlight.js is ready. Returns an unsubscribe function. */
-export function onHighlighterReady(listener: () => void): () => void {
-  waiting.add(listener);
-  return () => waiting.delete(listener);
-}
+export const onHighlighterReady = (listener: () => void): (() => void) => chunk.onReady(listener);
 
 /**
  * Highlights `pre > code.language-*` blocks under `root` in place. Returns false when a block
@@ -51,6 +36,7 @@ export function highlightCode(root: ParentNode): boolean {
   for (const code of Array.from(root.querySelectorAll("pre > code"))) {
     const language = languageOf(code);
     if (!language) continue;
+    const engine = chunk.get();
     if (!engine) {
       complete = false;
       void loadHighlighter();

@@ -1,72 +1,100 @@
 /**
- * Markdown to safe DOM: micromark (CommonMark + GFM: tables, task lists, strikethrough,
- * autolinks, footnotes) with its defaults — raw HTML is escaped, dangerous link protocols are
- * dropped — then highlight.js for code blocks, then the allowlist walk in `sanitize.ts`.
+ * Markdown to safe DOM: micromark (CommonMark; GFM — tables, task lists, strikethrough,
+ * autolinks, footnotes — from a chunk loaded the first time a text may use it) with its
+ * defaults — raw HTML is escaped, dangerous link protocols are dropped — then highlight.js for
+ * code blocks, then the allowlist walk in `sanitize.ts`. Tables scroll sideways in a focusable
+ * region; footnote links scroll within the message (footnotes.ts).
  *
  * @example
- * const fragment = renderMarkdown("# Hi\n\n[docs](https://example.com)");
+ * await loadGfm(); // optional: else a table renders as text first, `complete: false`
+ * const { fragment } = renderMarkdown("| a |\n|---|\n| 1 |\n\n[docs](https://example.com)");
  * container.replaceChildren(fragment);
  */
 import { micromark, type Options } from "micromark";
-import { gfm, gfmHtml } from "micromark-extension-gfm";
+import { DEFAULT_STRINGS, type OpenChatStrings } from "../common/strings.js";
 import { splitBlocks } from "./blocks.js";
+import { addCodeBars } from "./code-blocks.js";
+import { gfmChunk, loadGfm, mayNeedGfm } from "./gfm-loader.js";
 import { highlightCode } from "./highlight.js";
 import { sanitize, type SanitizeOptions } from "./sanitize.js";
 
-const OPTIONS: Options = { extensions: [gfm()], htmlExtensions: [gfmHtml()] };
+export { loadGfm, onGfmReady } from "./gfm-loader.js";
 
-/** micromark's HTML for `text` (raw HTML escaped, unsafe URLs removed). Not yet sanitized. */
+const COMMONMARK: Options = {};
+
+export interface RenderOptions extends SanitizeOptions {
+  /** Labels of tables, footnotes and code bars. Default: the English strings. */
+  strings?: Pick<OpenChatStrings, "table" | "footnote" | "footnoteBack" | "footnotes" | "copyCode">;
+}
+
+/** micromark's HTML for `text` (raw HTML escaped, unsafe URLs removed; GFM once loaded). Not yet sanitized. */
 export function markdownToHtml(text: string): string {
-  return micromark(text, OPTIONS);
+  return micromark(text, gfmChunk()?.options ?? COMMONMARK);
 }
 
 export interface RenderedMarkdown {
   fragment: DocumentFragment;
   /** False when a code block waits for highlight.js (render again once it is ready). */
   highlighted: boolean;
+  /** False when a chunk it needs (highlight.js, GFM) is still loading: render again on ready. */
+  complete: boolean;
 }
 
 /** Renders markdown into a sanitized fragment, parsed in an inert `<template>`. */
-export function renderMarkdown(text: string, options: SanitizeOptions = {}): RenderedMarkdown {
+export function renderMarkdown(text: string, options: RenderOptions = {}): RenderedMarkdown {
+  const gfm = gfmChunk();
+  const waitsForGfm = !gfm && mayNeedGfm(text);
+  if (waitsForGfm) void loadGfm();
   const template = document.createElement("template");
   template.innerHTML = markdownToHtml(text);
-  const highlighted = highlightCode(template.content);
-  sanitize(template.content, options);
-  return { fragment: template.content, highlighted };
+  const root = template.content;
+  gfm?.markFootnotes(root);
+  const highlighted = highlightCode(root);
+  sanitize(root, options);
+  if (gfm) {
+    const strings = options.strings ?? DEFAULT_STRINGS;
+    gfm.wrapTables(root, strings.table);
+    gfm.labelFootnotes(root, strings);
+  }
+  return { fragment: root, highlighted, complete: highlighted && !waitsForGfm };
 }
+
+type Block = { element: HTMLElement; complete: boolean };
 
 /**
  * Renders a message block by block and keeps each block's element while its text is unchanged,
- * so re-rendering a growing message replaces only the block that grew.
+ * so re-rendering a growing message replaces only the block that grew. Code blocks get a bar
+ * with their language and a Copy button.
  */
 export class MarkdownBlocks {
-  private cache = new Map<string, { element: HTMLElement; highlighted: boolean }>();
-  private options: SanitizeOptions = {};
+  private cache = new Map<string, Block>();
+  private options: RenderOptions = {};
 
   /** Changing the options drops the cache (images policy, labels). */
-  configure(options: SanitizeOptions): void {
-    if (options.allowImages === this.options.allowImages && options.imageLabel === this.options.imageLabel) return;
+  configure(options: RenderOptions): void {
+    if (options.allowImages === this.options.allowImages && options.imageLabel === this.options.imageLabel && options.strings === this.options.strings) return;
     this.options = { ...options };
     this.cache.clear();
   }
 
-  /** Drops blocks rendered before highlight.js was ready. */
-  rehighlight(): void {
-    for (const [key, entry] of this.cache) if (!entry.highlighted) this.cache.delete(key);
+  /** Drops blocks rendered while a chunk they need was loading (call when it is ready). */
+  dropIncomplete(): void {
+    for (const [key, entry] of this.cache) if (!entry.complete) this.cache.delete(key);
   }
 
   /** One element per block, reusing unchanged blocks. */
   render(text: string): HTMLElement[] {
-    const next = new Map<string, { element: HTMLElement; highlighted: boolean }>();
+    const next = new Map<string, Block>();
     const elements = splitBlocks(text).map((block, index) => {
       const key = `${index}\u0000${block}`;
       let entry = this.cache.get(key);
       if (!entry) {
-        const { fragment, highlighted } = renderMarkdown(block, this.options);
+        const { fragment, complete } = renderMarkdown(block, this.options);
+        addCodeBars(fragment, (this.options.strings ?? DEFAULT_STRINGS).copyCode);
         const element = document.createElement("div");
         element.className = "md-block";
         element.append(fragment);
-        entry = { element, highlighted };
+        entry = { element, complete };
       }
       next.set(key, entry);
       return entry.element;

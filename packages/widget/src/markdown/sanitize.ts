@@ -5,7 +5,8 @@
  * image policy:
  *
  * - links: only `http:`, `https:`, `mailto:` (relative ones resolve against the page), opened with
- *   `target="_blank" rel="noopener noreferrer"`; in-page `#fragment` links become plain text;
+ *   `target="_blank" rel="noopener noreferrer"`; in-page `#fragment` links become plain text
+ *   (GFM footnote links are buttons by then, see footnotes.ts);
  * - images: by default NOT loaded — an image becomes a link to it (or its alt text), so the
  *   page makes no request a model (or a prompt injection) chose; with `allowImages` only
  *   `http(s)` images load, lazily and without a referrer.
@@ -42,7 +43,7 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   BLOCKQUOTE: [],
   UL: [],
   OL: ["start"],
-  LI: [],
+  LI: ["data-fn-id"],
   TABLE: [],
   THEAD: [],
   TBODY: [],
@@ -52,13 +53,15 @@ const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   INPUT: ["type", "checked", "disabled"],
   SPAN: ["class"],
   SUP: [],
+  BUTTON: ["type", "class", "data-fn-go", "data-fn-id"], // footnote links (footnotes.ts)
   SECTION: [],
   IMG: ["src", "alt", "title"],
 };
 
 const LINK_PROTOCOLS: ReadonlySet<string> = new Set(["http:", "https:", "mailto:"]);
 const IMAGE_PROTOCOLS: ReadonlySet<string> = new Set(["http:", "https:"]);
-const CLASS_TOKEN = /^(?:language-[\w+#.-]{1,40}|hljs(?:-[\w-]{1,40})?|[a-z]{1,20}_{1,2})$/;
+const CLASS_TOKEN = /^(?:language-[\w+#.-]{1,40}|hljs(?:-[\w-]{1,40})?|[a-z]{1,20}_{1,2}|fn-(?:ref|back))$/;
+const FOOTNOTE_ID = /^(?:fn|ref)-[\w%.~-]{1,100}$/;
 
 /**
  * The absolute URL when `value` is a URL with one of `protocols` (relative URLs resolve against
@@ -120,7 +123,10 @@ function validAttribute(tag: string, name: string, value: string): boolean {
     case "start":
       return /^\d{1,9}$/.test(value);
     case "type":
-      return tag === "INPUT" && value === "checkbox";
+      return (tag === "INPUT" && value === "checkbox") || (tag === "BUTTON" && value === "button");
+    case "data-fn-go":
+    case "data-fn-id":
+      return FOOTNOTE_ID.test(value);
     default:
       return true; // href/src are checked by their element's handler; others are plain text
   }

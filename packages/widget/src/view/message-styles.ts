@@ -1,6 +1,8 @@
 /**
- * Styles of transcript rows: bubbles, markdown, highlight.js tokens (mapped onto the theme
- * tokens, so code follows light/dark mode), the typing indicator, errors and the meta row.
+ * Styles of transcript rows: bubbles, markdown (tables scroll sideways, code blocks have a bar),
+ * highlight.js tokens (mapped onto the theme tokens, so code follows light/dark mode), the
+ * typing indicator, errors and the meta row (time, saved tick, actions). Logical properties
+ * throughout, so right-to-left pages mirror.
  */
 import { css } from "lit";
 
@@ -34,9 +36,14 @@ export const messageStyles = css`
   .msg.failed .content {
     outline: 1px solid var(--_oc-danger);
   }
-  .plain {
+  .plain,
+  .empty {
     margin: 0;
     white-space: pre-wrap;
+  }
+  .empty {
+    color: var(--_oc-muted);
+    font-style: italic;
   }
   .md-block > :first-child {
     margin-top: 0;
@@ -73,7 +80,7 @@ export const messageStyles = css`
   }
   .md ul,
   .md ol {
-    padding-left: 1.4em;
+    padding-inline-start: 1.4em;
   }
   .md a {
     color: var(--_oc-link);
@@ -91,20 +98,53 @@ export const messageStyles = css`
     padding: 10px;
     border-radius: calc(var(--_oc-radius) / 2);
     overflow-x: auto;
+    overflow-wrap: normal;
+  }
+  .code-block {
+    margin: 0.5em 0;
+  }
+  .code-block pre {
+    margin: 0;
+    border-start-start-radius: 0;
+    border-start-end-radius: 0;
+  }
+  .code-bar {
+    display: flex;
+    align-items: center;
+    gap: 8px;
+    padding-inline: 10px 4px;
+    border-start-start-radius: calc(var(--_oc-radius) / 2);
+    border-start-end-radius: calc(var(--_oc-radius) / 2);
+    border-bottom: 1px solid var(--_oc-border);
+    background: var(--_oc-code-bg);
+    color: var(--_oc-muted);
+    font-size: 0.8em;
+  }
+  .code-copy {
+    margin-inline-start: auto;
+    min-height: 28px;
+    padding-inline: 8px;
   }
   .md pre code {
     padding: 0;
     background: none;
   }
   .md blockquote {
-    border-left: 3px solid var(--_oc-border);
-    padding-left: 10px;
+    border-inline-start: 3px solid var(--_oc-border);
+    padding-inline-start: 10px;
     color: var(--_oc-muted);
+  }
+  /* A wide table scrolls in its region; its words never break mid-word. */
+  .table-scroll {
+    margin: 0.5em 0;
+    overflow-x: auto;
+    overflow-wrap: normal;
   }
   .md table {
     border-collapse: collapse;
-    display: block;
-    overflow-x: auto;
+  }
+  .table-scroll table {
+    margin: 0;
   }
   .md th,
   .md td {
@@ -117,7 +157,24 @@ export const messageStyles = css`
   }
   .md td[align="right"],
   .md th[align="right"] {
-    text-align: right;
+    text-align: end;
+  }
+  .md th,
+  .md td[align="left"] {
+    text-align: start;
+  }
+  /* Footnote links: buttons that look like links (they scroll within the message). */
+  .fn-ref,
+  .fn-back {
+    padding: 0 2px;
+    border: 0;
+    color: var(--_oc-link);
+    text-decoration: underline;
+  }
+  .fn-title {
+    margin-top: 1em;
+    font-size: 0.9em;
+    color: var(--_oc-muted);
   }
   .md hr {
     border: 0;
@@ -156,7 +213,7 @@ export const messageStyles = css`
   .typing {
     display: inline-flex;
     gap: 3px;
-    margin-left: 4px;
+    margin-inline-start: 4px;
     vertical-align: middle;
   }
   .typing i {
@@ -220,6 +277,19 @@ export const messageStyles = css`
     min-width: 28px;
     min-height: 28px;
     opacity: 0.8;
+  }
+  .actions {
+    display: flex;
+    align-items: center;
+    gap: 2px;
+  }
+  /* The exact time: the title on hover; shown beside the relative time while focused. */
+  .when {
+    position: relative;
+    border-radius: 4px;
+  }
+  .when:focus-visible::after {
+    content: " · " attr(data-exact);
   }
   .saved {
     display: inline-flex;

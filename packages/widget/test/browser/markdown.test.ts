@@ -3,7 +3,8 @@ import "../../src/index.js";
 import type { OpenChatElement } from "../../src/element/open-chat.js";
 import { splitBlocks } from "../../src/markdown/blocks.js";
 import { languageOf, loadHighlighter } from "../../src/markdown/highlight.js";
-import { MarkdownBlocks, renderMarkdown } from "../../src/markdown/render.js";
+import { addCodeBars } from "../../src/markdown/code-blocks.js";
+import { loadGfm, MarkdownBlocks, renderMarkdown } from "../../src/markdown/render.js";
 import "../../src/view/open-chat-message.js";
 import type { OpenChatMessage } from "../../src/view/open-chat-message.js";
 import { assistant, lastAnswer, scripted, serverUrl, type, until, viewOf } from "./helpers.js";
@@ -14,6 +15,8 @@ const render = async (text: string, allowImages = false) => {
 };
 
 describe("markdown", () => {
+  before(() => loadGfm()); // GFM is a lazy chunk (tables.test.ts covers the CommonMark-first render)
+
   it("renders headings, lists, tables, quotes, task lists and inline formatting", async () => {
     const md = await render(
       [
@@ -122,6 +125,7 @@ describe("markdown", () => {
     const text = "# T\n\npara *one*\n\n- a\n\n- b\n\n```\nx\n\ny\n```\n\n| a |\n|---|\n| 1 |";
     const blocks = new MarkdownBlocks();
     const whole = renderMarkdown(text).fragment;
+    addCodeBars(whole, "Copy code"); // what MarkdownBlocks adds to code blocks
     const wrapper = document.createElement("div");
     wrapper.append(whole);
     const pieces = document.createElement("div");

@@ -2,6 +2,7 @@ import { expect, fixture, html } from "@open-wc/testing";
 import "../../src/index.js";
 import type { OpenChatElement } from "../../src/element/open-chat.js";
 import { loadHighlighter } from "../../src/markdown/highlight.js";
+import { loadGfm } from "../../src/markdown/render.js";
 import "../../src/view/open-chat-message.js";
 import type { OpenChatMessage } from "../../src/view/open-chat-message.js";
 import { assistant, lastAnswer, scripted, serverUrl, type, until, viewOf } from "./helpers.js";
@@ -16,8 +17,8 @@ declare global {
 const HIT = `${location.origin}/__hit`;
 /** Elements that can run code or load something; none may appear in rendered content. */
 const DANGEROUS = "img, iframe, frame, object, embed, script, style, link, meta, base, form, svg, math, video, audio, source, template, noscript";
-const ALLOWED_TAGS = new Set(["DIV", "A", "P", "BR", "HR", "H1", "H2", "H3", "H4", "H5", "H6", "STRONG", "EM", "DEL", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL", "LI", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "INPUT", "SPAN", "SUP", "SECTION"]);
-const ALLOWED_ATTRIBUTES = new Set(["class", "href", "title", "target", "rel", "start", "align", "type", "checked", "disabled"]);
+const ALLOWED_TAGS = new Set(["DIV", "A", "P", "BR", "HR", "H1", "H2", "H3", "H4", "H5", "H6", "STRONG", "EM", "DEL", "CODE", "PRE", "BLOCKQUOTE", "UL", "OL", "LI", "TABLE", "THEAD", "TBODY", "TR", "TH", "TD", "INPUT", "SPAN", "SUP", "SECTION", "BUTTON"]);
+const ALLOWED_ATTRIBUTES = new Set(["class", "href", "title", "target", "rel", "start", "align", "type", "checked", "disabled", "role", "tabindex", "aria-label", "aria-hidden", "data-fn-go", "data-fn-id", "data-copy-code"]);
 
 async function hits(reset = false): Promise<Record<string, number>> {
   return (await fetch(`/__hits${reset ? "?reset" : ""}`)).json();
@@ -71,6 +72,7 @@ function audit(container: Element): string[] {
 describe(`XSS corpus (${XSS_CORPUS.length} payloads)`, () => {
   before(async () => {
     await loadHighlighter(); // exercise the highlighted code path too
+    await loadGfm(); // and GFM (tables, footnotes), a lazy chunk
     await hits(true);
     performance.setResourceTimingBufferSize(1000); // room for every payload's and control's entry
     performance.clearResourceTimings();

@@ -1,0 +1,11 @@
+/**
+ * The GFM chunk, loaded the first time a text may use GFM syntax (gfm-loader.ts): micromark's
+ * GFM extensions (tables, footnotes, strikethrough, task lists, autolink literals) and the DOM
+ * work only their output needs.
+ */
+import type { Options } from "micromark";
+import { gfm, gfmHtml } from "micromark-extension-gfm";
+
+export const options: Options = { extensions: [gfm()], htmlExtensions: [gfmHtml()] };
+export { labelFootnotes, markFootnotes } from "./footnotes.js";
+export { wrapTables } from "./tables.js";
