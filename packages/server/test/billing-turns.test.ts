@@ -4,7 +4,8 @@
  * the refused ones (the same send succeeds after a top-up); completed, stopped and failed
  * answers settle and release their hold; an over-reported cost is an adjustment; a crashed
  * answer (dead holder, lease expired, sweep) is settled exactly once whether it is continued or
- * closed; unpriced models are refused; end-user accounts, guest budget and daily limit.
+ * closed; a regenerate holds and settles once, like a send; unpriced models are refused;
+ * end-user accounts, guest budget and daily limit.
  */
 import { API_PATH, EVENT_TYPE, type ChatEvent, type EventPayload } from "@open-chat/shared";
 import { createTestTenant, readLog, signInAsGuest, siteHeaders, startTestServer, type TestServer, type TestTenant } from "@open-chat/testing";
@@ -132,6 +133,38 @@ describe("billing on the turn path", () => {
     expect((await server.services.ledger.balance(s.account)).reservedMicroUsd).toBe(0n);
     expect(await server.services.prisma.turnUsage.count({ where: { tenantId: s.tenant.id } })).toBe(1);
   }, 120_000);
+
+  it("a regenerate is one turn: one hold (of the question's prompt, not the old answer's) and one settlement; its retry costs nothing; without credit it is a 402 that leaves no trace", async () => {
+    const s = await site();
+    const text = "say it twice";
+    await grant(s.account, holdFor(text));
+    const chatId = await newChat(s);
+    const sent = await s.call("POST", API_PATH.messages(chatId), { clientMessageId: "g1", text });
+    expect(sent.status).toBe(202);
+    await server.idle();
+    // Credit for exactly one more answer of this question.
+    await grant(s.account, holdFor(text) - (await server.services.ledger.balance(s.account)).balanceMicroUsd);
+    const path = API_PATH.regenerate(chatId, sent.body.assistantMessageId);
+    const again = await s.call("POST", path, { clientMessageId: "g2" });
+    expect(again.status).toBe(202);
+    await server.idle();
+    expect(await s.call("POST", path, { clientMessageId: "g2" })).toEqual(again);
+    await server.idle();
+
+    const entries = (await server.services.ledger.entries(s.account, { limit: 100 })).entries.filter((e) => e.generationId === again.body.assistantMessageId);
+    expect(entries.map((e) => e.kind).sort()).toEqual(["reservation", "settlement"]);
+    expect(entries.find((e) => e.kind === "reservation")!.reservedDeltaMicroUsd).toBe(holdFor(text));
+    const usage = await server.services.prisma.turnUsage.findMany({ where: { chatId } });
+    expect(usage.map((u) => u.generationId).sort()).toEqual([sent.body.assistantMessageId, again.body.assistantMessageId].sort());
+    expect((await server.services.ledger.balance(s.account)).reservedMicroUsd).toBe(0n);
+
+    // What is left cannot hold a third answer: refused before anything is recorded or appended.
+    const before = (await log(s, chatId)).events.length;
+    const refused = await s.call("POST", path, { clientMessageId: "g3" });
+    expect([refused.status, refused.body?.error?.code], JSON.stringify(refused.body)).toEqual([402, "insufficient_credits"]);
+    expect((await log(s, chatId)).events).toHaveLength(before);
+    expect(await server.services.prisma.turn.count({ where: { chatId } })).toBe(2);
+  });
 
   it("settles stopped and failed answers and releases the rest of their hold", async () => {
     const s = await site();
