@@ -54,15 +54,24 @@ function dynamicImports(meta, names) {
   return [...found];
 }
 
-/** Groups: loader, full element (what opening adds), on demand (highlight.js, identify/reset, credits). */
+/**
+ * Groups: loader, full element (what opening adds), on demand (highlight.js, identify/reset,
+ * credits), and the locale chunks (common/locale.ts and the strings tables of src/locales/), which
+ * the loader imports for a locale other than plain `en`.
+ */
 function groups(meta) {
   const loader = closure(meta, "open-chat.js");
-  const [view, ...others] = dynamicImports(meta, loader);
+  const lazy = dynamicImports(meta, loader);
+  const isLocale = (name) => /^src\/(locales\/|common\/locale\.ts$)/.test(meta.get(name)?.entryPoint ?? "");
+  const [view, ...others] = lazy.filter((name) => !isLocale(name));
   if (!view || others.length > 0) throw new Error(`expected one lazy view chunk, found ${[view, ...others].join(", ")}`);
   const full = new Set([...loader, ...closure(meta, view)]);
+  const locales = new Set();
+  const localeChunks = lazy.filter(isLocale);
+  for (const chunk of [...localeChunks, ...dynamicImports(meta, localeChunks)]) for (const name of closure(meta, chunk)) if (!full.has(name)) locales.add(name);
   const onDemand = new Set();
-  for (const chunk of dynamicImports(meta, full)) for (const name of closure(meta, chunk)) if (!full.has(name)) onDemand.add(name);
-  return { loader, full, onDemand };
+  for (const chunk of dynamicImports(meta, full)) for (const name of closure(meta, chunk)) if (!full.has(name) && !locales.has(name)) onDemand.add(name);
+  return { loader, full, onDemand, locales };
 }
 
 function measure(files, names) {
@@ -85,6 +94,7 @@ const rows = [
   ["loader (before the launcher opens)", "loader", BUDGET.loader],
   ["full element (loader + view chunk)", "full", BUDGET.full],
   ["on demand (hljs, GFM, sign-in, credits)", "onDemand", undefined],
+  ["locales (all tables; a page loads one)", "locales", undefined],
 ].map(([label, key, budget]) => {
   const m = measure(min.files, minGroups[key]);
   const r = measure(raw.files, rawGroups[key]);

@@ -38,6 +38,34 @@ export interface OpenChatStrings {
   /** On a streaming answer that has had no event for a while (`stall-ms`): its server may be taking it over. */
   reconnectingAnswer: string;
   dismiss: string;
+  /** Delete confirmation step in the chat list: the question, e.g. "Delete “Trip plans”?". */
+  confirmRemoveQuestion: (title: string) => string;
+  /** The confirm step's destructive button. */
+  confirmRemoveYes: string;
+  /** The confirm step's cancel button. */
+  cancel: string;
+  /** Composer counter near the limit: characters used of the maximum. */
+  characterCount: (used: number, max: number) => string;
+  /** Composer text over the server's limit: it cannot be sent (the text is kept). */
+  tooLong: (over: number) => string;
+  /** Label of the disclosure that shows an error's developer text. */
+  errorDetails: string;
+  /** Error banner: the message is longer than the server accepts. */
+  errorTooLong: string;
+  /** Error banner: too many requests, or the previous answer is still running. */
+  errorBusy: string;
+  /** Error banner: the key, origin, sign-in or session was refused. */
+  errorAccess: string;
+  /** Error banner: the chat is gone (deleted, or another user's). */
+  errorNotFound: string;
+  /** Error banner and failed answers: the model failed or timed out. */
+  errorModel: string;
+  /** Error banner: the server could not be reached. */
+  errorNetwork: string;
+  /** Error banner: anything else. */
+  errorGeneric: string;
+  /** Label of the starter prompt chips on an empty chat. */
+  starterPrompts: string;
   image: string;
   /** An answer that ended without any text. */
   noAnswer: string;
@@ -53,6 +81,32 @@ export interface OpenChatStrings {
   footnoteBack: (number: string) => string;
   /** Heading of an answer's footnotes. */
   footnotes: string;
+  /** Name of the version switcher ("‹ 2/3 ›") under a regenerated answer or an edited question. */
+  versions: string;
+  /** The switcher's position as read out, e.g. "Version 2 of 3" (shown as "2/3"). */
+  versionOf: (index: number, count: number) => string;
+  /** The switcher's ‹ button. */
+  previousVersion: string;
+  /** The switcher's › button. */
+  nextVersion: string;
+  /** The action under an answer that writes another version of it. */
+  regenerate: string;
+  /** The action under a question that opens the inline editor. */
+  edit: string;
+  /** Label of the inline editor's text field. */
+  editMessage: string;
+  /** The inline editor's button that sends the edited question (a new version and its answer). */
+  save: string;
+  /** 👍 under an answer. */
+  goodAnswer: string;
+  /** 👎 under an answer. */
+  badAnswer: string;
+  /** Label of the optional comment field shown after a 👍/👎. */
+  feedbackComment: string;
+  /** The comment form's send button. */
+  sendFeedback: string;
+  /** Shown once a comment was sent. */
+  feedbackThanks: string;
   status: Record<"idle" | "connecting" | "live" | "reconnecting" | "offline" | "closed", string>;
   // Credits (billing on): their English defaults live in the credits chunk (view/billing.ts), loaded only where billing is on.
   /** Title of the balance in the header. */
@@ -97,6 +151,20 @@ export const DEFAULT_STRINGS: OpenChatStrings = {
   failed: "The answer failed",
   reconnectingAnswer: "Reconnecting the answer…",
   dismiss: "Dismiss",
+  confirmRemoveQuestion: (title) => `Delete “${title}”?`,
+  confirmRemoveYes: "Delete",
+  cancel: "Cancel",
+  characterCount: (used, max) => `${used.toLocaleString()} / ${max.toLocaleString()}`,
+  tooLong: (over) => `Too long by ${over.toLocaleString()} characters`,
+  errorDetails: "Details",
+  errorTooLong: "That message is too long to send. Shorten it and try again.",
+  errorBusy: "Busy right now. Please wait a moment and try again.",
+  errorAccess: "The chat is not available here right now. Reload the page and try again.",
+  errorNotFound: "That chat no longer exists.",
+  errorModel: "The assistant could not answer. Please try again.",
+  errorNetwork: "Can’t reach the chat service. Check your connection and try again.",
+  errorGeneric: "Something went wrong. Please try again.",
+  starterPrompts: "Suggestions",
   image: "Image",
   noAnswer: "No answer",
   copyMarkdown: "Copy as Markdown",
@@ -105,6 +173,19 @@ export const DEFAULT_STRINGS: OpenChatStrings = {
   footnote: (number) => `Footnote ${number}`,
   footnoteBack: (number) => `Back to reference ${number}`,
   footnotes: "Footnotes",
+  versions: "Versions",
+  versionOf: (index, count) => `Version ${index.toLocaleString()} of ${count.toLocaleString()}`,
+  previousVersion: "Previous version",
+  nextVersion: "Next version",
+  regenerate: "Regenerate",
+  edit: "Edit",
+  editMessage: "Edit your message",
+  save: "Save",
+  goodAnswer: "Good answer",
+  badAnswer: "Bad answer",
+  feedbackComment: "Comment (optional)",
+  sendFeedback: "Send feedback",
+  feedbackThanks: "Thanks for your feedback",
   status: {
     idle: "Not connected",
     connecting: "Connecting…",

@@ -9,8 +9,10 @@
 import { ATTRIBUTES, FORWARDED, type ForwardedProperty } from "../common/attributes.js";
 import { emit, type OpenChatUnreadDetail } from "../common/events.js";
 import { CLOSE_REQUEST, EVENTS, VIEW_PARTS, VIEW_TAG } from "../common/names.js";
+import type { Localized } from "../common/locale.js";
 import { resolveStrings, type OpenChatStrings } from "../common/strings.js";
 import type { OpenChatView } from "../view/open-chat-view.js";
+import { parseStarterPrompts, STARTER_PROMPTS } from "./starter-prompts.js";
 import { reflectAttributes } from "./properties.js";
 import { adoptShellStyles } from "./styles.js";
 
@@ -72,7 +74,7 @@ const TEMPLATE = `<button class="launcher" part="launcher" type="button" aria-ex
  * @cssprop --open-chat-inline-height - Height in inline mode (600px).
  */
 export class OpenChatElement extends HTMLElement {
-  static readonly observedAttributes = Object.keys(ATTRIBUTES);
+  static readonly observedAttributes = [...Object.keys(ATTRIBUTES), STARTER_PROMPTS];
 
   declare api: string;
   declare publishableKey: string;
@@ -93,6 +95,11 @@ export class OpenChatElement extends HTMLElement {
   private _view: OpenChatView | null = null;
   private _mounting: Promise<OpenChatView> | null = null;
   private _strings: Partial<OpenChatStrings> | null = null;
+  /** The locale tag asked for last, and what it got (its strings table, direction, Intl tag); null: plain English. */
+  private _tag = "en";
+  private _locale: Localized | null = null;
+  /** `_strings` over the locale's table: what the shell shows and the view gets as `strings`. */
+  private _localized: Partial<OpenChatStrings> | null = null;
   /** The identify() override of `user-token` ("" after reset(): a guest). */
   private _token: string | null = null;
   private _unread = 0;
@@ -134,13 +141,31 @@ export class OpenChatElement extends HTMLElement {
     return this._unread;
   }
 
-  /** Override any user-visible text (merged over the English defaults). */
+  /**
+   * Chips shown on an empty chat; a click sends the chip's text. Reflects the `starter-prompts`
+   * attribute (a JSON array of strings). Setting anything but an array of strings throws.
+   */
+  get starterPrompts(): string[] {
+    return parseStarterPrompts(this.getAttribute(STARTER_PROMPTS));
+  }
+  set starterPrompts(value: readonly string[] | null) {
+    if (value === null || value === undefined) {
+      this.removeAttribute(STARTER_PROMPTS);
+      return;
+    }
+    if (!Array.isArray(value) || value.some((prompt) => typeof prompt !== "string")) {
+      throw new TypeError("open-chat: invalid_starter_prompts: starterPrompts takes an array of strings");
+    }
+    this.setAttribute(STARTER_PROMPTS, JSON.stringify(value));
+  }
+
+  /** Override any user-visible text (merged over the locale's table, else the English defaults). */
   get strings(): Partial<OpenChatStrings> | null {
     return this._strings;
   }
   set strings(value: Partial<OpenChatStrings> | null) {
     this._strings = value;
-    this._sync();
+    this._localize();
   }
 
   connectedCallback(): void {
@@ -204,7 +229,9 @@ export class OpenChatElement extends HTMLElement {
   }
 
   private _sync(): void {
-    const s = resolveStrings(this._strings);
+    this._loadLocale(this._localeTag());
+    const locale = this._locale;
+    const s = resolveStrings(this._localized);
     const launcher = this.mode === "launcher";
     const open = this.isOpen;
     const label = launcher && open ? s.closeChat : this._unread > 0 ? `${s.openChat}, ${s.unread(this._unread)}` : s.openChat;
@@ -212,13 +239,14 @@ export class OpenChatElement extends HTMLElement {
     this._launcher.setAttribute("aria-expanded", String(launcher && open));
     this._launcher.setAttribute("aria-label", label);
     this._badge.hidden = !(launcher && !open && this._unread > 0);
-    this._badge.textContent = this._unread > 99 ? "99+" : String(this._unread);
+    this._badge.textContent = this._unread > 99 ? `${(99).toLocaleString(locale?.intl)}+` : this._unread.toLocaleString(locale?.intl);
     this._panel.className = `panel ${launcher ? "launcher-mode" : "inline-mode"}`;
     this._panel.hidden = !open;
     this._panel.setAttribute("role", launcher ? "dialog" : "region");
     this._panel.setAttribute("aria-label", this.getAttribute("title") || s.title);
     if (this.locale) this._panel.setAttribute("lang", this.locale);
     else this._panel.removeAttribute("lang");
+    this._panel.dir = locale?.rtl ? "rtl" : "ltr";
     if (this._view) this._forward(this._view);
     if (this.isConnected && (open || this.preload)) void this._mount().catch(() => {});
   }
@@ -229,7 +257,33 @@ export class OpenChatElement extends HTMLElement {
     view.userToken = this._token ?? this.getAttribute("user-token") ?? "";
     view.mode = this.mode;
     view.opened = this.isOpen;
-    view.strings = this._strings;
+    view.strings = this._localized;
+    view.locale = this._localeTag(); // the effective one, for Intl dates and numbers
+    view.starterPrompts = this.starterPrompts;
+  }
+
+  /** The locale: `locale`, else the nearest `lang` (the element's own, else the page's `<html lang>`), else English. */
+  private _localeTag(): string {
+    return this.locale || this.closest("[lang]")?.getAttribute("lang") || "en";
+  }
+
+  /**
+   * Loads what `tag` gets (common/locale.ts, a chunk of its own, and the tag's strings table)
+   * unless it is the current tag. A locale that fails to load leaves the texts as they are.
+   */
+  private _loadLocale(tag: string): void {
+    if (tag === this._tag) return;
+    this._tag = tag;
+    import("../common/locale.js")
+      .then((m) => m.localize(tag))
+      .then((locale) => this._tag === tag && ((this._locale = locale), this._localize()), () => {});
+  }
+
+  private _localize(): void {
+    const { _strings: overrides } = this;
+    const table = this._locale?.strings;
+    this._localized = table ? { ...table, ...overrides, status: { ...table.status, ...overrides?.status } } : overrides;
+    this._sync();
   }
 
   /** Loads and mounts the full view once. */
@@ -238,7 +292,7 @@ export class OpenChatElement extends HTMLElement {
       const status = document.createElement("p");
       status.className = "loading";
       status.setAttribute("role", "status");
-      status.textContent = resolveStrings(this._strings).loading;
+      status.textContent = resolveStrings(this._localized).loading;
       this._panel.replaceChildren(status);
       const nonce = this.nonce;
       if (nonce) (globalThis as { litNonce?: string }).litNonce ??= nonce; // Lit's <style> fallback
@@ -255,7 +309,7 @@ export class OpenChatElement extends HTMLElement {
       this._mounting = null;
       const failure = error instanceof Error ? error : new Error(String(error));
       const status = this._panel.querySelector(".loading");
-      if (status) status.textContent = resolveStrings(this._strings).loadFailed;
+      if (status) status.textContent = resolveStrings(this._localized).loadFailed;
       emit(this, EVENTS.error, { error: failure, code: "load_failed" });
     });
     return this._mounting;
