@@ -2,7 +2,8 @@
  * Feedback on answers end to end: the end user's 👍/👎 goes to the log first (the fold shows
  * it) and then to Postgres; the latest wins, also when two writes of the row arrive out of log
  * order; `null` clears it. The admin API lists a tenant's feedback newest first, by rating, page
- * by page — to that tenant's secret key and the operator key only.
+ * by page — to that tenant's secret key and the operator key only. Deleting the end user
+ * deletes their feedback.
  */
 import { API_PATH, EVENT_TYPE } from "@open-chat/shared";
 import { createTestTenant, readLog, signInAsGuest, siteHeaders, startTestServer, type TestServer, type TestTenant } from "@open-chat/testing";
@@ -118,5 +119,13 @@ describe("feedback", () => {
       const reply = await admin(query);
       expect([query, reply.status, reply.body.error?.code]).toEqual([query, 400, "invalid_request"]);
     }
+  });
+
+  it("deleting the end user deletes their feedback", async () => {
+    const userId = (await server.services.prisma.chat.findUniqueOrThrow({ where: { id: chatId } })).userId;
+    const response = await fetch(`${server.url}${API_PATH.admin}/tenants/${siteA.id}/users/${userId}`, { method: "DELETE", headers: { Authorization: `Bearer ${siteA.secretKey}` } });
+    expect(response.status).toBe(200);
+    expect(await server.services.prisma.feedback.count({ where: { tenantId: siteA.id } })).toBe(0);
+    expect((await admin("")).body).toEqual({ feedback: [], nextCursor: null });
   });
 });

@@ -85,6 +85,10 @@ const MessageJson = v.looseObject({
   status: v.picklist(["streaming", "completed", "error", "stopped"]),
   createdAt: v.string(),
   updatedAt: v.string(),
+  /** The message it follows; versions of one message (regenerated, edited) share it. Every version is listed. */
+  parentId: v.nullable(v.string()),
+  /** The end user's current 👍/👎 on an answer. */
+  feedback: v.optional(v.object({ rating: v.picklist(["up", "down"]), comment: v.optional(v.string()) })),
 });
 export const TranscriptJson = v.object({ chat: AdminChatJson, messages: v.array(MessageJson) });
 
