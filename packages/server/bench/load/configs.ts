@@ -31,7 +31,8 @@ export interface AppUnderTest {
   close(): Promise<void>;
 }
 
-export async function startApp(config: "bun" | "embedded", modelUrl: string): Promise<AppUnderTest> {
+/** `extraEnv` adds app settings (e.g. a higher MAX_TAILS_PER_USER for fan-out). */
+export async function startApp(config: "bun" | "embedded", modelUrl: string, extraEnv: Record<string, string> = {}): Promise<AppUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), "open-chat-bench-"));
   const database = await createTestDatabase();
   const cleanups: Array<() => Promise<unknown>> = [() => database.drop(), async () => rmSync(dataDir, { recursive: true, force: true })];
@@ -67,6 +68,7 @@ export async function startApp(config: "bun" | "embedded", modelUrl: string): Pr
         SHUTDOWN_GRACE_MS: "0",
         ...BENCH_LIMITS,
         ...streamsEnv,
+        ...extraEnv,
       },
       "app",
     );

@@ -1,15 +1,29 @@
 /**
- * The app and the streams tier as the operator runs them: `bin/open-chat.js serve` and
- * `bin/open-chat.js streams` (the Bun streams-server under our supervisor), each its own
+ * The app and the streams tier as the operator runs them: `open-chat serve` and
+ * `open-chat streams` (the Bun streams-server under our supervisor), each its own
  * process, started from the built package (`pnpm --filter @open-chat/server build`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { cpSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { nowUs } from "./clock.js";
 
-const BIN = fileURLToPath(new URL("../../bin/open-chat.js", import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL("../..", import.meta.url));
+let cli = join(PACKAGE_DIR, "dist", "cli.js");
+
+/**
+ * Runs every later start from a private copy of `dist/` (under `bench/.dist/`, so packages still
+ * resolve from this package's node_modules and migrations from its `prisma/`): a rebuild of
+ * the package during a 20-minute run must not pull the files from under the processes it starts.
+ */
+export function useDistSnapshot(): () => void {
+  const dir = join(PACKAGE_DIR, "bench", ".dist", String(process.pid));
+  cpSync(join(PACKAGE_DIR, "dist"), join(dir, "dist"), { recursive: true });
+  cli = join(dir, "dist", "cli.js");
+  return () => rmSync(dir, { recursive: true, force: true });
+}
 
 export interface Started {
   child: ChildProcess;
@@ -35,7 +49,7 @@ export function freePort(): Promise<number> {
 /** Runs `open-chat <command>` and resolves once it logs `<prefix>listening on <url>`. */
 export function startCli(command: "serve" | "streams", env: Record<string, string>, label: string): Promise<Started> {
   const spawnedUs = nowUs();
-  const child = spawn(process.execPath, [BIN, command], { cwd: PACKAGE_DIR, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [cli, command], { cwd: PACKAGE_DIR, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   return new Promise((resolve, reject) => {
     let ready = false;

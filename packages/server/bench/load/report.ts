@@ -11,6 +11,12 @@ import { CONFIG_LABELS, type ConfigName } from "./config-names.js";
 import type { MachineInfo } from "./machine.js";
 import type { ProcessUsage } from "./proc-stats.js";
 import type { Summary } from "./stats.js";
+import type { ColdStart } from "./extras.js";
+import type { IdleResult } from "./load-idle.js";
+import type { CatchUpResult } from "./load-catchup.js";
+
+type Failed = { error: string };
+const failed = (value: object): value is Failed => "error" in value;
 
 export const CAPACITY_P99_MS = 250;
 
@@ -42,6 +48,13 @@ export interface RunReport {
   machine: MachineInfo;
   settings: { tokens: number; rate: number; steps: number[]; configs: ConfigName[] };
   results: StepResult[];
+  /** Steps that could not be measured (twice), with why. */
+  failures?: Array<{ config: ConfigName; users: number; error: string }>;
+  extras?: {
+    coldStart?: ColdStart | Failed;
+    idle?: Partial<Record<"bun" | "embedded", IdleResult | Failed>>;
+    catchUp?: CatchUpResult[] | Failed;
+  };
 }
 
 const failedSends = (load: LoadResult) => Object.values(load.failedSends).reduce((a, b) => a + b, 0);
@@ -65,7 +78,6 @@ const ratio = (ours: number, floor: number) => (floor > 0 ? `${(ours / floor).to
 
 export function renderReport(report: RunReport): string {
   const { machine, settings, results } = report;
-  const configs = settings.configs;
   const lines: string[] = [];
   lines.push(`# Load benchmark ${report.startedAt}${report.quick ? " (quick)" : ""}`, "");
   lines.push(
@@ -79,6 +91,15 @@ export function renderReport(report: RunReport): string {
     "",
   );
 
+  if (results.length > 0) lines.push(...renderSteps(report));
+  for (const f of report.failures ?? []) lines.push(`Not measured: ${CONFIG_LABELS[f.config]} at N=${f.users}: ${f.error}`, "");
+  if (report.extras) lines.push(...renderExtras(report.extras));
+  return lines.join("\n");
+}
+
+function renderSteps({ settings, results }: RunReport): string[] {
+  const configs = settings.configs;
+  const lines: string[] = [];
   // Side by side.
   const header = ["concurrent answers", ...configs.map((c) => `${CONFIG_LABELS[c]} p50 / p99 ms`)];
   if (configs.includes("bun")) header.push("Bun tier's own append p50 / p99 ms", "ours (Bun) ÷ floor p50 / p99");
@@ -138,7 +159,45 @@ export function renderReport(report: RunReport): string {
       lines.push("");
     }
   }
-  return lines.join("\n");
+  return lines;
+}
+
+function renderExtras(extras: NonNullable<RunReport["extras"]>): string[] {
+  const lines: string[] = ["## Cold start, idle tails, fan-out, catch-up", ""];
+  const cold = extras.coldStart;
+  if (cold) {
+    lines.push(failed(cold)
+      ? `Cold start: failed (${cold.error}).`
+      : `Cold start to listening, everything embedded (PGlite + streams-local): fresh data folder ${cold.embeddedFreshMs.toFixed(0)} ms, same folder again ${cold.embeddedExistingMs.toFixed(0)} ms. With Postgres (a fresh database, migrations included): "app start ms" in the tables above.`, "");
+  }
+  for (const [config, idle] of Object.entries(extras.idle ?? {})) {
+    if (!idle) continue;
+    const label = CONFIG_LABELS[config as ConfigName];
+    if (failed(idle)) {
+      lines.push(`Idle tails, ${label}: failed (${idle.error}).`, "");
+      continue;
+    }
+    lines.push(`Idle live tails, ${label} (one guest and chat per tail; CPU over a quiet window):`, "");
+    lines.push("| tails | app RSS MB | app fds | app idle CPU % | tier idle CPU % | opening them took ms |", "| --- | --- | --- | --- | --- | --- |");
+    for (const level of idle.levels) {
+      lines.push(`| ${level.tails} | ${level.appRssMb} | ${level.appFds} | ${level.appIdleCpuPercent} | ${level.tierIdleCpuPercent ?? "(in the app)"} | ${level.openMs.toFixed(0)} |`);
+    }
+    if (idle.fanOut) {
+      const f = idle.fanOut;
+      lines.push("", `Fan-out: one append (a rename) to a chat with ${f.tails} live tails reached them in p50 ${ms(f.latency.p50)} / p99 ${ms(f.latency.p99)} / max ${ms(f.latency.max)} ms${f.missing ? `; ${f.missing} tails never got it` : ""}.`);
+    }
+    lines.push("");
+  }
+  const catchUp = extras.catchUp;
+  if (catchUp) {
+    if (failed(catchUp)) lines.push(`Reconnect catch-up: failed (${catchUp.error}).`, "");
+    else {
+      lines.push("Reconnect catch-up from the start of a chat (Bun tier):", "", "| events in the chat | SSE until caught up ms | events received | catch-up JSON pages ms | pages |", "| --- | --- | --- | --- | --- |");
+      for (const c of catchUp) lines.push(`| ${c.events} | ${c.sseMs.toFixed(0)} | ${c.sseEvents} | ${c.jsonMs.toFixed(0)} | ${c.jsonPages} |`);
+      lines.push("");
+    }
+  }
+  return lines;
 }
 
 /** Writes `<date>.md` and `<date>.json` under bench/results; returns their paths. */

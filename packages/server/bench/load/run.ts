@@ -5,8 +5,11 @@
  *
  *   node --import tsx bench/load/run.ts [--quick] [--steps 10,50,100] [--configs proxy,bun,embedded]
  *                                       [--tokens 200] [--rate 30] [--no-write]
+ *                                       [--no-extras | --extras-only] [--idle-levels 500,1000,2000]
+ *                                       [--fanout 1000] [--catchup 100,1000,10000]
  *
- * `--quick` (inside `pnpm bench`): steps 10 and 50, the proxy and the Bun tier only.
+ * `--quick` (inside `pnpm bench`): steps 10 and 50, the proxy and the Bun tier only, no extras.
+ * Extras (extras.ts): cold start, idle tails + fan-out, reconnect catch-up.
  * Needs Postgres (TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres)
  * and the built server (`pnpm --filter @open-chat/server build`).
  */
@@ -14,13 +17,16 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { CONFIG_LABELS, type ConfigName } from "./config-names.js";
 import { startApp } from "./configs.js";
+import { catchUp, coldStart, idleTails } from "./extras.js";
 import { machineInfo } from "./machine.js";
 import { UsageWindow, type ProcessUsage } from "./proc-stats.js";
 import { renderReport, writeReport, type FloorResult, type RunReport, type StepResult } from "./report.js";
 import type { LoadResult } from "./answers.js";
+import { useDistSnapshot } from "./processes.js";
 import { startWorker, type Worker } from "./worker.js";
 
 const { values } = parseArgs({
+  allowPositionals: true, // a stray "--" from a package manager is harmless
   options: {
     quick: { type: "boolean", default: false },
     steps: { type: "string" },
@@ -28,9 +34,16 @@ const { values } = parseArgs({
     tokens: { type: "string", default: "200" },
     rate: { type: "string", default: "30" },
     "no-write": { type: "boolean", default: false },
+    "no-extras": { type: "boolean", default: false },
+    "extras-only": { type: "boolean", default: false },
+    "idle-levels": { type: "string", default: "500,1000,2000" },
+    fanout: { type: "string", default: "1000" },
+    catchup: { type: "string", default: "100,1000,10000" },
   },
 });
-const steps = (values.steps ?? (values.quick ? "10,50" : "10,50,100,200,400")).split(",").map(Number);
+const steps = values["extras-only"] ? [] : (values.steps ?? (values.quick ? "10,50" : "10,50,100,200,400")).split(",").map(Number);
+const runExtras = !values.quick && !values["no-extras"];
+const numbers = (list: string) => list.split(",").map(Number);
 const configs = (values.configs ?? (values.quick ? "proxy,bun" : "proxy,bun,embedded")).split(",") as ConfigName[];
 for (const config of configs) if (!(config in CONFIG_LABELS)) throw new Error(`unknown config ${config}: one of ${Object.keys(CONFIG_LABELS).join(", ")}`);
 const tokens = Number(values.tokens);
@@ -41,6 +54,7 @@ if (!existsSync(new URL("../../dist/cli.js", import.meta.url))) {
   console.error("bench:load runs the built server: pnpm --filter @open-chat/shared --filter @open-chat/server build");
   process.exit(2);
 }
+const dropSnapshot = useDistSnapshot();
 const startedAt = new Date().toISOString();
 const machine = await machineInfo();
 const model = startWorker("./model-server.ts", loadEnv);
@@ -48,6 +62,8 @@ const modelUrl = (await model.next("ready")).url;
 const proxy = configs.includes("proxy") ? startWorker("./proxy.ts", { MODEL_URL: modelUrl }) : undefined;
 const proxyUrl = proxy ? (await proxy.next("ready")).url : "";
 const results: StepResult[] = [];
+const failures: NonNullable<RunReport["failures"]> = [];
+const extras: NonNullable<RunReport["extras"]> = {};
 
 /** Runs one load worker, measuring the named processes between its measure-start and -end. */
 async function measured<T>(worker: Worker, pids: Record<string, number>): Promise<{ result: T; usage: Record<string, ProcessUsage> }> {
@@ -58,47 +74,93 @@ async function measured<T>(worker: Worker, pids: Record<string, number>): Promis
   return { result: result as T, usage };
 }
 
+/** One step against one configuration. */
+async function step(config: ConfigName, users: number): Promise<StepResult> {
+  const env = { ...loadEnv, BENCH_USERS: String(users) };
+  if (config === "proxy") {
+    const { result, usage } = await measured<LoadResult>(startWorker("./load-proxy.ts", { ...env, PROXY_URL: proxyUrl }), { proxy: proxy!.pid, model: model.pid });
+    return { config, users, load: result, usage };
+  }
+  const sut = await startApp(config, modelUrl);
+  try {
+    const pids: Record<string, number> = { app: sut.app.pid, model: model.pid, ...(sut.streams ? { streams: sut.streams.pid } : {}) };
+    const { result, usage } = await measured<LoadResult>(startWorker("./load-app.ts", { ...env, APP_URL: sut.app.url }), pids);
+    let floor: FloorResult | undefined;
+    if (sut.streams) {
+      // The tier alone, at the append rate the app reached: what durability itself costs.
+      const floorWorker = startWorker("./load-floor.ts", {
+        TIER_URL: sut.streams.url,
+        TIER_API_KEY: sut.streams.apiKey,
+        BENCH_USERS: String(users),
+        FLOOR_APPENDS: String(Math.max(10, Math.round(result.piecesPerAnswer))),
+        FLOOR_RATE: String(Math.min(rate, result.piecesPerSecond || rate)),
+      });
+      const measuredFloor = await measured<Omit<FloorResult, "usage">>(floorWorker, { streams: sut.streams.pid });
+      floor = { ...measuredFloor.result, usage: measuredFloor.usage };
+    }
+    return { config, users, load: result, usage, appStartMs: sut.app.startMs, ...(floor ? { floor } : {}) };
+  } finally {
+    await sut.close();
+  }
+}
+
+const report = (): RunReport => ({ startedAt, quick: values.quick, machine, settings: { tokens, rate, steps, configs }, results, ...(failures.length ? { failures } : {}), ...(runExtras ? { extras } : {}) });
+/** Written after every step: a run cut short keeps what it measured. */
+const save = () => (values["no-write"] ? [] : writeReport(report()));
+
 try {
   for (const users of steps) {
     for (const config of configs) {
       process.stdout.write(`${CONFIG_LABELS[config]}, ${users} concurrent answers … `);
-      const env = { ...loadEnv, BENCH_USERS: String(users) };
-      if (config === "proxy") {
-        const { result, usage } = await measured<LoadResult>(startWorker("./load-proxy.ts", { ...env, PROXY_URL: proxyUrl }), { proxy: proxy!.pid, model: model.pid });
-        results.push({ config, users, load: result, usage });
-      } else {
-        const sut = await startApp(config, modelUrl);
+      let result: StepResult | undefined;
+      // One retry: a start can fail for reasons outside the step (the machine is shared).
+      for (let attempt = 1; attempt <= 2 && !result; attempt++) {
         try {
-          const pids: Record<string, number> = { app: sut.app.pid, model: model.pid, ...(sut.streams ? { streams: sut.streams.pid } : {}) };
-          const { result, usage } = await measured<LoadResult>(startWorker("./load-app.ts", { ...env, APP_URL: sut.app.url }), pids);
-          let floor: FloorResult | undefined;
-          if (sut.streams) {
-            // The tier alone, at the append rate the app reached: what durability itself costs.
-            const floorRate = Math.min(rate, result.piecesPerSecond || rate);
-            const floorWorker = startWorker("./load-floor.ts", {
-              TIER_URL: sut.streams.url,
-              TIER_API_KEY: sut.streams.apiKey,
-              BENCH_USERS: String(users),
-              FLOOR_APPENDS: String(Math.max(10, Math.round(result.piecesPerAnswer))),
-              FLOOR_RATE: String(floorRate),
-            });
-            const measuredFloor = await measured<Omit<FloorResult, "usage">>(floorWorker, { streams: sut.streams.pid });
-            floor = { ...measuredFloor.result, usage: measuredFloor.usage };
-          }
-          results.push({ config, users, load: result, usage, appStartMs: sut.app.startMs, ...(floor ? { floor } : {}) });
-        } finally {
-          await sut.close();
+          result = await step(config, users);
+        } catch (error) {
+          const message = (error as Error).message.split("\n").slice(0, 3).join(" ");
+          console.log(`attempt ${attempt} failed: ${message}`);
+          if (attempt === 2) failures.push({ config, users, error: message });
         }
       }
-      const last = results[results.length - 1]!;
-      console.log(`p50 ${last.load.latency.p50.toFixed(1)} ms, p99 ${last.load.latency.p99.toFixed(1)} ms, lost ${last.load.lost}, failed sends ${Object.values(last.load.failedSends).reduce((a, b) => a + b, 0)}`);
+      if (result) {
+        results.push(result);
+        const l = result.load;
+        console.log(`p50 ${l.latency.p50.toFixed(1)} ms, p99 ${l.latency.p99.toFixed(1)} ms, lost ${l.lost}, failed sends ${Object.values(l.failedSends).reduce((a, b) => a + b, 0)}`);
+      }
+      save();
     }
+  }
+  if (runExtras) {
+    // Each extra on its own: one failing must not lose the load steps measured before it.
+    const attempt = async <T>(label: string, task: () => Promise<T>): Promise<T | { error: string }> => {
+      process.stdout.write(`${label} … `);
+      try {
+        const value = await task();
+        console.log("done");
+        return value;
+      } catch (error) {
+        console.log(`failed: ${(error as Error).message}`);
+        return { error: (error as Error).message };
+      }
+    };
+    extras.coldStart = await attempt("cold start", () => coldStart(modelUrl));
+    save();
+    for (const config of configs) {
+      if (config === "proxy") continue;
+      extras.idle ??= {};
+      extras.idle[config] = await attempt(`idle tails, ${CONFIG_LABELS[config]}`, () => idleTails(config, modelUrl, numbers(values["idle-levels"]), Number(values.fanout)));
+      save();
+    }
+    if (configs.includes("bun")) extras.catchUp = await attempt("reconnect catch-up", () => catchUp(modelUrl, numbers(values.catchup)));
+    save();
   }
 } finally {
   await proxy?.stop();
   await model.stop();
+  dropSnapshot();
 }
 
-const report: RunReport = { startedAt, quick: values.quick, machine, settings: { tokens, rate, steps, configs }, results };
-console.log(`\n${renderReport(report)}`);
-if (!values["no-write"]) console.log(`written: ${writeReport(report).join(", ")}`);
+console.log(`\n${renderReport(report())}`);
+const written = save();
+if (written.length) console.log(`written: ${written.join(", ")}`);

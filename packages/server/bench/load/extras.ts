@@ -1,0 +1,67 @@
+/**
+ * The measurements beside the load steps: cold start to ready, idle live tails (memory, file
+ * descriptors, idle CPU) with the fan-out of one append, and reconnect catch-up of long chats.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { startApp } from "./configs.js";
+import type { CatchUpResult } from "./load-catchup.js";
+import type { IdleResult } from "./load-idle.js";
+import { freePort, startCli } from "./processes.js";
+import { startWorker } from "./worker.js";
+
+export interface ColdStart {
+  /** Everything embedded (PGlite + streams-local), a new data folder. */
+  embeddedFreshMs: number;
+  /** The same folder again. */
+  embeddedExistingMs: number;
+}
+
+/** `open-chat serve` with nothing configured but the model: spawn → listening, twice on one folder. */
+export async function coldStart(modelUrl: string): Promise<ColdStart> {
+  const dataDir = mkdtempSync(join(tmpdir(), "open-chat-bench-cold-"));
+  try {
+    const once = async () => {
+      const app = await startCli(
+        "serve",
+        { HOST: "127.0.0.1", PORT: String(await freePort()), DATA_DIR: dataDir, OPENAI_BASE_URL: modelUrl, OPENAI_API_KEY: "bench", MODEL: "bench-model", SHUTDOWN_GRACE_MS: "0" },
+        "app (embedded)",
+      );
+      await app.stop();
+      return app.startMs;
+    };
+    const embeddedFreshMs = await once();
+    return { embeddedFreshMs, embeddedExistingMs: await once() };
+  } finally {
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** Idle tails and fan-out against one configuration (a fresh app). */
+export async function idleTails(config: "bun" | "embedded", modelUrl: string, levels: number[], fanOutTails: number): Promise<IdleResult> {
+  const sut = await startApp(config, modelUrl, { MAX_TAILS_PER_USER: String(fanOutTails + 10) });
+  try {
+    const worker = startWorker("./load-idle.ts", {
+      APP_URL: sut.app.url,
+      APP_PID: String(sut.app.pid),
+      ...(sut.streams ? { TIER_PID: String(sut.streams.pid) } : {}),
+      IDLE_LEVELS: levels.join(","),
+      FANOUT_TAILS: String(fanOutTails),
+    });
+    return (await worker.next("result")).result as IdleResult;
+  } finally {
+    await sut.close();
+  }
+}
+
+/** Reconnect catch-up of chats with `sizes` events, on the Bun tier (filled directly). */
+export async function catchUp(modelUrl: string, sizes: number[]): Promise<CatchUpResult[]> {
+  const sut = await startApp("bun", modelUrl);
+  try {
+    const worker = startWorker("./load-catchup.ts", { APP_URL: sut.app.url, TIER_URL: sut.streams!.url, TIER_API_KEY: sut.streams!.apiKey, CATCHUP_SIZES: sizes.join(",") });
+    return (await worker.next("result")).result as CatchUpResult[];
+  } finally {
+    await sut.close();
+  }
+}
