@@ -7,7 +7,7 @@
  *
  * Below the bubble, the meta row: the relative time (exact on hover and focus, kept current by
  * the page's one shared clock), the saved tick, and the actions (`part="actions"`: copy as
- * markdown; more actions go there).
+ * markdown; the version actions of message-actions.ts — ‹ 2/3 ›, Regenerate, 👍/👎, Edit).
  */
 import type { ChatTail, TailMessage } from "@open-chat/sdk";
 import { LitElement, html, nothing, type PropertyValues, type ReactiveController } from "lit";
@@ -20,6 +20,7 @@ import { keyOf } from "./completions.js";
 import { copyText } from "./clipboard.js";
 import { humanText } from "./failures.js";
 import { icons } from "./icons.js";
+import { messageActions } from "./message-actions.js";
 
 /** Keeps `host.message` equal to the tail's message `host.messageKey` (per-message subscription). */
 class MessageSubscription implements ReactiveController {
@@ -172,6 +173,7 @@ export class OpenChatMessage extends LitElement {
                 ${this._copied ? icons.check : icons.copy}
               </button>`
             : nothing}
+          ${messageActions(message, this.tail, s)}
         </div>
       </div>
     </article>`;
