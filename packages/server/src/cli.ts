@@ -4,14 +4,14 @@
  *   open-chat serve     the API server (embedded Postgres/streams/model unless configured)
  *   open-chat streams   a production Prisma Streams server under Bun (see streams/tier/serve.ts)
  *   open-chat migrate   apply database migrations to DATABASE_URL and exit
- *   open-chat tenant|key|user|usage|credits …   operator commands on the server's data (cli/operator.ts)
+ *   open-chat tenant|key|user|usage|credits|feedback …   operator commands on the server's data (cli/operator.ts)
  *
  * Each command loads only its own modules, so an operator command starts without the HTTP stack.
  */
 const USAGE = [
   "usage: open-chat <command>",
   "  serve | streams | migrate",
-  "  tenant create|show|list|update   key create|revoke|list   user delete   usage   credits grant|show|checkout",
+  "  tenant create|show|list|update   key create|revoke|list   user delete   usage   credits grant|show|checkout   feedback list",
   "  (--help after any of them)",
 ].join("\n");
 
@@ -42,7 +42,8 @@ async function main(command = "serve", args: string[] = []): Promise<void> {
     case "key":
     case "user":
     case "usage":
-    case "credits": {
+    case "credits":
+    case "feedback": {
       const { runOperatorCommand } = await import("./cli/operator.js");
       exitWhenFlushed(await runOperatorCommand([command, ...args]));
       return;

@@ -2,12 +2,13 @@
  * Feedback on answers end to end: the end user's 👍/👎 goes to the log first (the fold shows
  * it) and then to Postgres; the latest wins, also when two writes of the row arrive out of log
  * order; `null` clears it. The admin API lists a tenant's feedback newest first, by rating, page
- * by page — to that tenant's secret key and the operator key only. Deleting the end user
- * deletes their feedback.
+ * by page — to that tenant's secret key and the operator key only; `open-chat feedback list`
+ * prints the same. Deleting the end user deletes their feedback.
  */
 import { API_PATH, EVENT_TYPE } from "@open-chat/shared";
 import { createTestTenant, readLog, signInAsGuest, siteHeaders, startTestServer, type TestServer, type TestTenant } from "@open-chat/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runOperatorCommand, type OperatorIo } from "../src/cli/operator.js";
 
 const OPERATOR_KEY = "op_feedback_test_0123456789abcdef0123456789";
 
@@ -119,6 +120,48 @@ describe("feedback", () => {
       const reply = await admin(query);
       expect([query, reply.status, reply.body.error?.code]).toEqual([query, 400, "invalid_request"]);
     }
+  });
+
+  it("open-chat feedback list prints the same (a table, or --json), one page at a time", async () => {
+    const run = async (...args: string[]) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const io: OperatorIo = {
+        env: { DATABASE_URL: server.database.url, STREAMS_URL: "", ENCRYPTION_KEY: "", OPERATOR_KEY: "" },
+        stdin: { isTTY: false, read: async () => "" },
+        stdout: (text) => void out.push(text),
+        stderr: (text) => void err.push(text),
+      };
+      return { code: await runOperatorCommand(["feedback", "list", ...args], io), out: out.join("\n"), err: err.join("\n") };
+    };
+    const json = await run("--tenant", siteA.id, "--json");
+    expect(json.code).toBe(0);
+    expect(JSON.parse(json.out)).toEqual({ tenantId: siteA.id, ...(await admin("")).body });
+
+    const human = await run("--tenant", siteA.id, "--rating", "up");
+    expect(human.code).toBe(0);
+    const lines = human.out.split("\n");
+    expect(lines[0]).toBe(`feedback of tenant ${siteA.id} (up only)`);
+    expect(lines[1]).toMatch(/^RATED +RATING +USER +CHAT +MESSAGE +COMMENT$/);
+    expect(lines.slice(2)).toHaveLength(1);
+    expect(lines[2]).toMatch(new RegExp(`^\\d{4}-\\d\\d-\\d\\dT[\\d:]+Z +up +\\S+ +${chatId} +${answers[1]} +nice$`));
+
+    const first = await run("--tenant", siteA.id, "--limit", "1");
+    const more = first.out.split("\n").at(-1)!;
+    expect(more).toMatch(/^more: --cursor \S+$/);
+    const next = await run("--tenant", siteA.id, "--limit", "1", "--cursor", more.slice("more: --cursor ".length), "--json");
+    expect(JSON.parse(next.out).feedback.map((f: { messageId: string }) => f.messageId)).toEqual([answers[0]]);
+
+    for (const [args, message] of [
+      [["--rating", "meh"], /--rating: "meh" is not one of up, down/],
+      [["--limit", "0"], /--limit: a whole number from 1 to 100/],
+      [["--cursor", "nope"], /--cursor: not a cursor this command printed/],
+    ] as const) {
+      const refused = await run("--tenant", siteA.id, ...args);
+      expect([refused.code, refused.err]).toEqual([1, expect.stringMatching(message)]);
+    }
+    const unknown = await run("--tenant", "nope-tenant");
+    expect([unknown.code, unknown.err]).toEqual([1, expect.stringMatching(/no tenant nope-tenant/)]);
   });
 
   it("deleting the end user deletes their feedback", async () => {

@@ -76,3 +76,8 @@ export function createFeedbackStore(prisma: PrismaClient, clock: () => Date = ()
 }
 
 export type FeedbackStore = ReturnType<typeof createFeedbackStore>;
+
+/** A row as the admin API and `open-chat feedback list --json` print it (ISO dates). */
+export function feedbackJson(record: FeedbackRecord) {
+  return { ...record, createdAt: record.createdAt.toISOString(), updatedAt: record.updatedAt.toISOString() };
+}

@@ -1,5 +1,5 @@
 /**
- * Runs an operator command (`open-chat tenant|key|user|usage|credits …`): parses the command line, checks the
+ * Runs an operator command (`open-chat tenant|key|user|usage|credits|feedback …`): parses the command line, checks the
  * input, opens the data `open-chat serve` uses (open-data.ts), runs the command, closes the data
  * and prints the result — human lines, or one JSON document with `--json`. Returns the exit code:
  * 0 done, 1 the command failed (`{ error: { code, message } }`), 2 a wrong command line.
@@ -9,6 +9,7 @@ import { configFromEnv } from "../config.js";
 import { parseCommandLine } from "./args.js";
 import { groupUsageOf, usageOf, type Command, type CommandInputs, type CommandResult } from "./command.js";
 import { creditsCommands } from "./credits.js";
+import { feedbackCommands } from "./feedback.js";
 import { CommandError, UsageError } from "./errors.js";
 import { keyCommands } from "./key.js";
 import { openData } from "./open-data.js";
@@ -16,7 +17,7 @@ import { tenantCommands } from "./tenant.js";
 import { usageCommands } from "./usage.js";
 import { userCommands } from "./user.js";
 
-const GROUPS: Record<string, readonly Command[]> = { tenant: tenantCommands, key: keyCommands, user: userCommands, usage: usageCommands, credits: creditsCommands };
+const GROUPS: Record<string, readonly Command[]> = { tenant: tenantCommands, key: keyCommands, user: userCommands, usage: usageCommands, credits: creditsCommands, feedback: feedbackCommands };
 
 export const OPERATOR_GROUPS: readonly string[] = Object.keys(GROUPS);
 

@@ -5,7 +5,7 @@
 import { Hono } from "hono";
 import { validator } from "hono-openapi";
 import * as v from "valibot";
-import type { FeedbackRecord } from "../../annotations/feedback-store.js";
+import { feedbackJson } from "../../annotations/feedback-store.js";
 import { jsonResponse } from "../../http/openapi.js";
 import { rejectInvalid } from "../../http/validation.js";
 import type { AdminEnv } from "../../middleware/require-admin.js";
@@ -35,10 +35,6 @@ export const FeedbackJson = v.object({
 });
 export const FeedbackPageJson = v.object({ feedback: v.array(FeedbackJson), nextCursor: v.nullable(v.string()) });
 
-export function feedbackJson(record: FeedbackRecord): v.InferOutput<typeof FeedbackJson> {
-  return { ...record, createdAt: record.createdAt.toISOString(), updatedAt: record.updatedAt.toISOString() };
-}
-
 export function feedbackAdminRoutes(services: Pick<Services, "feedback">) {
   return new Hono<AdminEnv>().get(
     "/:tenantId/feedback",
@@ -51,7 +47,8 @@ export function feedbackAdminRoutes(services: Pick<Services, "feedback">) {
     async (c) => {
       const { rating, limit, cursor } = c.req.valid("query");
       const page = await services.feedback.list(c.var.scopedTenant.id, { rating, limit, cursor });
-      return c.json({ feedback: page.feedback.map(feedbackJson), nextCursor: page.nextCursor });
+      const feedback: Array<v.InferOutput<typeof FeedbackJson>> = page.feedback.map(feedbackJson);
+      return c.json({ feedback, nextCursor: page.nextCursor });
     },
   );
 }
