@@ -3,7 +3,7 @@
  * reload; an edit is a new version of the question (shown in its place at once) and a new
  * answer; selecting a version switches the tail's thread; feedback lands in the log.
  */
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, test, vi } from "vitest";
 import { EVENT_TYPE, type ChatEvent, type MessageCreatedEvent } from "@open-chat/shared";
 import { createChatClient, manualNetwork, memoryStorage, OpenChatError, type ChatClient, type ChatTail, type TailState } from "../src/index.js";
 import { recordingFetch } from "./helpers/fetch.js";
@@ -185,6 +185,42 @@ describe("select and feedback", () => {
       [answerId, "up"],
       [answerId, null],
     ]);
+    await tail.close();
+    await client.close();
+  });
+});
+
+describe("busy chat", () => {
+  let gated: TestServer;
+  beforeAll(async () => {
+    gated = await startTestServer({ gateModel: true });
+  });
+  afterAll(async () => {
+    await gated?.modelGate?.open();
+    await gated?.close();
+  });
+
+  test("a regenerate while another answer streams meets 409 and goes out, once, when that answer ended", async () => {
+    const recorder = recordingFetch();
+    const storage = memoryStorage();
+    const client = createChatClient({ baseUrl: gated.url, storage, fetch: recorder.fetch, reconnect: fast });
+    const { chatId, tail, answerId } = await answeredChat(client);
+    gated.modelGate!.hold();
+    const running = await client.send(chatId, "second question [[tokens:20]]");
+    const regenerating = client.regenerate(chatId, answerId);
+    await vi.waitFor(() => expect(regenerateCalls(recorder.calls).some((c) => c.status === 409)).toBe(true), { timeout: 30_000, interval: 10 });
+    gated.modelGate!.open();
+    const result = await regenerating;
+    await tail.until(allAnswered(3));
+    await gated.idle();
+    const log = await readLog(gated.url, await storedToken(storage), chatId);
+    expect(created(log.events).filter((e) => e.versionOf === answerId).map((e) => e.messageId)).toEqual([result.assistantMessageId]);
+    expect(regenerateCalls(recorder.calls).filter((c) => c.status === 202)).toHaveLength(1);
+    // The new version began only after the running answer had ended.
+    const ended = log.events.findIndex((e) => e.type === EVENT_TYPE.messageCompleted && e.messageId === running.assistantMessageId);
+    const began = log.events.findIndex((e) => e.type === EVENT_TYPE.messageCreated && e.messageId === result.assistantMessageId);
+    expect(ended).toBeGreaterThan(-1);
+    expect(began).toBeGreaterThan(ended);
     await tail.close();
     await client.close();
   });
