@@ -121,7 +121,8 @@ function renderSteps({ settings, results }: RunReport): string[] {
   lines.push("", "✗ = fails the capacity criteria (see the details below).", "");
   lines.push("Capacity: " + configs.map((c) => {
     const cap = capacity(results, c);
-    return `${CONFIG_LABELS[c]} **${cap.users}**${cap.allPassed ? " (every step passed: at least this)" : ""}`;
+    const smallest = Math.min(...settings.steps);
+    return `${CONFIG_LABELS[c]} **${cap.users === 0 ? `< ${smallest}` : cap.users}**${cap.allPassed ? " (every step passed: at least this)" : ""}`;
   }).join("; ") + ".", "");
 
   // Details per configuration.
@@ -157,6 +158,12 @@ function renderSteps({ settings, results }: RunReport): string[] {
         lines.push(`| ${s.users} | ${f.ratePerUser.toFixed(1)} | ${f.appendsPerSecond.toFixed(0)} | ${ms(f.latency.p50)} | ${ms(f.latency.p90)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${failed} | ${f.usage.streams?.cpuPercent ?? "–"} / ${f.usage.streams?.peakRssMb ?? "–"} | ${f.usage.loadgen?.cpuPercent ?? "–"} |`);
       }
       lines.push("");
+      if (floors.some((s) => (s.floor!.usage.loadgen?.cpuPercent ?? 0) >= 90)) {
+        lines.push("A floor step whose load generator used ≥ 90% of a core measured the generator as much as the tier: read it as an upper bound.", "");
+      }
+    }
+    if (steps.some((s) => (s.usage.loadgen?.cpuPercent ?? 0) >= 90)) {
+      lines.push("A step whose load generator used ≥ 90% of a core is bounded by the generator too.", "");
     }
   }
   return lines;
