@@ -1,10 +1,11 @@
 /**
- * How the streams client turns failures into {@link StreamsError}s: a thrown fetch (network) is
+ * How the streams client turns failures into {@link StreamsError}s: a failed request (network) is
  * `streams_unavailable`, an HTTP answer is classified by status and producer headers, an
  * unusable body is `streams_bad_response`. The caller's own abort is not a failure: it
  * rethrows the signal's reason.
  */
 import { StreamsError, type StreamsErrorCode } from "./errors.js";
+import type { TransportResponse } from "./transport.js";
 import { STREAMS_HEADER } from "./wire.js";
 
 const MAX_ERROR_BODY_CHARS = 2_048;
@@ -23,16 +24,15 @@ function describeCause(error: Error): string {
   return error.message;
 }
 
-export async function errorFromResponse(method: string, path: string, res: Response): Promise<StreamsError> {
+export async function errorFromResponse(method: string, path: string, res: TransportResponse): Promise<StreamsError> {
   let body = "";
   try {
     body = (await res.text()).slice(0, MAX_ERROR_BODY_CHARS);
   } catch {
     // the body is informative only
   }
-  const h = res.headers;
   const int = (name: string) => {
-    const raw = h.get(name);
+    const raw = res.header(name);
     const n = raw === null ? NaN : Number(raw);
     return Number.isSafeInteger(n) ? n : undefined;
   };
@@ -56,7 +56,7 @@ export async function errorFromResponse(method: string, path: string, res: Respo
   }
   let code: StreamsErrorCode = "streams_bad_response";
   if (res.status >= 500 || res.status === 408 || res.status === 429) code = "streams_unavailable";
-  const retryAfterMs = parseRetryAfter(h.get(STREAMS_HEADER.retryAfter));
+  const retryAfterMs = parseRetryAfter(res.header(STREAMS_HEADER.retryAfter));
   return new StreamsError({
     ...base,
     code,
@@ -83,14 +83,4 @@ function parseRetryAfter(raw: string | null): number | undefined {
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(raw);
   return Number.isFinite(date) ? Math.max(0, date - Date.now()) : undefined;
-}
-
-/** Consumes a (small or empty) body so the connection goes back to the pool. */
-export async function drain(res: Response): Promise<void> {
-  if (!res.body) return;
-  try {
-    await res.arrayBuffer();
-  } catch {
-    // nothing useful was in it
-  }
 }

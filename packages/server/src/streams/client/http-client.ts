@@ -16,7 +16,10 @@
  * No upstream response header (notably the catch-up reads' `cache-control: immutable`) is ever
  * returned: results are plain values.
  */
-import { badResponse, drain, errorFromResponse, translateThrown } from "./failures.js";
+import { badResponse, errorFromResponse, translateThrown } from "./failures.js";
+import { fetchTransport } from "./fetch-transport.js";
+import { nodeTransport } from "./node-transport.js";
+import type { TransportResponse } from "./transport.js";
 import type { ReadResult, StreamsClient, StreamsClientOptions } from "./types.js";
 import {
   STREAMS_HEADER,
@@ -31,7 +34,7 @@ import {
 export function createStreamsClient(options: StreamsClientOptions): StreamsClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   if (!/^https?:\/\//.test(baseUrl)) throw new TypeError(`streams baseUrl must be http(s): ${options.baseUrl}`);
-  const doFetch = options.fetch ?? globalThis.fetch;
+  const transport = options.fetch ? fetchTransport(baseUrl, options.fetch) : nodeTransport(baseUrl);
   const auth = options.apiKey ? `Bearer ${options.apiKey}` : undefined;
 
   const pathOf = (name: string) => STREAMS_PATH_PREFIX + encodeURIComponent(name);
@@ -40,17 +43,12 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
     method: string,
     path: string,
     init: { query?: URLSearchParams; headers?: Record<string, string>; body?: string; signal?: AbortSignal | undefined },
-  ): Promise<Response> {
+  ): Promise<TransportResponse> {
     const headers: Record<string, string> = { ...init.headers };
     if (auth) headers[STREAMS_HEADER.authorization] = auth;
     const query = init.query && init.query.size > 0 ? `?${init.query}` : "";
     try {
-      return await doFetch(baseUrl + path + query, {
-        method,
-        headers,
-        ...(init.body !== undefined ? { body: init.body } : {}),
-        ...(init.signal ? { signal: init.signal } : {}),
-      });
+      return await transport({ method, path: path + query, headers, ...(init.body !== undefined ? { body: init.body } : {}), signal: init.signal });
     } catch (cause) {
       throw translateThrown(cause, method, path, init.signal);
     }
@@ -62,14 +60,14 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
     async ping(opts = {}) {
       const res = await send("GET", STREAMS_HEALTH_PATH, { signal: opts.signal });
       if (res.status !== 200) throw await errorFromResponse("GET", STREAMS_HEALTH_PATH, res);
-      await drain(res);
+      await res.drain();
     },
 
     async ensureStream(name, opts = {}) {
       const path = pathOf(name);
       const res = await send("PUT", path, { headers: { [STREAMS_HEADER.contentType]: STREAMS_JSON }, signal: opts.signal });
       if (res.status !== 200 && res.status !== 201) throw await errorFromResponse("PUT", path, res);
-      await drain(res);
+      await res.drain();
       return { created: res.status === 201 };
     },
 
@@ -77,11 +75,11 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
       const path = pathOf(name);
       const res = await send("DELETE", path, { signal: opts.signal });
       if (res.status === 404) {
-        await drain(res);
+        await res.drain();
         return { deleted: false };
       }
       if (res.status !== 200 && res.status !== 204) throw await errorFromResponse("DELETE", path, res);
-      await drain(res);
+      await res.drain();
       return { deleted: true };
     },
 
@@ -102,9 +100,9 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
       }
       const res = await send("POST", path, { headers, body: JSON.stringify(records), signal: opts.signal });
       if (res.status < 200 || res.status > 299) throw await errorFromResponse("POST", path, res);
-      await drain(res);
+      await res.drain();
       return {
-        nextOffset: res.headers.get(STREAMS_HEADER.streamNextOffset),
+        nextOffset: res.header(STREAMS_HEADER.streamNextOffset),
         // Without producer headers the streams tier answers every successful append with 204.
         duplicate: res.status === 204 && producer !== undefined,
       };
@@ -127,22 +125,22 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
         if (opts.cursor !== undefined) query.set(STREAMS_QUERY.cursor, opts.cursor);
       }
       const res = await send("GET", path, { query, signal: opts.signal });
-      const cursor = res.headers.get(STREAMS_HEADER.streamCursor) ?? undefined;
+      const cursor = res.header(STREAMS_HEADER.streamCursor) ?? undefined;
       const withCursor = (r: ReadResult): ReadResult => (cursor !== undefined ? { ...r, cursor } : r);
 
       // Idle long-poll: 204 with headers and an EMPTY body (never JSON.parse it). A 408 means the
       // wait outlived the streams tier's request deadline: the same "nothing new" answer.
       if (live && (res.status === 204 || res.status === 408)) {
-        await drain(res);
+        await res.drain();
         return withCursor({
           records: [],
-          nextOffset: res.headers.get(STREAMS_HEADER.streamNextOffset) ?? offset,
+          nextOffset: res.header(STREAMS_HEADER.streamNextOffset) ?? offset,
           upToDate: true,
         });
       }
       if (res.status !== 200) throw await errorFromResponse("GET", path, res);
 
-      const nextOffset = res.headers.get(STREAMS_HEADER.streamNextOffset);
+      const nextOffset = res.header(STREAMS_HEADER.streamNextOffset);
       let text: string;
       try {
         text = await res.text();
@@ -160,7 +158,7 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
       return withCursor({
         records,
         nextOffset,
-        upToDate: res.headers.get(STREAMS_HEADER.streamUpToDate) === "true",
+        upToDate: res.header(STREAMS_HEADER.streamUpToDate) === "true",
       });
     },
   };

@@ -1,0 +1,28 @@
+/**
+ * The streams client's HTTP layer: one request in, status + headers + body out. Two
+ * implementations: `node:http` with a keep-alive agent (node-transport.ts, the default: about
+ * half the CPU of `fetch` per request, which matters at one append and one read per batch of
+ * tokens), and `fetch` (fetch-transport.ts, when a `fetch` is passed in).
+ */
+
+export interface TransportRequest {
+  method: string;
+  /** Path and query, e.g. `/v1/stream/u1?offset=-1`. */
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  signal?: AbortSignal | undefined;
+}
+
+export interface TransportResponse {
+  status: number;
+  /** A response header (case-insensitive), or null. */
+  header(name: string): string | null;
+  /** The whole body as UTF-8 text. Rejects when the connection fails or the signal aborts. */
+  text(): Promise<string>;
+  /** Consumes whatever body there is, so the connection goes back to the pool. Never rejects. */
+  drain(): Promise<void>;
+}
+
+/** Sends one request; rejects only when no response arrived (network failure or abort). */
+export type Transport = (request: TransportRequest) => Promise<TransportResponse>;
