@@ -5,6 +5,7 @@
  */
 import type { EndUser } from "../env.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { decodeKeysetCursor, encodeKeysetCursor } from "../db/keyset-cursor.js";
 import { DomainError } from "../domain-error.js";
 import { isWellFormedId } from "../ids.js";
 
@@ -58,14 +59,14 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
 
     /** Newest first (by last activity), keyset-paginated with an opaque cursor. */
     async list(user: EndUser, { limit, cursor }: { limit: number; cursor?: string }): Promise<ChatPage> {
-      const after = cursor ? decodeCursor(cursor) : null;
+      const after = cursor ? decodeKeysetCursor(cursor) : null;
       const rows = await prisma.chat.findMany({
         where: {
           userId: user.id,
           tenantId: user.tenantId,
           deletedAt: null,
           ...(after && {
-            OR: [{ updatedAt: { lt: after.updatedAt } }, { updatedAt: after.updatedAt, id: { lt: after.id } }],
+            OR: [{ updatedAt: { lt: after.at } }, { updatedAt: after.at, id: { lt: after.id } }],
           }),
         },
         orderBy: [{ updatedAt: "desc" }, { id: "desc" }],
@@ -74,7 +75,7 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
       });
       const chats = rows.slice(0, limit);
       const last = chats.at(-1);
-      return { chats, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+      return { chats, nextCursor: rows.length > limit && last ? encodeKeysetCursor(last.updatedAt, last.id) : null };
     },
 
     /** The user's live chat, or `chat_not_found` — the same answer for "missing", "deleted" and "not yours". */
@@ -162,33 +163,6 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
 const FRESH_LEASE = { generationEpoch: 0, stopRequestedAt: null, stopRequestedBy: null, closeWithError: null } as const;
 
 export type ChatRepository = ReturnType<typeof createChatRepository>;
-
-function encodeCursor(chat: ChatRecord): string {
-  return Buffer.from(JSON.stringify([chat.updatedAt.toISOString(), chat.id])).toString("base64url");
-}
-
-/**
- * A cursor is only ever one `encodeCursor` made: anything else (a date Postgres cannot hold, an
- * id with a NUL, 10 KB of base64) is `invalid_cursor` before any query.
- */
-function decodeCursor(cursor: string): { updatedAt: Date; id: string } {
-  try {
-    if (cursor.length > MAX_CURSOR_LENGTH) throw new Error("cursor too long");
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
-    if (typeof at !== "string" || !CURSOR_DATE.test(at) || typeof id !== "string" || !isWellFormedId(id)) throw new Error("bad cursor");
-    const updatedAt = new Date(at);
-    // The date must survive the round trip (no 2025-02-31 rolled over into March).
-    if (Number.isNaN(updatedAt.getTime()) || updatedAt.toISOString() !== at) throw new Error("bad cursor");
-    return { updatedAt, id };
-  } catch {
-    throw new DomainError("invalid_cursor", "cursor: not a cursor returned by this endpoint");
-  }
-}
-
-/** `toISOString()` of a date in years 0000-9999: what `encodeCursor` writes. */
-const CURSOR_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-/** A cursor of the longest id is about 230 characters. */
-const MAX_CURSOR_LENGTH = 512;
 
 function chatNotFound(id: string): DomainError {
   // An id of another shape is not echoed back (it may be 70 KB of anything).

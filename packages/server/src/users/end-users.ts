@@ -3,7 +3,7 @@
  * counts. Every query is scoped to the tenant, so a user or chat id of another tenant simply
  * does not exist here. Deleting a user is delete-user.ts.
  */
-import { DomainError } from "../domain-error.js";
+import { decodeKeysetCursor, encodeKeysetCursor } from "../db/keyset-cursor.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 
 export interface EndUserRecord {
@@ -68,11 +68,11 @@ export function createEndUsers(prisma: PrismaClient) {
   return {
     /** Newest first, keyset-paginated with an opaque cursor. */
     async list(tenantId: string, { limit, cursor }: { limit: number; cursor?: string | undefined }): Promise<EndUserPage> {
-      const after = cursor ? decodeCursor(cursor) : null;
+      const after = cursor ? decodeKeysetCursor(cursor) : null;
       const rows = await prisma.user.findMany({
         where: {
           tenantId,
-          ...(after && { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }),
+          ...(after && { OR: [{ createdAt: { lt: after.at } }, { createdAt: after.at, id: { lt: after.id } }] }),
         },
         orderBy: [{ createdAt: "desc" }, { id: "desc" }],
         take: limit + 1,
@@ -80,7 +80,7 @@ export function createEndUsers(prisma: PrismaClient) {
       });
       const users = rows.slice(0, limit).map(toRecord);
       const last = users.at(-1);
-      return { users, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+      return { users, nextCursor: rows.length > limit && last ? encodeKeysetCursor(last.createdAt, last.id) : null };
     },
 
     async get(tenantId: string, userId: string): Promise<EndUserRecord | null> {
@@ -130,25 +130,4 @@ function toRecord(row: UserRow): EndUserRecord {
     createdAt: row.createdAt,
     chats: row._count.chats,
   };
-}
-
-const CURSOR_ID = /^[\w.:-]{1,128}$/;
-/** `toISOString()` of a date in years 0000-9999. */
-const CURSOR_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-function encodeCursor(user: EndUserRecord): string {
-  return Buffer.from(JSON.stringify([user.createdAt.toISOString(), user.id])).toString("base64url");
-}
-
-function decodeCursor(cursor: string): { createdAt: Date; id: string } {
-  try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")) as [unknown, unknown];
-    if (typeof at !== "string" || !CURSOR_DATE.test(at) || typeof id !== "string" || !CURSOR_ID.test(id)) throw new Error("bad cursor");
-    const createdAt = new Date(at);
-    // Only a date encodeCursor wrote: it survives the round trip (no year Postgres cannot hold).
-    if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== at) throw new Error("bad cursor");
-    return { createdAt, id };
-  } catch {
-    throw new DomainError("invalid_cursor", "cursor: not a cursor returned by this endpoint");
-  }
 }
