@@ -34,6 +34,7 @@ export const VIEW_PARTS = [
   "chat-list",
   "chat-item",
   "transcript",
+  "day-separator",
   "greeting",
   "message",
   "message-user",

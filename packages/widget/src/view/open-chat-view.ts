@@ -20,6 +20,7 @@ import { ChatListController } from "./chat-list-controller.js";
 import { readDraft, writeDraft } from "./composer-draft.js";
 import { icons } from "./icons.js";
 import "./open-chat-message.js";
+import { dayBreaks } from "./day-separators.js";
 import { messageStyles } from "./message-styles.js";
 import { cleanPrompts, renderStarters } from "./starters.js";
 import { viewStyles } from "./styles.js";
@@ -198,6 +199,7 @@ export class OpenChatView extends LitElement {
   protected override render() {
     const s = this._strings;
     const chat = this.chat;
+    const breaks = dayBreaks(chat.tail?.state.messages ?? [], this.locale || undefined);
     return html`<div class="view" lang=${this.locale || nothing}>
       <div class="header" part="header">
         <button type="button" class="icon" part="toggle-list-button" aria-label=${s.showChats} title=${s.showChats} aria-expanded=${this._listOpen ? "true" : "false"} aria-controls="chats" @click=${this._onToggleList}>
@@ -226,7 +228,7 @@ export class OpenChatView extends LitElement {
               ${repeat(
                 chat.keys,
                 (key) => key,
-                (key) => html`<open-chat-message .tail=${chat.tail} .messageKey=${key} .strings=${s} ?allow-images=${this.allowImages} .stalled=${chat.isStalled(key)}></open-chat-message>`,
+                (key) => html`${breaks.has(key) ? html`<div class="day" part="day-separator" role="separator" aria-label=${breaks.get(key)!}>${breaks.get(key)}</div>` : nothing}<open-chat-message .tail=${chat.tail} .messageKey=${key} .strings=${s} ?allow-images=${this.allowImages} .stalled=${chat.isStalled(key)}></open-chat-message>`,
               )}
             </div>
           </div>

@@ -282,6 +282,13 @@ export const viewStyles = css`
     overscroll-behavior: contain;
     padding: 12px 10px;
   }
+  .day {
+    align-self: center;
+    margin-block: 4px;
+    padding-inline: 10px;
+    font-size: 12px;
+    color: var(--_oc-muted);
+  }
   .messages {
     display: flex;
     flex-direction: column;
