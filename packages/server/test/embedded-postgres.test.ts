@@ -16,7 +16,7 @@ describe("startEmbeddedPostgres", () => {
       expect(first.connectionString).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
       const db = createDb({ connectionString: first.connectionString, max: 4 });
       try {
-        expect((await applyMigrations(db.pool)).applied).toEqual([expect.stringMatching(/_init$/), expect.stringMatching(/_generation_fencing$/), expect.stringMatching(/_chat_idempotency_key$/), expect.stringMatching(/_stream_incarnation$/), expect.stringMatching(/_tenancy$/), expect.stringMatching(/_tenant_limits$/), expect.stringMatching(/_billing$/), expect.stringMatching(/_message_feedback$/)]);
+        expect((await applyMigrations(db.pool)).applied).toEqual([expect.stringMatching(/_init$/), expect.stringMatching(/_generation_fencing$/), expect.stringMatching(/_chat_idempotency_key$/), expect.stringMatching(/_stream_incarnation$/), expect.stringMatching(/_tenancy$/), expect.stringMatching(/_tenant_limits$/), expect.stringMatching(/_billing$/), expect.stringMatching(/_message_feedback$/), expect.stringMatching(/_feedback_log_stream$/)]);
         expect(await db.prisma.tenant.count()).toBe(1);
         // Several connections at once (pool + migrations + a transaction) must not deadlock.
         const [, tenants] = await Promise.all([

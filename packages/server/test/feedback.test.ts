@@ -7,6 +7,7 @@
  */
 import { API_PATH, EVENT_TYPE } from "@open-chat/shared";
 import { createTestTenant, readLog, signInAsGuest, siteHeaders, startTestServer, type TestServer, type TestTenant } from "@open-chat/testing";
+import { SignJWT } from "jose";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOperatorCommand, type OperatorIo } from "../src/cli/operator.js";
 
@@ -81,8 +82,40 @@ describe("feedback", () => {
 
   it("a row write that arrives after a later one does not overwrite it (log order wins)", async () => {
     const row = await server.services.prisma.feedback.findUniqueOrThrow({ where: { messageId: answers[0]! } });
-    await server.services.feedback.record({ tenantId: siteA.id, chatId, messageId: answers[0]!, rating: "up", comment: "stale", logOffset: "0" });
+    expect(row.logStream).toMatch(/#/);
+    await server.services.feedback.record({ tenantId: siteA.id, chatId, messageId: answers[0]!, rating: "up", comment: "stale", logOffset: "0", logStream: row.logStream });
     expect(await server.services.prisma.feedback.findUniqueOrThrow({ where: { messageId: answers[0]! } })).toEqual(row);
+  });
+
+  it("after a guest's chats move to the verified user's stream, the next feedback still takes the row", async () => {
+    const SECRET = "feedback-site-signing-secret-0123456789";
+    const site = await createTestTenant(server.services, { origin: "https://c.example", jwtSecret: SECRET });
+    const headers = (as: string) => ({ ...siteHeaders({ publishableKey: site.publishableKey, origin: site.origin }), Authorization: `Bearer ${as}`, "Content-Type": "application/json" });
+    const post = async (as: string, path: string, body: unknown) => {
+      const response = await fetch(`${server.url}${path}`, { method: "POST", headers: headers(as), body: JSON.stringify(body) });
+      return { status: response.status, body: await response.json() };
+    };
+    const guest = await signInAsGuest(server.url, { publishableKey: site.publishableKey, origin: site.origin });
+    // A long chat the guest deleted stays behind in the guest's stream: the offsets of the chat
+    // that moves run far ahead of the ones it gets in the verified user's new stream.
+    const gone = (await post(guest, API_PATH.chats, {})).body.id as string;
+    expect((await post(guest, API_PATH.messages(gone), { clientMessageId: "g1", text: "long [[tokens:400]]" })).status).toBe(202);
+    await server.idle();
+    expect((await fetch(`${server.url}${API_PATH.chat(gone)}`, { method: "DELETE", headers: headers(guest) })).status).toBe(204);
+    const chat = (await post(guest, API_PATH.chats, {})).body.id as string;
+    const sent = await post(guest, API_PATH.messages(chat), { clientMessageId: "m1", text: "rate me" });
+    await server.idle();
+    const answer = sent.body.assistantMessageId as string;
+    expect((await post(guest, API_PATH.feedback(chat, answer), { rating: "up" })).status).toBe(200);
+    const before = await server.services.prisma.feedback.findUniqueOrThrow({ where: { messageId: answer } });
+
+    const jwt = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("customer-1").setIssuedAt().setExpirationTime("5m").sign(new TextEncoder().encode(SECRET));
+    const signedIn = await post(guest, API_PATH.signInJwt, { token: jwt });
+    expect([signedIn.status, signedIn.body.merged]).toEqual([200, { chats: 1 }]);
+    expect((await post(signedIn.body.token, API_PATH.feedback(chat, answer), { rating: "down", comment: "after the move" })).status).toBe(200);
+    const after = await server.services.prisma.feedback.findUniqueOrThrow({ where: { messageId: answer } });
+    expect(after).toMatchObject({ rating: "down", comment: "after the move" });
+    expect(after.logStream).not.toBe(before.logStream);
   });
 
   it("the admin API lists the tenant's current feedback newest first, by rating, page by page", async () => {

@@ -32,14 +32,15 @@ export async function annotate(
   user: EndUser,
   chatId: string,
   decide: (state: ChatState) => UserActionPayload,
-  afterAppend?: (tierOffset: string) => Promise<void>,
+  /** Runs once the event is in the log, with where it is: the tier offset after it, and its stream (`<name>#<incarnation>`). */
+  afterAppend?: (appended: { tierOffset: string; stream: string }) => Promise<void>,
 ): Promise<{ offset: string }> {
   await deps.chats.get(user, chatId); // someone else's chat: 404 before its log is read
   const { name: stream, incarnation } = await deps.ensureUserStream(user);
   const event = decide(await readChatState(deps.streams, stream, chatId));
   // The tier reports the offset after the append; when it does not, the log's end is at or after it.
   const tierOffset = (await appendChatEvent(deps, stream, chatId, event)) ?? (await readChat(deps.streams, stream, chatKey(chatId))).nextOffset;
-  await afterAppend?.(tierOffset);
+  await afterAppend?.({ tierOffset, stream: `${stream}#${incarnation}` });
   return { offset: toPublicOffset(incarnation, tierOffset) };
 }
 

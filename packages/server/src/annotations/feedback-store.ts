@@ -1,13 +1,15 @@
 /**
  * Feedback rows in Postgres: the latest 👍/👎 (and comment) of each answer, as the admin API
  * lists it. The log's `message.feedback` events are the source and are appended first
- * (feedback/record-feedback.ts); a row follows its event. Each row remembers the tier offset of
- * the event it shows, and a write only lands when its event is later in the log, so two
- * feedbacks racing end with the row the fold would show (the latest wins, in log order).
+ * (annotations/record-feedback.ts); a row follows its event. Each row remembers the stream and
+ * tier offset of the event it shows, and a write only lands when its event is later in that
+ * stream, so two feedbacks racing end with the row the fold would show (the latest wins, in log
+ * order). Offsets of another stream (the chat moved to a verified user's stream, or its stream
+ * was created again) do not compare: such a write lands.
  *
  * @example
  * const store = createFeedbackStore(prisma, clock);
- * await store.record({ tenantId, chatId, messageId, rating: "up", comment: null, logOffset });
+ * await store.record({ tenantId, chatId, messageId, rating: "up", comment: null, logOffset, logStream });
  * const page = await store.list("shop", { rating: "down", limit: 50 });
  */
 import type { PrismaClient } from "../generated/prisma/client.js";
@@ -24,6 +26,8 @@ export interface FeedbackInput {
   comment: string | null;
   /** The streams-tier offset after the appended event (offsets of one stream sort as strings). */
   logOffset: string;
+  /** The stream and incarnation the offset is of (`<stream>#<incarnation>`). */
+  logStream: string;
 }
 
 export interface FeedbackRecord {
@@ -43,16 +47,17 @@ export interface FeedbackPage {
 
 export function createFeedbackStore(prisma: PrismaClient, clock: () => Date = () => new Date()) {
   return {
-    /** Upserts the answer's row unless it already shows a later event of the log. */
+    /** Upserts the answer's row unless it already shows a later event of the same stream. */
     async record(input: FeedbackInput): Promise<void> {
       const now = clock();
       // COLLATE "C": offsets compare by code unit (a locale collation may skip punctuation).
       await prisma.$executeRaw`
-        INSERT INTO "message_feedback" ("messageId", "tenantId", "chatId", "rating", "comment", "logOffset", "createdAt", "updatedAt")
-        VALUES (${input.messageId}, ${input.tenantId}, ${input.chatId}, ${input.rating}, ${input.comment}, ${input.logOffset}, ${now}, ${now})
+        INSERT INTO "message_feedback" ("messageId", "tenantId", "chatId", "rating", "comment", "logOffset", "logStream", "createdAt", "updatedAt")
+        VALUES (${input.messageId}, ${input.tenantId}, ${input.chatId}, ${input.rating}, ${input.comment}, ${input.logOffset}, ${input.logStream}, ${now}, ${now})
         ON CONFLICT ("messageId") DO UPDATE
-          SET "rating" = EXCLUDED."rating", "comment" = EXCLUDED."comment", "logOffset" = EXCLUDED."logOffset", "updatedAt" = EXCLUDED."updatedAt"
-          WHERE "message_feedback"."logOffset" COLLATE "C" < EXCLUDED."logOffset" COLLATE "C"`;
+          SET "rating" = EXCLUDED."rating", "comment" = EXCLUDED."comment", "logOffset" = EXCLUDED."logOffset", "logStream" = EXCLUDED."logStream", "updatedAt" = EXCLUDED."updatedAt"
+          WHERE "message_feedback"."logStream" <> EXCLUDED."logStream"
+             OR "message_feedback"."logOffset" COLLATE "C" < EXCLUDED."logOffset" COLLATE "C"`;
     },
 
     /** The tenant's current feedback (cleared ones left out), newest first, keyset-paginated. */

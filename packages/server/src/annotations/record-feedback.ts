@@ -36,6 +36,6 @@ export async function recordFeedback(
       if (!isTerminal(message.status)) throw new DomainError("message_not_applicable", `answer ${messageId} has not ended; rate it once it has`);
       return { type: EVENT_TYPE.messageFeedback, messageId, rating: input.rating, ...(comment === undefined ? {} : { comment }) };
     },
-    (logOffset) => deps.feedback.record({ tenantId: user.tenantId, chatId, messageId, rating: input.rating, comment: comment ?? null, logOffset }),
+    ({ tierOffset, stream }) => deps.feedback.record({ tenantId: user.tenantId, chatId, messageId, rating: input.rating, comment: comment ?? null, logOffset: tierOffset, logStream: stream }),
   );
 }

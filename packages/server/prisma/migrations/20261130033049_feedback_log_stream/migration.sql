@@ -1,0 +1,2 @@
+-- AlterTable
+ALTER TABLE "message_feedback" ADD COLUMN     "logStream" TEXT NOT NULL DEFAULT '';
