@@ -158,6 +158,24 @@ describe("sends per user and per site", () => {
     await server.idle();
   });
 
+  it("counts a regenerate as a send: its retry is free, a refused one (a user message) costs nothing, past the limit it is 429", async () => {
+    const shop = await site({ sendsPerMinute: 3 });
+    const alice = await guestOf(shop);
+    const chat = await alice.newChat();
+    const sent = await alice.send(chat);
+    expect(sent.status).toBe(202);
+    await server.idle();
+    const regenerate = (messageId: string, clientMessageId = randomUUID()) => alice.call("POST", API_PATH.regenerate(chat, messageId), { clientMessageId });
+    const again = randomUUID();
+    expect((await regenerate(sent.body.assistantMessageId, again)).status).toBe(202);
+    await server.idle();
+    expect((await regenerate(sent.body.assistantMessageId, again)).status).toBe(202);
+    expect((await regenerate(sent.body.userMessageId)).status).toBe(400);
+    expect((await regenerate(sent.body.assistantMessageId)).status).toBe(202);
+    await server.idle();
+    expectLimited(await regenerate(sent.body.assistantMessageId), "sendsPerMinute", 60);
+  });
+
   it("counts nothing for a send to a chat that is not the user's", async () => {
     const shop = await site({ sendsPerMinute: 1 });
     const [alice, bob] = [await guestOf(shop), await guestOf(shop)];
@@ -232,6 +250,7 @@ describe("the OpenAPI document", () => {
       ["post", "/v1/auth/sign-in/jwt"],
       ["post", "/v1/chats"],
       ["post", "/v1/chats/{chatId}/messages"],
+      ["post", "/v1/chats/{chatId}/messages/{messageId}/regenerate"],
       ["get", "/v1/chats/{chatId}/events"],
     ] as const;
     for (const [method, path] of limited) expect(Object.keys(document.paths[path][method].responses), `${method} ${path}`).toContain("429");
