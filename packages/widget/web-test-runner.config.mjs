@@ -142,6 +142,35 @@ function openChatBackend() {
 }
 
 /**
+ * The `set-offline` command (`{ offline: boolean, origins: string[] }`): the page goes offline as
+ * far as it can tell — `navigator.onLine` false, the `offline` event (and `online` when switched
+ * back) — and every request to `origins` fails as an offline one does ("Failed to fetch"). Only
+ * those origins: Chromium's full offline emulation would also cut the test runner's own
+ * connection to the page.
+ */
+function networkEmulation() {
+  const sessions = new WeakMap();
+  return {
+    name: "network-emulation",
+    async executeCommand({ command, payload, session }) {
+      if (command !== "set-offline") return undefined;
+      const page = session.browser.getPage(session.id);
+      let cdp = sessions.get(page);
+      if (!cdp) {
+        cdp = await page.createCDPSession();
+        await cdp.send("Network.enable");
+        sessions.set(page, cdp);
+      }
+      const offline = Boolean(payload?.offline);
+      const urls = offline ? (payload?.origins ?? []).map((origin) => `${new URL(origin).origin}/*`) : [];
+      await cdp.send("Network.setBlockedURLs", { urls });
+      await cdp.send("Network.overrideNetworkState", { offline, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+      return true;
+    },
+  };
+}
+
+/**
  * highlight.js's ESM build re-exports its CommonJS core, which a browser cannot import
  * unbundled: serve the widget's lazy highlight chunk (src/markdown/languages.ts) pre-bundled,
  * the way the real build ships it.
@@ -164,7 +193,7 @@ export default {
   concurrency: 1,
   testFramework: { config: { timeout: 20000 } },
   testsFinishTimeout: 300000,
-  plugins: [bundledHighlighter(), esbuildPlugin({ ts: true, target: "es2022" }), openChatBackend()],
+  plugins: [bundledHighlighter(), esbuildPlugin({ ts: true, target: "es2022" }), openChatBackend(), networkEmulation()],
   browsers: [
     chromeLauncher({
       launchOptions: { executablePath: chromium.executablePath, headless: chromium.headless, args: chromium.args },

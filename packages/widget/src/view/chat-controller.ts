@@ -9,7 +9,7 @@
  * settings (client-config.ts) and the remembered chat (common/storage.ts) live in their own
  * modules.
  */
-import { OpenChatError, type ChatClient, type ChatMessage, type ChatTail, type ConnectionState, type SendResult, type TailState } from "@open-chat/sdk";
+import { OpenChatError, isLocalChatId, type ChatClient, type ChatMessage, type ChatTail, type ConnectionState, type SendResult, type TailState } from "@open-chat/sdk";
 import type { ReactiveController, ReactiveControllerHost } from "lit";
 import { emit } from "../common/events.js";
 import { EVENTS } from "../common/names.js";
@@ -127,30 +127,56 @@ export class ChatController implements ReactiveController {
 
   /**
    * The one send path: sends `text` in the current chat, creating a chat first when there is
-   * none. Rejects when nothing was queued (no server, the chat could not be created); else
+   * none (offline too). Rejects when nothing was queued (no server); else
    * resolves at once, the server's answer pending in `accepted`. Failures are reported either
    * way; a refused send also stays visible as a failed message with a Retry button.
    */
   async queue(text: string): Promise<QueuedSend> {
-    let target: { client: ChatClient; chatId: string };
+    let queued: QueuedSend;
     try {
-      target = await this.target(text);
+      queued = await this.place(text);
     } catch (error) {
       this.report(error);
       throw error;
     }
-    const accepted = target.client.send(target.chatId, text);
+    const { accepted } = queued;
     accepted.then(() => this.dismissError(), (error: unknown) => this.report(error));
     return { accepted };
   }
 
-  private async target(text: string): Promise<{ client: ChatClient; chatId: string }> {
+  /**
+   * Queues `text` in the chat on screen, or starts a chat with it. Starting works offline and
+   * for a visitor not signed in yet: the SDK stores the message before any request and its
+   * outbox signs in, creates the chat and sends, retrying each step; the chat shows under its
+   * local id meanwhile (see {@link follow}).
+   */
+  private async place(text: string): Promise<QueuedSend> {
     const client = await this.ready();
-    if (this.chatId) return { client, chatId: this.chatId };
-    const chat = await client.createChat({ title: titleFrom(text) });
-    if (this.client === client) this.select(chat.id);
-    this.options.onChatsChanged?.();
-    return { client, chatId: chat.id };
+    const chatId = this.chatId;
+    if (chatId) {
+      const accepted = client.send(chatId, text);
+      if (isLocalChatId(chatId)) this.follow(client, chatId); // a refused chat is made again by this send
+      return { accepted };
+    }
+    const started = await client.startChat(text, { title: titleFrom(text) });
+    if (this.client === client && !this.chatId) this.select(started.localId);
+    return { accepted: started.sent };
+  }
+
+  /** A started chat on screen: once the server made it, show it under its own id (its pending messages move along). */
+  private follow(client: ChatClient, localId: string): void {
+    client.resolveChat(localId).then(
+      (chatId) => {
+        if (this.client !== client || this.chatId !== localId) return;
+        this.select(chatId);
+        this.options.onChatsChanged?.();
+      },
+      () => {
+        // Not made: a refused message stays with its Retry; nothing left to show (a reload after
+        // a refusal) forgets the chat.
+        if (this.client === client && this.chatId === localId && this.tail?.state.messages.length === 0) this.newChat();
+      },
+    );
   }
 
   async stop(): Promise<void> {
@@ -181,6 +207,7 @@ export class ChatController implements ReactiveController {
     );
     this.onState(tail, tail.state);
     this.onConnection(tail, tail.connection);
+    if (isLocalChatId(chatId)) this.follow(this.client, chatId);
     this.host.requestUpdate();
   }
 

@@ -1,7 +1,7 @@
 /**
- * Web Test Runner's built-in browser commands (sendKeys, setViewport, emulateMedia), called
- * over its dev-server web socket the way `@web/test-runner-commands` does, without adding that
- * package to the widget's dependencies.
+ * Web Test Runner's built-in browser commands (sendKeys, setViewport, emulateMedia) and ours
+ * (set-offline, web-test-runner.config.mjs), called over its dev-server web socket the way
+ * `@web/test-runner-commands` does, without adding that package to the widget's dependencies.
  */
 const sessionId = new URL(location.href).searchParams.get("wtr-session-id");
 
@@ -21,6 +21,12 @@ export const emulateMedia = (payload: { colorScheme?: "light" | "dark" | "no-pre
   execute<void>("emulate-media", payload);
 export const sendMouse = (payload: { type: "click" | "move" | "down" | "up"; position?: [number, number]; button?: "left" | "right" | "middle" }) =>
   execute<void>("send-mouse", payload);
+
+/**
+ * Takes the page offline (`navigator.onLine` false, the `offline` event; requests to `origins`
+ * fail like offline ones) or back online (`origins` ignored).
+ */
+export const setOffline = (offline: boolean, origins: string[] = []) => execute<boolean>("set-offline", { offline, origins });
 
 /** A real (trusted) click in the middle of `element`, giving the page user activation. */
 export async function realClick(element: Element): Promise<void> {
