@@ -18,6 +18,7 @@ import type { OpenChatStrings } from "../common/strings.js";
 import { clientKeyOf, createClientFor, type ChatConfig } from "./client-config.js";
 import { announce, CompletionTracker, keyOf, retryOf, sameKeys } from "./completions.js";
 import { answerFailure, describeFailure } from "./failures.js";
+import { VERSION_ACTION, performVersionAction, type VersionAction } from "./version-action.js";
 import { StallWatch } from "./stalls.js";
 import { UnreadCounter } from "./unread.js";
 
@@ -80,10 +81,13 @@ export class ChatController implements ReactiveController {
 
   hostConnected(): void {
     this.connected = true;
+    // The rows' version actions (version-action.ts) bubble to the view's shadow root, no further.
+    this.host.shadowRoot?.addEventListener(VERSION_ACTION, this.onVersionAction);
     if (this.config) this.restart();
   }
 
   hostDisconnected(): void {
+    this.host.shadowRoot?.removeEventListener(VERSION_ACTION, this.onVersionAction);
     this.connected = false;
     this.epoch++;
     void this.shutdown();
@@ -184,14 +188,32 @@ export class ChatController implements ReactiveController {
     await this.client.stop(this.chatId).catch((error: unknown) => this.report(error));
   }
 
-  /** Retries a row: a failed send is sent again; a failed or stopped answer re-sends its question. */
+  /** Retries a row: a failed send (or edit) is sent again; a failed or stopped answer is regenerated. */
   async retry(key: string): Promise<void> {
+    // An ended answer is written again as another version of it — never its question re-sent.
+    const row = this.tail?.state.messages.find((m) => keyOf(m) === key);
+    if (row?.role === "assistant") return this.perform({ type: "regenerate", messageId: row.id });
+    if (row?.status === "failed" && row.editOf !== undefined) {
+      this.client?.dismiss(row.chatId, row.clientId);
+      return this.perform({ type: "edit", messageId: row.editOf, text: row.text });
+    }
     const target = this.tail && this.client && this.chatId ? retryOf(this.tail.state.messages, key) : null;
     if (!target) return;
     if (target.dismiss) this.client!.dismiss(this.chatId!, target.dismiss);
     const text = target.text.trim();
     if (text) await this.queue(text).then((queued) => queued.accepted).catch(() => {});
   }
+
+  /** Performs a row's version action (select, regenerate, feedback, edit) in the chat on screen; failures go to the banner. */
+  async perform(action: VersionAction): Promise<void> {
+    if (!this.client || !this.chatId) return;
+    await performVersionAction(this.client, this.chatId, action).then(
+      () => this.dismissError(),
+      (error: unknown) => this.report(error),
+    );
+  }
+
+  private readonly onVersionAction = (event: Event): void => void this.perform((event as CustomEvent<VersionAction>).detail);
 
   /** Shows the chat with this id. */
   select(chatId: string): void {
