@@ -83,7 +83,7 @@ beforeAll(async () => {
 
   const chatId = await createChat(token, shop);
   await createChat(token, shop);
-  const sentTurn = await json<{ offset: string }>(await fetch(`${server.url}${API_PATH.chats}/${chatId}/messages`, { method: "POST", headers: asGuest(token, shop), body: '{"clientMessageId":"fuzz-1","text":"hello"}' }));
+  const sentTurn = await json<{ offset: string; assistantMessageId: string }>(await fetch(`${server.url}${API_PATH.chats}/${chatId}/messages`, { method: "POST", headers: asGuest(token, shop), body: '{"clientMessageId":"fuzz-1","text":"hello"}' }));
   const chatsCursor = (await json<{ nextCursor: string }>(await fetch(`${server.url}${API_PATH.chats}?limit=1`, { headers: asGuest(token, shop) }))).nextCursor;
 
   // End users of the back office for the admin routes: one to read, the rest to delete.
@@ -105,7 +105,8 @@ beforeAll(async () => {
     admin: { operatorKey: OPERATOR_KEY, secretKey: back.secretKey },
     async validParam(op, name) {
       const deleting = op.method === "DELETE" || op.path.endsWith("/rotate");
-      if (op.caller !== "admin") return name === "chatId" ? (deleting ? createChat(token, shop) : chatId) : undefined;
+      // The message routes (regenerate, select, feedback) act on the end user's one answer.
+      if (op.caller !== "admin") return name === "chatId" ? (deleting ? createChat(token, shop) : chatId) : name === "messageId" ? sentTurn.assistantMessageId : undefined;
       switch (name) {
         case "tenantId":
           return back.id;
@@ -144,6 +145,9 @@ beforeAll(async () => {
     },
     validBody(op) {
       if (op.path.endsWith("/messages")) return { clientMessageId: `fuzz-${++sends}`, text: "hello" };
+      if (op.path.endsWith("/regenerate")) return { clientMessageId: `fuzz-${++sends}` };
+      if (op.path.endsWith("/feedback")) return { rating: "up", comment: "fuzzed" };
+      if (op.path.endsWith("/select")) return {};
       if (op.path.endsWith("/sign-in/jwt")) return { token: "not.a.jwt" };
       if (op.path.endsWith("/keys")) return { kind: "secret", name: "fuzzed" };
       if (op.path.startsWith(API_PATH.admin)) return { name: "Fuzzed" };
