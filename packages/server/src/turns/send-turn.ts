@@ -3,10 +3,10 @@
  * by clientMessageId), take the chat's generation lease, append its opening (the user's message
  * unless it is a regenerate, the assistant's empty message, generation.started) in ONE append,
  * build the prompt from the log (the thread above the answer), then start the generation
- * detached from the request. The tenant's model policy decides the model (a send naming one it does not allow
- * is refused before anything is recorded), `max_tokens`, the system prompt, the prompt's
- * context budget and the provider (tenants/model-policies.ts). A retried send with the same clientMessageId returns the same turn and starts
- * nothing new (invariant 4).
+ * detached from the request. The tenant's model policy decides the model (a turn naming one it
+ * does not allow is refused before anything is recorded), `max_tokens`, the system prompt, the
+ * prompt's context budget and the provider (tenants/model-policies.ts). A retried turn with the
+ * same clientMessageId returns the same turn and starts nothing new (invariant 4).
  *
  * Sits above chats/ (turn records, lease) and generation/ (prompt, registry) and composes
  * them; it gets exactly the dependencies it uses, not the whole service bag.
@@ -48,6 +48,7 @@ export interface RegenerateInput {
   model?: string;
 }
 
+/** What every kind of turn shares; `request` says which kind. */
 export interface TurnInput {
   clientMessageId: string;
   model?: string;
