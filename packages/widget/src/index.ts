@@ -17,7 +17,7 @@ import { TAG } from "./common/names.js";
 
 export { OpenChatElement };
 export { EVENTS, TAG } from "./common/names.js";
-export { DEFAULT_STRINGS, type OpenChatStrings } from "./common/strings.js";
+export type { OpenChatStrings } from "./common/strings.js";
 export type {
   OpenChatErrorDetail,
   OpenChatMessageDetail,

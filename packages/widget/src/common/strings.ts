@@ -3,6 +3,8 @@
  * property to translate or reword (`el.strings = { send: "Senden" }`). `locale` sets the
  * element's `lang` (screen reader pronunciation) and number/date formatting.
  */
+import { LAUNCHER_STRINGS } from "./launcher-strings.js";
+
 export interface OpenChatStrings {
   title: string;
   openChat: string;
@@ -118,13 +120,9 @@ export interface OpenChatStrings {
   topUpFailed?: string;
 }
 
+/** The English table. The shell's few texts come from launcher-strings.ts (the loader has only those). */
 export const DEFAULT_STRINGS: OpenChatStrings = {
-  title: "Chat",
-  openChat: "Open chat",
-  closeChat: "Close chat",
-  unread: (count) => `${count} unread`,
-  loading: "Loading…",
-  loadFailed: "The chat could not be loaded.",
+  ...LAUNCHER_STRINGS,
   chats: "Chats",
   showChats: "Show chats",
   newChat: "New chat",

@@ -9,8 +9,9 @@
 import { ATTRIBUTES, FORWARDED, type ForwardedProperty } from "../common/attributes.js";
 import { emit, type OpenChatUnreadDetail } from "../common/events.js";
 import { CLOSE_REQUEST, EVENTS, VIEW_PARTS, VIEW_TAG } from "../common/names.js";
+import { launcherStrings } from "../common/launcher-strings.js";
 import type { Localized } from "../common/locale.js";
-import { resolveStrings, type OpenChatStrings } from "../common/strings.js";
+import type { OpenChatStrings } from "../common/strings.js";
 import type { OpenChatView } from "../view/open-chat-view.js";
 import { parseStarterPrompts, STARTER_PROMPTS } from "./starter-prompts.js";
 import { reflectAttributes } from "./properties.js";
@@ -231,7 +232,7 @@ export class OpenChatElement extends HTMLElement {
   private _sync(): void {
     this._loadLocale(this._localeTag());
     const locale = this._locale;
-    const s = resolveStrings(this._localized);
+    const s = launcherStrings(this._localized);
     const launcher = this.mode === "launcher";
     const open = this.isOpen;
     const label = launcher && open ? s.closeChat : this._unread > 0 ? `${s.openChat}, ${s.unread(this._unread)}` : s.openChat;
@@ -292,7 +293,7 @@ export class OpenChatElement extends HTMLElement {
       const status = document.createElement("p");
       status.className = "loading";
       status.setAttribute("role", "status");
-      status.textContent = resolveStrings(this._localized).loading;
+      status.textContent = launcherStrings(this._localized).loading;
       this._panel.replaceChildren(status);
       const nonce = this.nonce;
       if (nonce) (globalThis as { litNonce?: string }).litNonce ??= nonce; // Lit's <style> fallback
@@ -309,7 +310,7 @@ export class OpenChatElement extends HTMLElement {
       this._mounting = null;
       const failure = error instanceof Error ? error : new Error(String(error));
       const status = this._panel.querySelector(".loading");
-      if (status) status.textContent = resolveStrings(this._localized).loadFailed;
+      if (status) status.textContent = launcherStrings(this._localized).loadFailed;
       emit(this, EVENTS.error, { error: failure, code: "load_failed" });
     });
     return this._mounting;
