@@ -15,14 +15,14 @@ export function compactCss(text) {
 
 /**
  * esbuild minifies JavaScript but not the CSS inside strings: compact the CSS templates of the
- * `*styles.ts` modules (Lit's css`…` and the shell's CSS strings) as they load.
+ * `*styles.ts` modules (Lit's css`…`, the shell's and the lazy parts' CSS strings) as they load.
  */
 export const compactStyles = {
   name: "compact-styles",
   setup(build) {
     build.onLoad({ filter: /[\\/]src[\\/].*styles\.ts$/ }, async (args) => {
       const source = await readFile(args.path, "utf8");
-      const contents = source.replace(/(css`|(?:LIGHT|DARK|shellCss) = `)([^`]*)`/g, (_, open, body) => `${open}${compactCss(body)}\``);
+      const contents = source.replace(/(css`|(?:LIGHT|DARK|\w+Css) = `)([^`]*)`/g, (_, open, body) => `${open}${compactCss(body)}\``);
       return { contents, loader: "ts" };
     });
   },

@@ -1,12 +1,11 @@
 /**
- * The two rarely used inline forms of the version actions, in a chunk of their own (loaded on
- * the first Edit or 👍/👎, see message-forms-loader.ts): the question editor (message-edit.ts) and the feedback comment
- * (message-feedback.ts). Each is a template with its handlers; the element that opens it owns
- * the state. Escape cancels; in the editor Ctrl/⌘+Enter saves.
+ * The two inline forms of the version actions (in their chunk, version-actions.ts): the question
+ * editor (message-edit.ts) and the feedback comment (message-feedback.ts). Each is a template
+ * with its handlers; the element that opens it owns the state. Escape cancels; in the editor
+ * Ctrl/⌘+Enter saves.
  */
-import { LIMITS } from "@open-chat/shared";
-import { html } from "lit";
 import type { OpenChatStrings } from "../common/strings.js";
+import type { Kit } from "./lazy-parts.js";
 
 export interface FormOptions {
   strings: OpenChatStrings;
@@ -33,28 +32,34 @@ function handlers(options: FormOptions) {
   };
 }
 
-/** The inline editor of a question: its text, Save and Cancel. */
-export function editForm(text: string, options: FormOptions) {
-  const s = options.strings;
-  const on = handlers(options);
-  return html`<form class="edit-form" part="edit-form" @submit=${on.submit} @keydown=${on.keydown}>
-    <textarea part="edit-input" name="text" rows="3" aria-label=${s.editMessage} .value=${text}></textarea>
-    <span class="form-buttons">
-      <button type="button" part="edit-cancel" @click=${options.cancel}>${s.cancel}</button>
-      <button type="submit" part="edit-save">${s.save}</button>
-    </span>
-  </form>`;
+export function messageForms({ html, LIMITS }: Kit) {
+  return {
+    /** The inline editor of a question: its text, Save and Cancel. */
+    editForm(text: string, options: FormOptions) {
+      const s = options.strings;
+      const on = handlers(options);
+      return html`<form class="edit-form" part="edit-form" @submit=${on.submit} @keydown=${on.keydown}>
+        <textarea part="edit-input" name="text" rows="3" aria-label=${s.editMessage} .value=${text}></textarea>
+        <span class="form-buttons">
+          <button type="button" part="edit-cancel" @click=${options.cancel}>${s.cancel}</button>
+          <button type="submit" part="edit-save">${s.save}</button>
+        </span>
+      </form>`;
+    },
+
+    /** The optional comment after a 👍/👎. */
+    commentForm(options: FormOptions) {
+      const s = options.strings;
+      const on = handlers(options);
+      return html`<form class="feedback-form" part="feedback-form" @submit=${on.submit} @keydown=${on.keydown}>
+        <textarea part="feedback-comment" name="comment" rows="2" maxlength=${LIMITS.maxFeedbackCommentLength} aria-label=${s.feedbackComment} placeholder=${s.feedbackComment}></textarea>
+        <span class="form-buttons">
+          <button type="button" part="feedback-cancel" @click=${options.cancel}>${s.cancel}</button>
+          <button type="submit" part="feedback-send">${s.sendFeedback}</button>
+        </span>
+      </form>`;
+    },
+  };
 }
 
-/** The optional comment after a 👍/👎. */
-export function commentForm(options: FormOptions) {
-  const s = options.strings;
-  const on = handlers(options);
-  return html`<form class="feedback-form" part="feedback-form" @submit=${on.submit} @keydown=${on.keydown}>
-    <textarea part="feedback-comment" name="comment" rows="2" maxlength=${LIMITS.maxFeedbackCommentLength} aria-label=${s.feedbackComment} placeholder=${s.feedbackComment}></textarea>
-    <span class="form-buttons">
-      <button type="button" part="feedback-cancel" @click=${options.cancel}>${s.cancel}</button>
-      <button type="submit" part="feedback-send">${s.sendFeedback}</button>
-    </span>
-  </form>`;
-}
+export type MessageForms = ReturnType<typeof messageForms>;

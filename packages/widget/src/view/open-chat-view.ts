@@ -15,10 +15,10 @@ import { DEFAULT_STRINGS, resolveStrings, type OpenChatStrings } from "../common
 import { renderBanner } from "./banner.js";
 import type { BillingUi } from "./billing.js";
 import { ChatController } from "./chat-controller.js";
-import "./chat-list.js";
 import { ChatListController } from "./chat-list-controller.js";
 import { readDraft, writeDraft } from "./composer-draft.js";
 import { icons } from "./icons.js";
+import { loadChatList } from "./lazy-parts.js";
 import "./open-chat-message.js";
 import { dayBreaks } from "./day-separators.js";
 import { messageStyles } from "./message-styles.js";
@@ -289,7 +289,9 @@ export class OpenChatView extends LitElement {
 
   private _onToggleList(): void {
     this._listOpen = !this._listOpen;
-    if (this._listOpen) this.list.ensure();
+    if (!this._listOpen) return;
+    this.list.ensure();
+    void loadChatList().catch((error: unknown) => this.chat.report(error)); // <open-chat-list> upgrades when its chunk arrives
   }
 
   private _onNewChat(): void {

@@ -5,10 +5,6 @@
  */
 import type { ChatClient } from "@open-chat/sdk";
 
-export const VERSIONS_TAG = "open-chat-versions";
-export const FEEDBACK_TAG = "open-chat-feedback";
-export const EDIT_TAG = "open-chat-edit";
-
 /** Internal (non-composed) event of a row's version action; `detail` is a {@link VersionAction}. */
 export const VERSION_ACTION = "oc-version-action";
 
