@@ -31,6 +31,8 @@ export interface Started {
   url: string;
   /** Spawn → the "listening on" line. */
   startMs: number;
+  /** The first few distinct error lines it logged after listening (why a send answered 500). */
+  errors: string[];
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export function startCli(command: "serve" | "streams", env: Record<string, strin
   const spawnedUs = nowUs();
   const child = spawn(process.execPath, [cli, command], { cwd: PACKAGE_DIR, env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "/tmp", ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
+  const errors: string[] = [];
   return new Promise((resolve, reject) => {
     let ready = false;
     const onLine = (line: string) => {
@@ -59,9 +62,13 @@ export function startCli(command: "serve" | "streams", env: Record<string, strin
       const match = /listening on (http:\/\/\S+)/.exec(line);
       if (match && !ready) {
         ready = true;
-        resolve({ child, pid: child.pid!, url: match[1]!.replace(/\/$/, ""), startMs: (nowUs() - spawnedUs) / 1000, stop: () => stopChild(child) });
+        resolve({ child, pid: child.pid!, url: match[1]!.replace(/\/$/, ""), startMs: (nowUs() - spawnedUs) / 1000, errors, stop: () => stopChild(child) });
       }
-      if (ready && /error|unhandled/i.test(line) && process.env.BENCH_VERBOSE) console.error(`[${label}] ${line}`);
+      if (ready && /error|unhandled|P\d{4}/i.test(line)) {
+        const short = line.slice(0, 300);
+        if (errors.length < 5 && !errors.includes(short)) errors.push(short);
+        if (process.env.BENCH_VERBOSE) console.error(`[${label}] ${line}`);
+      }
     };
     for (const stream of [child.stdout!, child.stderr!]) {
       let buffer = "";

@@ -39,6 +39,8 @@ export interface StepResult {
   usage: Record<string, ProcessUsage>;
   /** Spawn → listening, fresh database (migrations included) and data folder. */
   appStartMs?: number;
+  /** The app's first distinct error log lines during the step. */
+  appErrors?: string[];
   floor?: FloorResult;
 }
 
@@ -147,6 +149,7 @@ function renderSteps({ settings, results }: RunReport): string[] {
     }
     const odd = steps.filter((s) => Object.keys(s.load.terminals).some((t) => t !== "message.completed" && t !== "[DONE]") || s.load.wireDuplicates || s.load.outOfOrder);
     for (const s of odd) lines.push("", `N=${s.users}: ends ${JSON.stringify(s.load.terminals)}, wire duplicates ${s.load.wireDuplicates}, out of order ${s.load.outOfOrder}`);
+    for (const s of steps.filter((s) => s.appErrors?.length)) lines.push("", `N=${s.users}, the app logged: ${s.appErrors!.map((e) => `\`${e.replaceAll("`", "'")}\``).join("; ")}`);
     lines.push("");
     const floors = steps.filter((s) => s.floor);
     if (floors.length) {

@@ -98,7 +98,8 @@ async function step(config: ConfigName, users: number): Promise<StepResult> {
       const measuredFloor = await measured<Omit<FloorResult, "usage">>(floorWorker, { streams: sut.streams.pid });
       floor = { ...measuredFloor.result, usage: measuredFloor.usage };
     }
-    return { config, users, load: result, usage, appStartMs: sut.app.startMs, ...(floor ? { floor } : {}) };
+    const appErrors = sut.app.errors;
+    return { config, users, load: result, usage, appStartMs: sut.app.startMs, ...(appErrors.length ? { appErrors } : {}), ...(floor ? { floor } : {}) };
   } finally {
     await sut.close();
   }
