@@ -42,6 +42,8 @@ export const ERROR_CODES = [
   "generation_in_progress",
   // Capacity and money
   "rate_limited",
+  /** This server is at capacity (answers running, database connections): retry after `Retry-After`. */
+  "overloaded",
   "insufficient_credits",
   /** Billing is on and the model has no price in the catalog. */
   "model_unpriced",
