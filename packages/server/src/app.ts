@@ -5,7 +5,7 @@
  */
 import { Hono } from "hono";
 import { cors } from "hono/cors";
-import { API_PATH, HEADER } from "@open-chat/shared";
+import { API_PATH, CHAT_ROUTE, HEADER } from "@open-chat/shared";
 import type { AppEnv } from "./env.js";
 import { renderError, renderNotFound } from "./http/render-error.js";
 import { bodyLimits } from "./http/body.js";
@@ -14,6 +14,7 @@ import { corsOrigin } from "./http/cors-origin.js";
 import { noStoreByDefault, securityHeaders } from "./http/security-headers.js";
 import { requireTenant } from "./middleware/require-tenant.js";
 import { requireUser } from "./middleware/require-user.js";
+import { admitTurn } from "./middleware/admit-turn.js";
 import { limitSignIns } from "./middleware/limit-sign-ins.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
 import { adminRoutes } from "./routes/admin/index.js";
@@ -61,6 +62,8 @@ export function createApp(deps: AppDeps): OpenChatApp {
   app.use(API_PATH.signInAnonymous, limitSignIns(services.limits));
   app.use(API_PATH.signInJwt, limitSignIns(services.limits));
   app.route(API_PATH.auth, authRoutes(services, createUserTokenVerifier({ clock: services.clock })));
+  // Past this process's cap on running answers a new turn is refused before any lookup.
+  app.on("POST", [CHAT_ROUTE.messages, CHAT_ROUTE.regenerate].map((route) => `${API_PATH.chats}${route}`), admitTurn(services.admission));
   app.use(`${API_PATH.chats}/*`, requireTenant({ tenants: services.tenants }), requireUser({ auth: services.auth }));
   app.use(`${API_PATH.chats}/:chatId/*`, chatIdShape());
   app.route(API_PATH.chats, chatRoutes(services));

@@ -126,6 +126,7 @@ function limitSettings(env: NodeJS.ProcessEnv, defaults: LimitSettings): LimitSe
     runningAnswersPerUser: int(env, "MAX_RUNNING_ANSWERS_PER_USER", defaults.runningAnswersPerUser),
     tailsPerUser: int(env, "MAX_TAILS_PER_USER", defaults.tailsPerUser),
     ...(tailsPerProcess === undefined ? {} : { tailsPerProcess }),
+    ...(env.MAX_RUNNING_ANSWERS_PER_PROCESS ? { runningAnswersPerProcess: int(env, "MAX_RUNNING_ANSWERS_PER_PROCESS", 0) } : {}),
     trustedProxies,
   };
 }

@@ -31,6 +31,8 @@ export type DomainErrorCode =
   | "invalid_user_token"
   /** A rate limit, quota or connection budget is used up (limits/); `retryAfterMs` says when to retry. */
   | "rate_limited"
+  /** This process is at capacity (running answers, the database's connections); `retryAfterMs` says when to retry. */
+  | "overloaded"
   /** An account the answer would be paid from cannot hold its maximum cost (billing/ledger.ts). */
   | "insufficient_credits"
   /** Billing is on and the model has no price in the catalog (billing/prices.ts). */

@@ -20,6 +20,7 @@ import { compileTrustedProxies } from "./limits/client-ip.js";
 import { createMemoryCounters, type Counters } from "./limits/counters.js";
 import { FALLBACK_TAILS_PER_PROCESS } from "./limits/fd-budget.js";
 import { createLimits, type Limits } from "./limits/limits.js";
+import { createAnswerAdmission, DEFAULT_RUNNING_ANSWERS_PER_PROCESS, type AnswerAdmission } from "./limits/answer-admission.js";
 import { runningAnswersCounter } from "./limits/running-answers.js";
 import { createTailSlots } from "./limits/tail-slots.js";
 import { createLocalStopBus, type StopBus } from "./leases/stop-bus.js";
@@ -97,6 +98,8 @@ export interface Services {
   startStaleHoldSweep(): PeriodicJob<number>;
   /** Rate limits, quotas and live-tail slots (limits/). */
   limits: Limits;
+  /** This process's cap on running answers: a send past it is a 503 at once (limits/answer-admission.ts). */
+  admission: AnswerAdmission;
   /** The credit ledger (billing/ledger.ts): every account's balance and reservations. */
   ledger: Ledger;
   /** Answers' reserve → settle, prices, tenants' billing policies, usage metering (billing/billing.ts). */
@@ -166,9 +169,13 @@ export function createServices(deps: AppDeps): Services {
     countRunningAnswers: runningAnswersCounter(deps.prisma),
     trustProxy: compileTrustedProxies(settings.limits.trustedProxies),
   });
+  const admission = createAnswerAdmission({
+    cap: settings.limits.runningAnswersPerProcess ?? DEFAULT_RUNNING_ANSWERS_PER_PROCESS,
+    running: () => generations.running,
+  });
   const stripe = createStripeBilling({ prisma: deps.prisma, streams: deps.streams, ledger, clock, settings: settings.stripe });
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
   const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock) };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock) };
 }

@@ -42,6 +42,11 @@ export interface ModelSettings {
 export interface LimitSettings extends ResolvedTenantLimits {
   /** Live tails this process holds at most; unset = derived at start from its open-file limit (limits/fd-budget.ts). */
   tailsPerProcess?: number;
+  /**
+   * Answers running in this process at most (MAX_RUNNING_ANSWERS_PER_PROCESS; 0 = no cap): a
+   * send past it is refused at once with 503 overloaded (limits/answer-admission.ts). Unset = 150.
+   */
+  runningAnswersPerProcess?: number;
   /** Peers whose X-Forwarded-For is believed: IPs, CIDRs, `loopback`, `linklocal`, `uniquelocal` (TRUSTED_PROXIES). */
   trustedProxies: string[];
 }

@@ -24,6 +24,7 @@ const HTTP: Record<DomainErrorCode, { status: ContentfulStatusCode; code: ErrorC
   session_tenant_mismatch: { status: 401, code: "session_tenant_mismatch" },
   invalid_user_token: { status: 401, code: "invalid_user_token" },
   rate_limited: { status: 429, code: "rate_limited" },
+  overloaded: { status: 503, code: "overloaded" },
   insufficient_credits: { status: 402, code: "insufficient_credits" },
   model_unpriced: { status: 400, code: "model_unpriced" },
 };

@@ -1,7 +1,7 @@
 /**
  * The API's error renderer (`app.onError` / `app.notFound`): every failure leaves as
  * `{ error: { code, message } }`. An `ApiError` keeps its status and code; a `DomainError` is
- * mapped first (domain-errors.ts); anything else becomes a 500 `internal` whose message does
+ * mapped first (domain-errors.ts), a capacity failure becomes a 503 (overload-errors.ts); anything else becomes a 500 `internal` whose message does
  * not leak internals — except a database error caused by a value of the request (too long, a
  * NUL, a date out of range), which is a `400 invalid_request`: inputs are validated before any
  * query, so this is the last line of defence, and it logs one line naming what slipped through.
@@ -11,9 +11,11 @@ import { HEADER } from "@open-chat/shared";
 import { DomainError } from "../domain-error.js";
 import { ApiError, errorBody } from "./api-error.js";
 import { toApiError } from "./domain-errors.js";
+import { overloadError } from "./overload-errors.js";
 
 export function renderError(thrown: Error, c: Context): Response {
-  const error = thrown instanceof DomainError ? toApiError(thrown) : thrown;
+  // A capacity failure (database pool, streams tier) is a 503 to retry, never a 500 (overload-errors.ts).
+  const error = thrown instanceof DomainError ? toApiError(thrown) : (overloadError(thrown) ?? thrown);
   if (error instanceof ApiError) {
     if (error.retryAfterMs !== undefined) c.header(HEADER.retryAfter, String(Math.ceil(error.retryAfterMs / 1000)));
     return c.json(errorBody(error.code, error.message, error.retryAfterMs), error.status);
