@@ -5,7 +5,7 @@
  * before sanitizing, the links micromark made (marked `data-footnote-ref` / `-backref`, which
  * markdown cannot forge: raw HTML is escaped) become buttons naming their target in
  * `data-fn-go`, and the targets carry `data-fn-id`; the message scrolls to the target within
- * itself on click (`footnoteTarget`). Any other fragment link stays text (sanitize.ts).
+ * itself on click (`goToFootnote`). Any other fragment link stays text (sanitize.ts).
  */
 import type { OpenChatStrings } from "../common/strings.js";
 
@@ -75,4 +75,11 @@ export function labelFootnotes(root: ParentNode, labels: FootnoteLabels): void {
 export function footnoteTarget(root: ParentNode, go: string): HTMLElement | null {
   for (const element of Array.from(root.querySelectorAll<HTMLElement>("[data-fn-id]"))) if (element.dataset.fnId === go) return element;
   return null;
+}
+
+/** A click on footnote button `button` in `root` (a message): focuses and scrolls to its target within `root`. */
+export function goToFootnote(root: ParentNode, button: HTMLElement): void {
+  const target = footnoteTarget(root, button.dataset.fnGo ?? "");
+  target?.focus({ preventScroll: true });
+  target?.scrollIntoView({ block: "nearest", inline: "nearest" });
 }

@@ -7,5 +7,6 @@ import type { Options } from "micromark";
 import { gfm, gfmHtml } from "micromark-extension-gfm";
 
 export const options: Options = { extensions: [gfm()], htmlExtensions: [gfmHtml()] };
-export { labelFootnotes, markFootnotes } from "./footnotes.js";
+export { goToFootnote, labelFootnotes, markFootnotes } from "./footnotes.js";
+export { gfmCss as css } from "./gfm-styles.js";
 export { wrapTables } from "./tables.js";

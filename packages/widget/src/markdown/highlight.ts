@@ -14,7 +14,7 @@ import { LazyChunk } from "./lazy.js";
  */
 const LANGUAGE = /(?:^|\s)language-([jt]sx?|[mc][jt]s|javascript|typescript|jsonc?|sh|bash|zsh|shell|console|py|python|html|xml|svg|css|sql|ya?ml|diff|patch|md|markdown|go|rust|rs|java|c|h|cpp|c\+\+)(?=\s|$)/i;
 
-const chunk = new LazyChunk<HLJSApi>(() => import("./languages.js").then((module) => module.hljs));
+const chunk = new LazyChunk<{ hljs: HLJSApi; css: string }>(() => import("./languages.js"));
 
 /** The language a fence's info string names (a highlight.js name or alias), if we highlight it. */
 export function languageOf(code: Element): string | null {
@@ -23,6 +23,9 @@ export function languageOf(code: Element): string | null {
 
 /** Starts loading highlight.js (once; again after a failed load). */
 export const loadHighlighter = (): Promise<void> => chunk.load();
+
+/** The token colours' CSS once highlight.js is loaded (it comes with the chunk), else null. */
+export const highlightCss = (): string | null => chunk.get()?.css ?? null;
 
 /** Calls `listener` once highlight.js is ready. Returns an unsubscribe function. */
 export const onHighlighterReady = (listener: () => void): (() => void) => chunk.onReady(listener);
@@ -36,7 +39,7 @@ export function highlightCode(root: ParentNode): boolean {
   for (const code of Array.from(root.querySelectorAll("pre > code"))) {
     const language = languageOf(code);
     if (!language) continue;
-    const engine = chunk.get();
+    const engine = chunk.get()?.hljs;
     if (!engine) {
       complete = false;
       void loadHighlighter();

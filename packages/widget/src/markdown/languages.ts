@@ -22,3 +22,4 @@ const languages = { bash, c, cpp, css, diff, go, java, javascript, json, markdow
 for (const [name, language] of Object.entries(languages)) hljs.registerLanguage(name, language);
 
 export { hljs };
+export { highlightCss as css } from "./highlight-styles.js";

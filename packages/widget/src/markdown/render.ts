@@ -1,7 +1,7 @@
 /**
  * Markdown to safe DOM: micromark (CommonMark; GFM — tables, task lists, strikethrough,
- * autolinks, footnotes — from a chunk loaded the first time a text may use it) with its
- * defaults — raw HTML is escaped, dangerous link protocols are dropped — then highlight.js for
+ * autolinks, footnotes — from a chunk loaded the first time a text may use it) with raw HTML as
+ * plain text and its default of dropping dangerous link protocols, then highlight.js for
  * code blocks, then the allowlist walk in `sanitize.ts`. Tables scroll sideways in a focusable
  * region; footnote links scroll within the message (footnotes.ts).
  *
@@ -15,12 +15,25 @@ import { DEFAULT_STRINGS, type OpenChatStrings } from "../common/strings.js";
 import { splitBlocks } from "./blocks.js";
 import { addCodeBars } from "./code-blocks.js";
 import { gfmChunk, loadGfm, mayNeedGfm } from "./gfm-loader.js";
-import { highlightCode } from "./highlight.js";
+import { highlightCode, highlightCss } from "./highlight.js";
 import { sanitize, type SanitizeOptions } from "./sanitize.js";
 
-export { loadGfm, onGfmReady } from "./gfm-loader.js";
+export { gfmChunk, loadGfm, onGfmReady } from "./gfm-loader.js";
 
-const COMMONMARK: Options = {};
+/** The CSS of the chunks loaded so far (GFM's tables and footnotes, highlight.js's tokens): a shadow root that shows rendered markdown adopts it. */
+export function chunkStyles(): string[] {
+  return [gfmChunk()?.css, highlightCss()].filter((css): css is string => !!css);
+}
+
+/**
+ * Raw HTML is text: its constructs are off, so `<b>x</b>` reads as typed (escaped like any text)
+ * and a line that starts with a tag is an ordinary paragraph whose markdown renders — never an
+ * HTML block that swallows the lines after it, across blank lines too (which would also break
+ * the block-by-block rendering of blocks.ts). The script-tag build leaves their code out
+ * (scripts/micromark-lean.mjs).
+ */
+const RAW_HTML_AS_TEXT = { disable: { null: ["htmlFlow", "htmlText"] } };
+const COMMONMARK: Options = { extensions: [RAW_HTML_AS_TEXT] };
 
 export interface RenderOptions extends SanitizeOptions {
   /** Labels of tables, footnotes and code bars. Default: the English strings. */
@@ -29,7 +42,8 @@ export interface RenderOptions extends SanitizeOptions {
 
 /** micromark's HTML for `text` (raw HTML escaped, unsafe URLs removed; GFM once loaded). Not yet sanitized. */
 export function markdownToHtml(text: string): string {
-  return micromark(text, gfmChunk()?.options ?? COMMONMARK);
+  const gfm = gfmChunk()?.options;
+  return micromark(text, gfm ? { ...gfm, extensions: [...(gfm.extensions ?? []), RAW_HTML_AS_TEXT] } : COMMONMARK);
 }
 
 export interface RenderedMarkdown {

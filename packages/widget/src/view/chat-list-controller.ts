@@ -1,7 +1,7 @@
 /**
  * The chat list of the side panel (list, rename, delete), as a reactive controller on the
- * same host as {@link ChatController}, whose client it uses. Loaded when the panel opens and
- * refreshed when a chat is created, renamed or deleted.
+ * same host as {@link ChatController}, whose client it uses. In the list's chunk (chat-list.ts):
+ * made when the list first opens, then refreshed when a chat is created, renamed or deleted.
  */
 import type { Chat } from "@open-chat/sdk";
 import type { ReactiveController, ReactiveControllerHost } from "lit";

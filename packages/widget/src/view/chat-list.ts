@@ -17,6 +17,8 @@ import type { OpenChatStrings } from "../common/strings.js";
 import { chatListCss } from "./chat-list-styles.js";
 import type { Kit } from "./lazy-parts.js";
 
+export { ChatListController } from "./chat-list-controller.js";
+
 export const CHAT_LIST_TAG = "open-chat-list";
 
 export interface OpenChatList extends LitElement {

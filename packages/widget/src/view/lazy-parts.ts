@@ -1,9 +1,10 @@
 /**
  * The view's rarely used parts, each a chunk of its own, and when they load:
  *
- * - the chat list (chat-list.ts, ☰: list, rename, delete) when the list first opens;
+ * - the chat list (chat-list.ts, ☰: list, rename, delete, and its state, chat-list-controller.ts)
+ *   when the list first opens;
  * - the version actions (version-actions.ts: ‹ 2/3 ›, Regenerate, 👍/👎 with the comment form,
- *   Edit with the inline editor) when the first row that has them renders.
+ *   Edit with the inline editor) when the transcript first shows a message.
  *
  * A part imports nothing at run time: what it needs of Lit and of the view comes in as the
  * {@link kit}, so its chunk holds only its own code and nothing the view also uses is split into
@@ -18,8 +19,8 @@ import { requestVersionAction } from "./version-action.js";
 
 const sheets = new Map<string, CSSStyleSheet>();
 
-/** Adds a part's styles to the shadow root `element` renders in (the view's), once per root. */
-function adoptStyles(element: Element, cssText: string): void {
+/** Adds a part's (or a markdown chunk's) styles to the shadow root `element` renders in (the view's), once per root. */
+export function adoptStyles(element: Element, cssText: string): void {
   const root = element.getRootNode();
   if (!(root instanceof ShadowRoot)) return;
   let sheet = sheets.get(cssText);
@@ -35,8 +36,8 @@ function adoptStyles(element: Element, cssText: string): void {
 export const kit = { LitElement, html, nothing, repeat, icons, adoptStyles, currentThread, LIMITS, requestVersionAction };
 export type Kit = typeof kit;
 
-function once(load: () => Promise<unknown>): () => Promise<unknown> {
-  let loading: Promise<unknown> | undefined;
+function once<T>(load: () => Promise<T>): () => Promise<T> {
+  let loading: Promise<T> | undefined;
   return () =>
     (loading ??= load().catch((error: unknown) => {
       loading = undefined;
@@ -44,8 +45,8 @@ function once(load: () => Promise<unknown>): () => Promise<unknown> {
     }));
 }
 
-/** Defines `<open-chat-list>` (resolves once it is defined). */
-export const loadChatList = once(() => import("./chat-list.js").then((part) => part.defineChatList(kit)));
+/** Defines `<open-chat-list>`; resolves with the list's chunk (its state: `ChatListController`) once it is defined. */
+export const loadChatList = once(() => import("./chat-list.js").then((part) => (part.defineChatList(kit), part)));
 
 /** Defines `<open-chat-versions>`, `<open-chat-feedback>` and `<open-chat-edit>` (resolves once they are defined). */
 export const loadVersionActions = once(() => import("./version-actions.js").then((part) => part.defineVersionActions(kit)));

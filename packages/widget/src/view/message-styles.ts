@@ -1,8 +1,8 @@
 /**
- * Styles of transcript rows: bubbles, markdown (tables scroll sideways, code blocks have a bar),
- * highlight.js tokens (mapped onto the theme tokens, so code follows light/dark mode), the
- * typing indicator, errors and the meta row (time, saved tick, actions). Logical properties
- * throughout, so right-to-left pages mirror.
+ * Styles of transcript rows: bubbles, markdown (code blocks have a bar), the typing indicator,
+ * errors and the meta row (time, saved tick, actions). Logical properties throughout, so
+ * right-to-left pages mirror. The styles of GFM's tables and footnotes and of highlight.js's
+ * tokens come with their chunks (markdown/gfm-styles.ts, markdown/highlight-styles.ts).
  */
 import { css } from "lit";
 
@@ -134,81 +134,9 @@ export const messageStyles = css`
     padding-inline-start: 10px;
     color: var(--_oc-muted);
   }
-  /* A wide table scrolls in its region; its words never break mid-word. */
-  .table-scroll {
-    margin: 0.5em 0;
-    overflow-x: auto;
-    overflow-wrap: normal;
-  }
-  .md table {
-    border-collapse: collapse;
-  }
-  .table-scroll table {
-    margin: 0;
-  }
-  .md th,
-  .md td {
-    border: 1px solid var(--_oc-border);
-    padding: 4px 8px;
-  }
-  .md td[align="center"],
-  .md th[align="center"] {
-    text-align: center;
-  }
-  .md td[align="right"],
-  .md th[align="right"] {
-    text-align: end;
-  }
-  .md th,
-  .md td[align="left"] {
-    text-align: start;
-  }
-  /* Footnote links: buttons that look like links (they scroll within the message). */
-  .fn-ref,
-  .fn-back {
-    padding: 0 2px;
-    border: 0;
-    color: var(--_oc-link);
-    text-decoration: underline;
-  }
-  .fn-title {
-    margin-top: 1em;
-    font-size: 0.9em;
-    color: var(--_oc-muted);
-  }
   .md hr {
     border: 0;
     border-top: 1px solid var(--_oc-border);
-  }
-  .hljs-keyword,
-  .hljs-selector-tag,
-  .hljs-built_in,
-  .hljs-type {
-    color: var(--_oc-link);
-  }
-  .hljs-string,
-  .hljs-attr,
-  .hljs-symbol,
-  .hljs-addition {
-    color: var(--_oc-success);
-  }
-  .hljs-number,
-  .hljs-literal,
-  .hljs-variable,
-  .hljs-template-variable {
-    color: var(--_oc-warning);
-  }
-  .hljs-title,
-  .hljs-section,
-  .hljs-name,
-  .hljs-deletion {
-    color: var(--_oc-danger);
-  }
-  .hljs-comment,
-  .hljs-quote,
-  .hljs-meta {
-    color: var(--_oc-muted);
-    font-style: italic;
   }
   .typing {
     display: inline-flex;

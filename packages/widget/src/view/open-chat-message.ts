@@ -12,7 +12,7 @@
 import type { ChatTail, TailMessage } from "@open-chat/sdk";
 import { LitElement, html, nothing, type PropertyValues, type ReactiveController } from "lit";
 import { onHighlighterReady } from "../markdown/highlight.js";
-import { MarkdownBlocks, onGfmReady } from "../markdown/render.js";
+import { chunkStyles, gfmChunk, MarkdownBlocks, onGfmReady } from "../markdown/render.js";
 import { MESSAGE_TAG } from "../common/names.js";
 import { DEFAULT_STRINGS, type OpenChatStrings } from "../common/strings.js";
 import { clock, exactTime, relativeTime } from "../common/time.js";
@@ -20,6 +20,7 @@ import { keyOf } from "./completions.js";
 import { copyText } from "./clipboard.js";
 import { humanText } from "./failures.js";
 import { icons } from "./icons.js";
+import { adoptStyles } from "./lazy-parts.js";
 import { messageActions } from "./message-actions.js";
 
 /** Keeps `host.message` equal to the tail's message `host.messageKey` (per-message subscription). */
@@ -112,9 +113,11 @@ export class OpenChatMessage extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     const rerender = () => {
+      this._adoptChunkStyles();
       this._markdown.dropIncomplete();
       this.requestUpdate();
     };
+    this._adoptChunkStyles();
     this._off = [onHighlighterReady(rerender), onGfmReady(rerender), clock.subscribe(() => (this._when = this._relativeTime()))];
   }
 
@@ -122,6 +125,11 @@ export class OpenChatMessage extends LitElement {
     super.disconnectedCallback();
     for (const off of this._off) off();
     this._off = [];
+  }
+
+  /** The styles that come with the GFM and highlight.js chunks, into the shadow root this row renders in. */
+  private _adoptChunkStyles(): void {
+    for (const css of chunkStyles()) adoptStyles(this, css);
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -217,12 +225,8 @@ export class OpenChatMessage extends LitElement {
   private async _onContentClick(event: Event): Promise<void> {
     const button = (event.target as Element).closest?.("button");
     if (!button || !this.contains(button)) return;
-    const go = button.dataset.fnGo;
-    if (go) {
-      const target = Array.from(this.querySelectorAll<HTMLElement>("[data-fn-id]")).find((element) => element.dataset.fnId === go);
-      target?.focus({ preventScroll: true });
-      target?.scrollIntoView({ block: "nearest", inline: "nearest" });
-    } else if (button.dataset.copyCode !== undefined) {
+    if (button.dataset.fnGo) gfmChunk()?.goToFootnote(this, button); // only GFM makes footnote buttons
+    else if (button.dataset.copyCode !== undefined) {
       const code = button.closest(".code-block")?.querySelector("pre")?.textContent ?? "";
       if (!(await copyText(code, this))) return;
       button.textContent = this.strings.copied;

@@ -7,7 +7,6 @@
 import { isLocalChatId, type SendResult } from "@open-chat/sdk";
 import { LIMITS } from "@open-chat/shared";
 import { LitElement, html, nothing, type PropertyValues } from "lit";
-import { live } from "lit/directives/live.js";
 import { repeat } from "lit/directives/repeat.js";
 import { forwardedViewProperties } from "../common/attributes.js";
 import { CLOSE_REQUEST, EVENTS, VIEW_TAG } from "../common/names.js";
@@ -15,7 +14,7 @@ import { DEFAULT_STRINGS, resolveStrings, type OpenChatStrings } from "../common
 import { renderBanner } from "./banner.js";
 import type { BillingUi } from "./billing.js";
 import { ChatController } from "./chat-controller.js";
-import { ChatListController } from "./chat-list-controller.js";
+import type { ChatListController } from "./chat-list-controller.js";
 import { readDraft, writeDraft } from "./composer-draft.js";
 import { icons } from "./icons.js";
 import { loadChatList } from "./lazy-parts.js";
@@ -76,9 +75,10 @@ export class OpenChatView extends LitElement {
 
   readonly chat = new ChatController(this, {
     strings: () => this._strings,
-    onChatsChanged: () => this.list.invalidate(),
+    onChatsChanged: () => this.list?.invalidate(),
   });
-  readonly list = new ChatListController(this, this.chat);
+  /** The chat list's state: with the list's chunk (lazy-parts.ts), from the list's first open. */
+  list: ChatListController | undefined;
 
   constructor() {
     super();
@@ -127,14 +127,20 @@ export class OpenChatView extends LitElement {
   }
 
   reset(): Promise<void> {
-    this.list.chats = [];
+    if (this.list) this.list.chats = [];
     return this.chat.reset();
   }
 
   identify(token: string): Promise<void> {
     this.userToken = token;
-    this.list.chats = [];
+    if (this.list) this.list.chats = [];
     return this.chat.identify(token);
+  }
+
+  /** The chat list's state, its chunk loaded first (as the list's first open does). */
+  async chatList(): Promise<ChatListController> {
+    const { ChatListController } = await loadChatList();
+    return (this.list ??= new ChatListController(this, this.chat));
   }
 
   async focusInput(): Promise<void> {
@@ -182,6 +188,12 @@ export class OpenChatView extends LitElement {
 
   protected override firstUpdated(): void {
     this._stickToBottom();
+  }
+
+  /** The composer shows `_draft`, compared with what the field holds (what Lit's `live()` does, without its code). */
+  protected override updated(): void {
+    const input = this.renderRoot.querySelector<HTMLTextAreaElement>("#input");
+    if (input && input.value !== this._draft) input.value = this._draft;
   }
 
   /** Keeps the transcript scrolled to the end while answers grow, unless the reader scrolled up. */
@@ -244,7 +256,6 @@ export class OpenChatView extends LitElement {
               placeholder=${this.placeholder || s.placeholder}
               aria-invalid=${this._draft.trim().length > MAX_TEXT ? "true" : "false"}
               aria-describedby=${this._draft.length >= COUNTER_FROM ? "counter" : nothing}
-              .value=${live(this._draft)}
               @input=${this._onInput}
               @keydown=${this._onKeydown}
             ></textarea>
@@ -276,22 +287,25 @@ export class OpenChatView extends LitElement {
 
   private _renderList() {
     return html`<open-chat-list
-      .chats=${this.list.chats}
-      ?loading=${this.list.loading}
+      .chats=${this.list?.chats ?? []}
+      ?loading=${this.list?.loading ?? true}
       .currentId=${this.chat.chatId}
       .strings=${this._strings}
       @oc-new=${this._onNewChat}
       @oc-select=${(event: CustomEvent<string>) => this._onSelect(event.detail)}
-      @oc-rename=${(event: CustomEvent<{ chatId: string; title: string }>) => void this.list.rename(event.detail.chatId, event.detail.title)}
-      @oc-delete=${(event: CustomEvent<string>) => void this.list.remove(event.detail)}
+      @oc-rename=${(event: CustomEvent<{ chatId: string; title: string }>) => void this.list?.rename(event.detail.chatId, event.detail.title)}
+      @oc-delete=${(event: CustomEvent<string>) => void this.list?.remove(event.detail)}
     ></open-chat-list>`;
   }
 
   private _onToggleList(): void {
     this._listOpen = !this._listOpen;
     if (!this._listOpen) return;
-    this.list.ensure();
-    void loadChatList().catch((error: unknown) => this.chat.report(error)); // <open-chat-list> upgrades when its chunk arrives
+    // <open-chat-list> upgrades when its chunk arrives; the list's state comes with it.
+    this.chatList().then(
+      (list) => list.ensure(),
+      (error: unknown) => this.chat.report(error),
+    );
   }
 
   private _onNewChat(): void {

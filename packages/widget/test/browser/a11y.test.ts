@@ -124,7 +124,7 @@ describe("<open-chat> accessibility", () => {
     await shiftTab();
     expect(focused(el)).to.equal("confirm-delete-button");
     await sendKeys({ press: "Enter" });
-    await until(() => view.list.chats.length === 0, 5000, "the chat deleted");
+    await until(() => view.list?.chats.length === 0, 5000, "the chat deleted");
     expect((await client.listChats()).chats).to.have.length(0);
   });
 

@@ -15,7 +15,7 @@ const bannerText = (view: OpenChatView) => banner(view)?.querySelector("p")?.tex
 
 /** A refused rename (a title over the server's 200 characters) puts a real server error in the banner. */
 async function refusedRename(view: OpenChatView, chatId: string): Promise<void> {
-  await view.list.rename(chatId, "t".repeat(300));
+  await (await view.chatList()).rename(chatId, "t".repeat(300));
   await view.updateComplete;
   expect(banner(view)).to.not.equal(null);
 }
@@ -49,7 +49,7 @@ describe("<open-chat> errors", () => {
 
   it("an unreachable server reads as a connection problem", async () => {
     const view = await viewOf(await fixture<OpenChatElement>(html`<open-chat api="http://127.0.0.1:9" mode="inline"></open-chat>`));
-    await view.list.refresh(); // a send would wait in the outbox; loading the chat list fails at once
+    await (await view.chatList()).refresh(); // a send would wait in the outbox; loading the chat list fails at once
     await view.updateComplete;
     expect(bannerText(view)).to.equal(DEFAULT_STRINGS.errorNetwork);
   });

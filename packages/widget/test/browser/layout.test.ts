@@ -125,7 +125,7 @@ describe("<open-chat> layout", () => {
     await until(() => $$(view, "[part=chat-item]").length === 1, 5000, "the chat list");
     const short = box($(view, "open-chat-list")!).width;
     await client.createChat({ title: LONG_TITLE });
-    await view.list.refresh();
+    await (await view.chatList()).refresh();
     await view.updateComplete;
     expect($$(view, "[part=chat-item]")).to.have.length(2);
     expect(box($(view, "open-chat-list")!).width).to.equal(short);

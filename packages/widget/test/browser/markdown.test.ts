@@ -113,6 +113,14 @@ describe("markdown", () => {
     expect(md.textContent).to.contain("<b>bold?</b>");
   });
 
+  it("reads a line that starts with a tag as a paragraph: its markdown renders, and a blank line still ends it", async () => {
+    const md = await render("<div>\n**bold** text\n</div>\n\n<pre>\n\n*after*");
+    expect(md.querySelector("div:not(.md-block), pre")).to.equal(null);
+    expect(md.querySelector("strong")!.textContent).to.equal("bold");
+    expect(md.querySelector("em")!.textContent).to.equal("after"); // no HTML block reaches past the blank line
+    expect(md.textContent).to.contain("<div>").and.contain("</div>").and.contain("<pre>");
+  });
+
   it("splits into blocks that keep fences, lists and indented continuations together", () => {
     expect(splitBlocks("a\n\nb")).to.deep.equal(["a", "b"]);
     expect(splitBlocks("```\ncode\n\nmore\n```\n\nafter")).to.deep.equal(["```\ncode\n\nmore\n```", "after"]);
