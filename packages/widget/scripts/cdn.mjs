@@ -3,6 +3,9 @@
 // and test/csp.test.ts serves it under a strict Content Security Policy.
 import { fileURLToPath } from "node:url";
 import { compactStyles } from "./compact-styles.mjs";
+import { gfmChunk } from "./gfm-chunk.mjs";
+import { highlightCoreEsm } from "./highlight-core-esm.mjs";
+import { micromarkLean } from "./micromark-lean.mjs";
 
 /** The package directory: the paths below are relative to it. */
 export const root = fileURLToPath(new URL("..", import.meta.url));
@@ -30,6 +33,6 @@ export function cdnOptions({ minify = true } = {}) {
     define: { "process.env.NODE_ENV": '"production"' },
     chunkNames: "[name]-[hash]",
     legalComments: "linked",
-    plugins: [compactStyles],
+    plugins: [compactStyles, micromarkLean, highlightCoreEsm, gfmChunk],
   };
 }

@@ -123,6 +123,25 @@ describe("strict CSP (script-src 'self'; style-src 'self')", () => {
     const keyword = tab.locator("#inline open-chat-message article.assistant.completed code.hljs .hljs-keyword");
     await keyword.waitFor({ timeout: 20_000 });
     expect(await keyword.textContent()).toBe("const");
+    // The token colours come with the highlight.js chunk (an adopted sheet): a keyword is not in the code's colour.
+    expect(await keyword.evaluate((el) => getComputedStyle(el).color)).not.toBe(await keyword.evaluate((el) => getComputedStyle(el.closest("code")!).color));
+  });
+
+  it("renders GFM and raw HTML as the sources do, with this build's lean micromark (scripts/micromark-lean.mjs, gfm-chunk.mjs)", async () => {
+    const input = tab.locator("#inline textarea");
+    await input.fill(scriptedMarkdown("<div>\n**bold** and <b>tag</b>\n</div>\n\n| k | v |\n|---|---|\n| 1 | ~~2~~ |\n\nA note[^1].\n\n[^1]: The note."));
+    await input.press("Enter");
+    const answer = tab.locator("#inline open-chat-message article.assistant.completed", { hasText: "The note" });
+    await answer.waitFor({ timeout: 20_000 });
+    // Raw HTML is text; the markdown around it renders (no HTML block swallows it).
+    expect(await answer.locator(".md strong").first().textContent()).toBe("bold");
+    expect(await answer.locator(".md b").count()).toBe(0);
+    expect(await answer.locator(".md p").first().textContent()).toContain("<b>tag</b>");
+    // GFM (its chunk with its own micromark helpers): a table in its scrolling region (the chunk's styles), strikethrough, a footnote.
+    const region = answer.locator(".table-scroll");
+    expect(await region.evaluate((el) => getComputedStyle(el).overflowX)).toBe("auto");
+    expect(await region.locator("td del").textContent()).toBe("2");
+    expect(await answer.locator("button.fn-ref").count()).toBe(1);
   });
 
   it("opens the launcher (loading the full element) and round-trips a message", async () => {
