@@ -2,7 +2,7 @@
 import { expect, fixture, html } from "@open-wc/testing";
 import "../../src/index.js";
 import type { OpenChatElement } from "../../src/element/open-chat.js";
-import { $$, lastAnswer, scripted, serverUrl, type, viewOf } from "./helpers.js";
+import { $$, lastAnswer, rows, scripted, serverUrl, type, until, viewOf } from "./helpers.js";
 
 describe("day separators", () => {
   it("one 'Today' separator above the first message, none between today's messages; axe clean", async () => {
@@ -12,7 +12,8 @@ describe("day separators", () => {
     await type(view, scripted("First answer."));
     await lastAnswer(view);
     await type(view, scripted("Second answer."));
-    await lastAnswer(view);
+    // The second question is queued asynchronously: wait for its answer, not the first one.
+    await until(() => rows(view).filter((r) => r.role === "assistant" && r.status === "completed").length === 2, 15_000, "two answers");
     await view.updateComplete;
     const separators = $$(view, "[part=day-separator]");
     expect(separators.map((s) => s.textContent)).to.deep.equal(["Today"]);
