@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { randomBytes } from "node:crypto";
-import { createTestDatabase } from "@open-chat/testing";
+import { createBenchDatabase } from "./database.js";
 import { freePort, startCli, type Started } from "./processes.js";
 
 
@@ -34,7 +34,7 @@ export interface AppUnderTest {
 /** `extraEnv` adds app settings (e.g. a higher MAX_TAILS_PER_USER for fan-out). */
 export async function startApp(config: "bun" | "embedded", modelUrl: string, extraEnv: Record<string, string> = {}): Promise<AppUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), "open-chat-bench-"));
-  const database = await createTestDatabase();
+  const database = await createBenchDatabase();
   const cleanups: Array<() => Promise<unknown>> = [() => database.drop(), async () => rmSync(dataDir, { recursive: true, force: true })];
   const close = async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error: Error) => console.error(`bench cleanup: ${error.message}`));

@@ -5,7 +5,7 @@ import { dirname, join } from "node:path";
 import { cpus, loadavg, totalmem } from "node:os";
 import { createRequire } from "node:module";
 import pg from "pg";
-import { TEST_DATABASE_ADMIN_URL } from "@open-chat/testing";
+import { ADMIN_URL } from "./database.js";
 
 export interface MachineInfo {
   cpu: string;
@@ -47,7 +47,7 @@ export async function machineInfo(): Promise<MachineInfo> {
     // reported as unknown
   }
   let postgres = "unknown";
-  const client = new pg.Client({ connectionString: TEST_DATABASE_ADMIN_URL });
+  const client = new pg.Client({ connectionString: ADMIN_URL });
   try {
     await client.connect();
     postgres = String((await client.query("show server_version")).rows[0]?.server_version);
