@@ -15,4 +15,7 @@ export const icons = {
   retry: icon(svg`<path d="M4 4v6h6"/><path d="M20 12a8 8 0 1 1-2.3-5.7L20 8"/>`),
   edit: icon(svg`<path d="M4 20h4L19 9l-4-4L4 16v4z"/>`),
   trash: icon(svg`<path d="M4 7h16M9 7V4h6v3M6 7l1 13h10l1-13"/>`),
+  // Drawn, not emoji: a machine without an emoji font would show empty boxes.
+  thumbUp: icon(svg`<path d="M7 11v9H4v-9zM7 11l4-8a2 2 0 0 1 2 2v4h5a2 2 0 0 1 2 2.3l-1.2 7A2 2 0 0 1 16.8 20H7"/>`),
+  thumbDown: icon(svg`<path d="M7 13V4H4v9zM7 13l4 8a2 2 0 0 0 2-2v-4h5a2 2 0 0 0 2-2.3l-1.2-7A2 2 0 0 0 16.8 4H7"/>`),
 };

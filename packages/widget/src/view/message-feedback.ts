@@ -18,7 +18,7 @@ export interface OpenChatFeedback extends LitElement {
   strings: OpenChatStrings;
 }
 
-export function feedbackClass({ LitElement, html, nothing, requestVersionAction }: Kit, forms: MessageForms): new () => OpenChatFeedback {
+export function feedbackClass({ LitElement, html, nothing, icons, requestVersionAction }: Kit, forms: MessageForms): new () => OpenChatFeedback {
   return class OpenChatFeedback extends LitElement {
     static override properties = {
       message: { attribute: false },
@@ -55,11 +55,9 @@ export function feedbackClass({ LitElement, html, nothing, requestVersionAction 
       const s = this.strings;
       if (!this.message || !s) return nothing;
       const rating = this._rating;
-      const button = (value: Rating, label: string, face: string) =>
-        html`<button type="button" class="icon" part="feedback-${value}" aria-label=${label} title=${label} aria-pressed=${rating === value ? "true" : "false"} @click=${() => this._rate(value)}>
-          <span aria-hidden="true">${face}</span>
-        </button>`;
-      return html`${button("up", s.goodAnswer, "👍")}${button("down", s.badAnswer, "👎")}
+      const button = (value: Rating, label: string, face: unknown) =>
+        html`<button type="button" class="icon" part="feedback-${value}" aria-label=${label} title=${label} aria-pressed=${rating === value ? "true" : "false"} @click=${() => this._rate(value)}>${face}</button>`;
+      return html`${button("up", s.goodAnswer, icons.thumbUp)}${button("down", s.badAnswer, icons.thumbDown)}
         ${this._commenting && rating ? forms.commentForm({ strings: s, submit: (comment) => this._onSubmit(comment), cancel: () => this._close() }) : nothing}
         ${this._thanked ? html`<span class="feedback-thanks" part="feedback-thanks" role="status">${s.feedbackThanks}</span>` : nothing}`;
     }

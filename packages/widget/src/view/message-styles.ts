@@ -7,6 +7,11 @@
 import { css } from "lit";
 
 export const messageStyles = css`
+  /* A column, so a row's bubble can sit at the end (user) or the start (assistant) of the transcript. */
+  open-chat-message {
+    display: flex;
+    flex-direction: column;
+  }
   .msg {
     display: flex;
     flex-direction: column;

@@ -190,8 +190,8 @@ export class OpenChatMessage extends LitElement {
   /** The bubble. An answer that ended empty says so ("No answer", "Stopped"); a failed one has only its problem row. */
   private _renderContent(message: TailMessage, streaming: boolean) {
     const typing = streaming ? html`<span class="typing" aria-hidden="true"><i></i><i></i><i></i></span>` : nothing;
-    if (message.role === "user") return html`<div class="content" part="message-content"><p class="plain">${message.text}</p></div>`;
-    if (message.text || streaming) return html`<div class="content" part="message-content"><div class="md">${this._markdown.render(message.text)}</div>${typing}</div>`;
+    if (message.role === "user") return html`<div class="content" part="message-content"><p class="plain" dir="auto">${message.text}</p></div>`;
+    if (message.text || streaming) return html`<div class="content" part="message-content"><div class="md" dir="auto">${this._markdown.render(message.text)}</div>${typing}</div>`;
     if (message.status === "error") return nothing;
     const empty = message.status === "stopped" ? this.strings.stopped : this.strings.noAnswer;
     return html`<div class="content" part="message-content"><p class="empty" part="message-empty">${empty}</p></div>`;

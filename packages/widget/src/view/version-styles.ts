@@ -21,6 +21,9 @@ export const versionActionsCss = `
     border-color: var(--_oc-border);
     color: var(--_oc-text);
   }
+  .actions [aria-pressed="true"] svg {
+    fill: currentColor;
+  }
   /* An open editor or comment form takes the row's full width, below the buttons. */
   .meta:has(form),
   .actions:has(form) {
