@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createChatClient, memoryStorage, OpenChatError, TransportError } from "../src/index.js";
-import { EMPTY_CHAT_STATE } from "@open-chat/shared";
+import { EMPTY_CHAT_STATE, foldAll } from "@open-chat/shared";
 import { decodeSnapshot, encodeSnapshot } from "../src/tail/snapshot.js";
 import { storageKeys } from "../src/storage.js";
 import { recordingFetch } from "./helpers/fetch.js";
@@ -177,9 +177,9 @@ describe("resync from a clean state", () => {
 
     // What a client showed before the streams tier lost its tail: one more turn, at an offset
     // of an incarnation the server no longer has.
-    const lost = log.state.messages.map((m, i) => ({ ...m, id: `msg_lost_${i}`, text: `lost ${m.text}` }));
-    delete (lost[0] as { clientId?: string }).clientId;
-    const stale = { ...log.state, messages: [...log.state.messages, ...lost] };
+    // (Folded as events, so the fold's thread — what a tail shows — has them too.)
+    const lost = log.state.messages.map((m, i) => ({ v: 1, id: `lost:${i}`, at: m.createdAt, chatId: chat.id, type: "message.created", messageId: `msg_lost_${i}`, role: m.role, text: `lost ${m.text}` }));
+    const stale = foldAll(log.state, lost);
     const key = storageKeys(server.url).tail(chat.id);
     await storage.set(key, encodeSnapshot({ offset: "zzz", state: stale }));
 
