@@ -217,7 +217,7 @@ describe("billing on the turn path", () => {
 
   it("refuses a model without a price at chat create and at send (400 model_unpriced)", async () => {
     const s = await site();
-    await server.services.prisma.tenant.update({ where: { id: s.tenant.id }, data: { modelPolicy: { allowedModels: ["no-price/model"] } } });
+    await server.services.tenants.update(s.tenant.id, { modelPolicy: { allowedModels: ["no-price/model"] } });
     const created = await s.call("POST", API_PATH.chats, { model: "no-price/model" });
     expect(created.status).toBe(400);
     expect(created.body.error.code).toBe("model_unpriced");

@@ -43,7 +43,7 @@ export interface Limits {
 export interface LimitsDeps {
   counters: Counters;
   tails: TailSlots;
-  tenants: Pick<TenantStore, "get">;
+  tenants: Pick<TenantStore, "cached">;
   defaults: ResolvedTenantLimits;
   countRunningAnswers: CountRunningAnswers;
   trustProxy: TrustProxy;
@@ -54,25 +54,19 @@ const DAY = 24 * 60 * 60;
 /** A refused tail or a full answer budget: when to look again (nothing tells us sooner). */
 const TAIL_RETRY_MS = 5_000;
 const RUNNING_RETRY_MS = 2_000;
-/**
- * A tenant's limits are read once per this long per process: a flood of refused requests costs
- * no tenant query each, and a change through the admin API takes effect within it.
- */
-export const TENANT_LIMITS_TTL_MS = 5_000;
-const MAX_CACHED_TENANTS = 10_000;
 
 export function createLimits(deps: LimitsDeps): Limits {
   const { counters } = deps;
   const defaults = pickTenantLimits(deps.defaults);
-  // Real time, not the services' clock: a test's frozen clock must not freeze this cache.
-  const now = () => performance.now();
-  const cached = new Map<string, { until: number; limits: ResolvedTenantLimits }>();
+  // The tenant store caches the row (tenants/tenant-store.ts: a flood of refused requests costs
+  // no tenant query each); resolved once per row it hands out.
+  const resolved = new WeakMap<object, ResolvedTenantLimits>();
+  const serverDefaults = resolveLimits({}, defaults);
   async function limitsOf(tenantId: string): Promise<ResolvedTenantLimits> {
-    const hit = cached.get(tenantId);
-    if (hit && hit.until > now()) return hit.limits;
-    const limits = resolveLimits((await deps.tenants.get(tenantId))?.limits ?? {}, defaults);
-    if (cached.size >= MAX_CACHED_TENANTS) cached.clear();
-    cached.set(tenantId, { until: now() + TENANT_LIMITS_TTL_MS, limits });
+    const tenant = await deps.tenants.cached(tenantId);
+    if (!tenant) return serverDefaults;
+    let limits = resolved.get(tenant);
+    if (!limits) resolved.set(tenant, (limits = resolveLimits(tenant.limits, defaults)));
     return limits;
   }
 

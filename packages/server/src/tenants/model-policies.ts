@@ -6,7 +6,8 @@
  * The provider key is opened (tenant-store `tenantSecrets`) only to build the tenant's model
  * client, here in the server; it is never returned, logged or put in an error message. Clients
  * are cached per tenant and rebuilt when the tenant row changes (`updatedAt`), so a new key or
- * base URL takes effect on the next send.
+ * base URL takes effect on the next send (one made in another process, e.g. the CLI, within the
+ * tenant cache's `TENANT_CACHE_MS`: the row is read through `tenants.cached`).
  */
 import { DomainError } from "../domain-error.js";
 import type { ModelClient, ModelClientOptions } from "../generation/model-client.js";
@@ -27,7 +28,7 @@ export interface ModelPolicies {
 }
 
 export interface ModelPoliciesDeps {
-  tenants: Pick<TenantStore, "get" | "tenantSecrets">;
+  tenants: Pick<TenantStore, "cached" | "tenantSecrets">;
   defaults: ModelPolicyDefaults;
   /** The server's provider (OPENROUTER_API_KEY / OPENAI_BASE_URL / the local model server). */
   defaultClient: ModelClient;
@@ -40,7 +41,15 @@ const NO_KEY = "no-key";
 export function createModelPolicies(deps: ModelPoliciesDeps): ModelPolicies {
   const clients = new Map<string, { version: string; client: ModelClient }>();
 
-  const policyOfRecord = (tenant: TenantRecord | null) => resolvePolicy(tenant?.modelPolicy ?? {}, deps.defaults);
+  // Resolved once per tenant row the store hands out (it caches rows: tenant-store.ts).
+  const resolved = new WeakMap<TenantRecord, ResolvedModelPolicy>();
+  const serverPolicy = resolvePolicy({}, deps.defaults);
+  const policyOfRecord = (tenant: TenantRecord | null) => {
+    if (!tenant) return serverPolicy;
+    let policy = resolved.get(tenant);
+    if (!policy) resolved.set(tenant, (policy = resolvePolicy(tenant.modelPolicy, deps.defaults)));
+    return policy;
+  };
 
   async function clientOf(tenant: TenantRecord, policy: ResolvedModelPolicy): Promise<ModelClient> {
     const provider = tenant.provider;
@@ -59,10 +68,10 @@ export function createModelPolicies(deps: ModelPoliciesDeps): ModelPolicies {
 
   return {
     async policyOf(tenantId) {
-      return policyOfRecord(await deps.tenants.get(tenantId));
+      return policyOfRecord(await deps.tenants.cached(tenantId));
     },
     async forTenant(tenantId) {
-      const tenant = await deps.tenants.get(tenantId);
+      const tenant = await deps.tenants.cached(tenantId);
       const policy = policyOfRecord(tenant);
       return { policy, client: tenant ? await clientOf(tenant, policy) : deps.defaultClient };
     },

@@ -21,7 +21,7 @@ export interface RequestTenant {
 }
 
 export async function resolveRequestTenant(
-  tenants: Pick<TenantStore, "findActiveKey" | "get" | "hasPublishableKeys">,
+  tenants: Pick<TenantStore, "findActiveKey" | "cached" | "hasPublishableKeys">,
   request: { key: string | undefined; origin: string | undefined },
 ): Promise<RequestTenant> {
   if (!request.key) {
@@ -35,7 +35,7 @@ export async function resolveRequestTenant(
   if (key.kind !== "publishable") {
     throw new DomainError("invalid_key", "X-Open-Chat-Key: that is a secret key (sk_…); it belongs on your server, never in a page — revoke it and use a publishable key (pk_…)");
   }
-  const tenant = await tenants.get(key.tenantId);
+  const tenant = await tenants.cached(key.tenantId);
   if (!tenant) throw new DomainError("invalid_key", "X-Open-Chat-Key: unknown or revoked key");
   if (request.origin !== undefined && !originAllowed(tenant, request.origin)) {
     throw new DomainError("origin_not_allowed", `Origin ${JSON.stringify(request.origin)} is not an allowed origin of this publishable key's site`);

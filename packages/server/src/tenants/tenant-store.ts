@@ -2,6 +2,13 @@
  * Tenants and their API keys in Postgres. The store seals the secrets a tenant gives us
  * (secret-box.ts) and hashes keys (keys.ts); what it returns never contains either — only
  * `tenantSecrets()` opens them, for the server's own use (model client, JWT verification).
+ *
+ * What every browser request reads — the tenant row (`cached()`), a key's lookup, "are there
+ * publishable keys", "does any tenant list this origin" — is cached per process for
+ * `TENANT_CACHE_MS` (ttl-cache.ts): a send costs no tenant query. A change made through this
+ * store (admin API) takes effect in this process at once; one made elsewhere (the CLI, another
+ * app server) within `TENANT_CACHE_MS` — the staleness bound (README "Performance"). `get()`
+ * always reads the row (admin API, end-user JWT sign-in: rare, and must see a change at once).
  */
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { newId } from "../ids.js";
@@ -11,6 +18,7 @@ import { parseStoredLimits, type TenantLimits } from "./limits.js";
 import { parseStoredPolicy, type ModelPolicy } from "./policy.js";
 import type { SecretBox } from "./secret-box.js";
 import { tenantIdFromName } from "./tenant-id.js";
+import { createTtlCache } from "./ttl-cache.js";
 
 export interface TenantRecord {
   id: string;
@@ -73,6 +81,8 @@ export interface TenantSecrets {
 export interface TenantStore {
   create(input: TenantInput & { id?: string; name: string }): Promise<TenantRecord>;
   get(id: string): Promise<TenantRecord | null>;
+  /** The tenant as read at most `TENANT_CACHE_MS` ago (the per-request path); null when there is none. */
+  cached(id: string): Promise<TenantRecord | null>;
   list(): Promise<TenantRecord[]>;
   update(id: string, patch: TenantInput): Promise<TenantRecord | null>;
   createKey(tenantId: string, kind: KeyKind, name?: string): Promise<CreatedApiKey>;
@@ -92,12 +102,34 @@ export interface TenantStore {
 
 /** `lastUsedAt` is written at most this often per key (a key is used on every request). */
 const LAST_USED_RESOLUTION_MS = 60_000;
+/** How stale a tenant row or key lookup may be in a process that did not make the change. */
+export const TENANT_CACHE_MS = 5_000;
+
+interface KeyRowLookup {
+  id: string;
+  tenantId: string;
+  kind: string;
+  revokedAt: Date | null;
+}
 
 type TenantRow = Prisma.TenantGetPayload<object>;
 type KeyRow = Prisma.ApiKeyGetPayload<object>;
 
-export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: () => Date = () => new Date()): TenantStore {
+export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: () => Date = () => new Date(), options: { cacheMs?: number } = {}): TenantStore {
   const lastTouched = new Map<string, number>();
+  const cacheMs = options.cacheMs ?? TENANT_CACHE_MS;
+  const tenantRows = createTtlCache<string, TenantRecord | null>(cacheMs);
+  const keyRows = createTtlCache<string, KeyRowLookup | null>(cacheMs);
+  const anyPublishable = createTtlCache<"any", boolean>(cacheMs);
+  const originListed = createTtlCache<string, boolean>(cacheMs);
+  const tenantChanged = (id: string) => {
+    tenantRows.delete(id);
+    originListed.clear();
+  };
+  const keysChanged = () => {
+    keyRows.clear();
+    anyPublishable.clear();
+  };
 
   function toRecord(row: TenantRow): TenantRecord {
     return {
@@ -133,6 +165,11 @@ export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: (
     return data;
   }
 
+  async function readTenant(id: string): Promise<TenantRecord | null> {
+    const row = await prisma.tenant.findUnique({ where: { id } });
+    return row && toRecord(row);
+  }
+
   function keyRecord(row: KeyRow): ApiKeyRecord {
     return {
       id: row.id,
@@ -157,25 +194,30 @@ export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: (
       const row = await prisma.tenant.create({
         data: { ...(columnsOf(input) as Prisma.TenantCreateInput), id: input.id ?? tenantIdFromName(input.name), name: input.name },
       });
+      tenantChanged(row.id);
       return toRecord(row);
     },
-    async get(id) {
-      const row = await prisma.tenant.findUnique({ where: { id } });
-      return row && toRecord(row);
+    get: readTenant,
+    cached(id) {
+      return tenantRows.get(id, () => readTenant(id));
     },
     async list() {
       return (await prisma.tenant.findMany({ orderBy: { createdAt: "asc" } })).map(toRecord);
     },
     async update(id, patch) {
       try {
-        return toRecord(await prisma.tenant.update({ where: { id }, data: columnsOf(patch) }));
+        const row = await prisma.tenant.update({ where: { id }, data: columnsOf(patch) });
+        tenantChanged(id);
+        return toRecord(row);
       } catch (error) {
         if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2025") return null;
         throw error;
       }
     },
     async createKey(tenantId, kind, name) {
-      return insertKey(prisma, tenantId, kind, name);
+      const created = await insertKey(prisma, tenantId, kind, name);
+      keysChanged();
+      return created;
     },
     async listKeys(tenantId) {
       return (await prisma.apiKey.findMany({ where: { tenantId }, orderBy: { createdAt: "asc" } })).map(keyRecord);
@@ -184,20 +226,25 @@ export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: (
       const row = await prisma.apiKey.findFirst({ where: { id: keyId, tenantId } });
       if (!row) return null;
       if (row.revokedAt) return keyRecord(row);
-      return keyRecord(await prisma.apiKey.update({ where: { id: keyId }, data: { revokedAt: clock() } }));
+      const revoked = await prisma.apiKey.update({ where: { id: keyId }, data: { revokedAt: clock() } });
+      keysChanged();
+      return keyRecord(revoked);
     },
     async rotateKey(tenantId, keyId) {
-      return prisma.$transaction(async (tx) => {
+      const rotated = await prisma.$transaction(async (tx) => {
         const old = await tx.apiKey.findFirst({ where: { id: keyId, tenantId, revokedAt: null } });
         if (!old) return null;
         await tx.apiKey.update({ where: { id: keyId }, data: { revokedAt: clock() } });
         return insertKey(tx, tenantId, old.kind as KeyKind, old.name);
       });
+      keysChanged();
+      return rotated;
     },
     async findActiveKey(raw) {
       const kind = kindOfKey(raw);
       if (!kind) return null;
-      const row = await prisma.apiKey.findUnique({ where: { hash: hashKey(raw) }, select: { id: true, tenantId: true, kind: true, revokedAt: true } });
+      const hash = hashKey(raw);
+      const row = await keyRows.get(hash, () => prisma.apiKey.findUnique({ where: { hash }, select: { id: true, tenantId: true, kind: true, revokedAt: true } }));
       if (!row || row.revokedAt || row.kind !== kind) return null;
       const now = clock().getTime();
       if ((lastTouched.get(row.id) ?? 0) + LAST_USED_RESOLUTION_MS <= now) {
@@ -206,11 +253,11 @@ export function createTenantStore(prisma: PrismaClient, box: SecretBox, clock: (
       }
       return { id: row.id, tenantId: row.tenantId, kind };
     },
-    async hasPublishableKeys() {
-      return (await prisma.apiKey.count({ where: { kind: "publishable", revokedAt: null }, take: 1 })) > 0;
+    hasPublishableKeys() {
+      return anyPublishable.get("any", async () => (await prisma.apiKey.count({ where: { kind: "publishable", revokedAt: null }, take: 1 })) > 0);
     },
-    async isOriginAllowedAnywhere(origin) {
-      return (await prisma.tenant.count({ where: { allowedOrigins: { has: origin } }, take: 1 })) > 0;
+    isOriginAllowedAnywhere(origin) {
+      return originListed.get(origin, async () => (await prisma.tenant.count({ where: { allowedOrigins: { has: origin } }, take: 1 })) > 0);
     },
     async tenantSecrets(id) {
       const row = await prisma.tenant.findUnique({ where: { id }, select: { providerKeyEncrypted: true, jwtSecretEncrypted: true } });

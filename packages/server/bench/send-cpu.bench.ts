@@ -1,0 +1,88 @@
+/**
+ * CPU and database round trips per send (POST /v1/chats/:id/messages → 202) through the real
+ * server: Postgres, the Bun streams tier, our model server, real HTTP — all in this process
+ * except Postgres and the tier, so `process.cpuUsage()` is the app's (plus this client's few
+ * fetches) and every query of the app is counted at node-postgres (`pg.Client#query`, patched
+ * here only to count). Each send asks for a one-token answer and waits for it to end before the
+ * next, so the figure is the send path alone.
+ *
+ *   node --import tsx bench/send-cpu.bench.ts [sends=300] [--embedded] [--profile=out.cpuprofile]
+ *
+ * `--profile` writes a CPU profile of the measured sends only (open it in Chrome DevTools).
+ */
+import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
+import pg from "pg";
+import { createTestTenant, signInAsGuest, startTestServer } from "@open-chat/testing";
+import { apiClient } from "../test/helpers/api.js";
+import { startStreamsBackend } from "../test/helpers/streams.js";
+
+const SENDS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 300);
+const WARMUP = 30;
+const kind = process.argv.includes("--embedded") ? "embedded" : "bun-server";
+const profileTo = process.argv.find((a) => a.startsWith("--profile="))?.slice("--profile=".length);
+
+let queries = 0;
+const query = pg.Client.prototype.query;
+pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+  queries++;
+  return (query as (...a: unknown[]) => unknown).apply(this, args);
+} as typeof query;
+
+const streams = await startStreamsBackend(kind);
+const server = await startTestServer({ streams: { url: streams.url, apiKey: streams.apiKey } });
+try {
+  // A site with a publishable key, as in production: the key and its tenant are resolved per request.
+  const tenant = await createTestTenant(server.services, { origin: "https://bench.example" });
+  const headers = { "X-Open-Chat-Key": tenant.publishableKey, Origin: tenant.origin };
+  const token = await signInAsGuest(server.url, { publishableKey: tenant.publishableKey, origin: tenant.origin });
+  const api = apiClient(server.url, token);
+  const chats: string[] = [];
+  for (let i = 0; i < 10; i++) chats.push((await api.call("POST", "/v1/chats", {}, { headers })).body.id);
+
+  const one = async (i: number) => {
+    const reply = await api.call("POST", `/v1/chats/${chats[i % chats.length]}/messages`, { clientMessageId: `m${i}`, text: "hi [[tokens:1]]" }, { headers });
+    if (reply.status !== 202) throw new Error(`send ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    await server.idle();
+  };
+  for (let i = 0; i < WARMUP; i++) await one(i);
+
+  let cpuUs = 0;
+  let wallMs = 0;
+  let sendQueries = 0;
+  const walls: number[] = [];
+  const inspector = profileTo ? new Session() : undefined;
+  if (inspector) {
+    inspector.connect();
+    await inspector.post("Profiler.enable");
+    await inspector.post("Profiler.start");
+  }
+  for (let i = WARMUP; i < WARMUP + SENDS; i++) {
+    const q0 = queries;
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const reply = await api.call("POST", `/v1/chats/${chats[i % chats.length]}/messages`, { clientMessageId: `m${i}`, text: "hi [[tokens:1]]" }, { headers });
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    if (reply.status !== 202) throw new Error(`send ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
+    sendQueries += queries - q0;
+    cpuUs += cpu.user + cpu.system;
+    wallMs += wall;
+    walls.push(wall);
+    await server.idle();
+  }
+  if (inspector) {
+    const { profile } = await inspector.post("Profiler.stop");
+    writeFileSync(profileTo!, JSON.stringify(profile));
+    inspector.disconnect();
+  }
+  walls.sort((a, b) => a - b);
+  const p = (q: number) => walls[Math.min(walls.length - 1, Math.floor(q * walls.length))]!.toFixed(1);
+  console.log(`${SENDS} sends (${kind} tier, publishable key, one-token answers, one at a time)`);
+  console.log(`CPU per send            ${(cpuUs / SENDS).toFixed(0)} µs (app + this client)`);
+  console.log(`queries per send        ${(sendQueries / SENDS).toFixed(1)} (node-postgres round trips until the 202)`);
+  console.log(`wall per send           p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, mean ${(wallMs / SENDS).toFixed(1)} ms`);
+} finally {
+  await server.close();
+  await streams.stop();
+}
