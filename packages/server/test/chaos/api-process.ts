@@ -36,6 +36,9 @@ const CHAOS_LIMITS = {
   QUOTA_CHATS_PER_DAY: "0",
   MAX_RUNNING_ANSWERS_PER_USER: "0",
   MAX_TAILS_PER_USER: "0",
+  // One process (no cluster) unless a test asks for workers: these suites signal, pause and kill
+  // "the server" by its pid.
+  WORKERS: "1",
 };
 
 export async function startApiProcess(env: Record<string, string>): Promise<ApiProcess> {

@@ -1,0 +1,34 @@
+/**
+ * `open-chat serve`: one server in this process, or — with DATABASE_URL and STREAMS_URL and
+ * WORKERS other than 1 (cluster-plan.ts) — a primary that supervises that many worker processes
+ * on one port. The primary loads only the configuration and the supervisor, not the server.
+ */
+import cluster from "node:cluster";
+import { mkdirSync } from "node:fs";
+import { loadOrCreateSecret } from "../auth/secret.js";
+import { dataDirLayout, encryptionKeyOf } from "../data-dir.js";
+import { configFromEnv } from "../config.js";
+import { workerPlan } from "../cluster-plan.js";
+import { createShutdown, stopOnSignals } from "./signals.js";
+
+export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = configFromEnv(env);
+  if (cluster.isWorker) {
+    const { runWorker } = await import("../cluster-worker.js");
+    return runWorker(config, env);
+  }
+  const plan = workerPlan(env, config);
+  if (plan.note) console.log(`open-chat: ${plan.note}`);
+  if (plan.workers > 1) {
+    // Keys kept in DATA_DIR are made here, once: workers creating them at the same time would
+    // each make their own (a session signed by one worker would fail on the other).
+    mkdirSync(dataDirLayout(config.dataDir).root, { recursive: true });
+    if (!config.authSecret) loadOrCreateSecret(dataDirLayout(config.dataDir).authSecret);
+    encryptionKeyOf(config);
+    const { superviseWorkers } = await import("../cluster-primary.js");
+    return superviseWorkers({ workers: plan.workers });
+  }
+  const { startServer } = await import("../runtime.js");
+  const server = await startServer(config);
+  stopOnSignals(createShutdown("open-chat", () => server.close(), () => server.services.generations.shutdown(0)));
+}

@@ -1,0 +1,32 @@
+/**
+ * One worker of a cluster (cluster-primary.ts): a full server (runtime.ts) on the port the
+ * workers share. Differences from a single process:
+ * - its lease-holder id is unique per worker start (HOLDER_ID, when set, gets `-w<slot>-<pid>`):
+ *   a holder renews every lease under its id, so two processes must never share one;
+ * - only slot 0 runs the periodic jobs that once per deployment suffices for (guest purge,
+ *   stale credit holds); the lease sweeper runs in every worker, so the survivors take a dead
+ *   worker's answers over at once (its compare-and-set lets one process win each lease);
+ * - its start-up log goes to the primary, which prints one banner;
+ * - it stops when its primary says so (a direct SIGINT/SIGTERM stops it too, once); it hurries
+ *   only when the primary says so. If the primary dies, Node's cluster ends the worker.
+ */
+import { isWorkerCommand, WORKER_INDEX_ENV, type WorkerReady } from "./cluster-messages.js";
+import type { ServerConfig } from "./config.js";
+import { createShutdown, stopOnSignals } from "./cli/signals.js";
+import { startServer } from "./runtime.js";
+
+export async function runWorker(config: ServerConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const index = Number(env[WORKER_INDEX_ENV] ?? 0);
+  const holder = env.HOLDER_ID ? `${env.HOLDER_ID}-w${index + 1}-${process.pid}` : config.settings.holder;
+  const lines: string[] = [];
+  const server = await startServer({ ...config, settings: { ...config.settings, holder } }, (line) => lines.push(line), { periodicJobs: index === 0 });
+  const shutdown = createShutdown(`open-chat worker ${index + 1}`, () => server.close(), () => server.services.generations.shutdown(0));
+  stopOnSignals(shutdown, { repeatHurries: false });
+  process.on("message", (message: unknown) => {
+    if (!isWorkerCommand(message)) return;
+    if (message.type === "open-chat:stop") shutdown.stop(message.reason);
+    else shutdown.hurry(message.reason);
+  });
+  const ready: WorkerReady = { type: "open-chat:ready", lines, holder };
+  process.send?.(ready);
+}
