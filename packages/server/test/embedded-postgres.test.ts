@@ -11,7 +11,8 @@ afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe("startEmbeddedPostgres", () => {
   it("serves a migrated database to Prisma and keeps its data across restarts", async () => {
-    const first = await startEmbeddedPostgres({ dataDir });
+    // Initialised by initdb (no template): every migration is applied here.
+    const first = await startEmbeddedPostgres({ dataDir, template: false });
     try {
       expect(first.connectionString).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
       const db = createDb({ connectionString: first.connectionString, max: 4 });

@@ -16,10 +16,12 @@
  * await db.close();
  * await pgEmbedded.stop();
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
-import { lockFolder } from "./folder-lock.js";
+import { LOCK_FILE, lockFolder } from "./folder-lock.js";
+import { findPgliteTemplate } from "./pglite-template.js";
 
 export interface EmbeddedPostgresOptions {
   /** Where the database files live; created if missing, reused when it exists. */
@@ -31,6 +33,11 @@ export interface EmbeddedPostgresOptions {
    * default is 1, which deadlocks a pool). Keep it above the sum of your pools' `max`.
    */
   maxConnections?: number;
+  /**
+   * A fresh folder starts from this PGlite dump (pglite-template.ts) instead of running
+   * initdb. Default: the template the build ships, if any; `false`: always initdb.
+   */
+  template?: string | false;
 }
 
 export interface EmbeddedPostgres {
@@ -46,12 +53,13 @@ export async function startEmbeddedPostgres({
   dataDir,
   port = 0,
   maxConnections = 32,
+  template = findPgliteTemplate(),
 }: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   mkdirSync(dataDir, { recursive: true });
   const lock = lockFolder(dataDir);
   let db: PGlite;
   try {
-    db = await PGlite.create({ dataDir });
+    db = await openPglite(dataDir, template);
   } catch (error) {
     lock.release();
     throw error;
@@ -79,4 +87,17 @@ export async function startEmbeddedPostgres({
       return stopping;
     },
   };
+}
+
+/** An existing folder opens as is; a fresh one loads the template when there is one (initdb if that fails). */
+async function openPglite(dataDir: string, template: string | false | undefined): Promise<PGlite> {
+  const fresh = !existsSync(join(dataDir, "PG_VERSION"));
+  if (!fresh || !template) return PGlite.create({ dataDir });
+  try {
+    return await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(template)]) });
+  } catch (error) {
+    console.error(`open-chat: the PGlite template ${template} did not load (${(error as Error).message}); initialising the database instead`);
+    for (const entry of readdirSync(dataDir)) if (entry !== LOCK_FILE) rmSync(join(dataDir, entry), { recursive: true, force: true });
+    return PGlite.create({ dataDir });
+  }
 }

@@ -1,0 +1,76 @@
+/**
+ * A fresh embedded database starts from a PGlite template (a dump of a migrated data folder,
+ * what `pnpm build` ships as dist/pglite-template.tar.gz) instead of initdb: it opens already
+ * migrated, keeps what is written to it, and a template that cannot be loaded falls back to
+ * initdb without losing the start.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
+import { applyMigrations, readMigrations } from "../src/db/migrate.js";
+
+const root = mkdtempSync(join(tmpdir(), "open-chat-pglite-template-"));
+const template = join(root, "template.tar.gz");
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+// What scripts/pglite-template.ts does: initdb, every migration, dump.
+beforeAll(async () => {
+  const source = join(root, "source");
+  const built = await startEmbeddedPostgres({ dataDir: source, template: false });
+  await applyMigrations({ connectionString: built.connectionString });
+  await built.stop();
+  const db = await PGlite.create({ dataDir: source });
+  writeFileSync(template, Buffer.from(await (await db.dumpDataDir("gzip")).arrayBuffer()));
+  await db.close();
+}, 120_000);
+
+async function tenantIds(connectionString: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return (await client.query<{ id: string }>(`SELECT id FROM tenant ORDER BY id`)).rows.map((row) => row.id);
+  } finally {
+    await client.end();
+  }
+}
+
+describe("startEmbeddedPostgres from a template", () => {
+  it("opens a fresh folder already migrated; what is written stays across restarts", async () => {
+    const dataDir = join(root, "fresh");
+    const first = await startEmbeddedPostgres({ dataDir, template });
+    try {
+      expect(await applyMigrations({ connectionString: first.connectionString })).toEqual({ applied: [] });
+      const client = new pg.Client({ connectionString: first.connectionString });
+      await client.connect();
+      await client.query(`INSERT INTO tenant (id, name, "updatedAt") VALUES ('acme', 'Acme', now())`);
+      await client.end();
+    } finally {
+      await first.stop();
+    }
+    // An existing folder is opened as is: the template is not loaded over it.
+    const second = await startEmbeddedPostgres({ dataDir, template });
+    try {
+      expect(await tenantIds(second.connectionString)).toContain("acme");
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+
+  it("falls back to initdb when the template cannot be loaded", async () => {
+    const broken = join(root, "broken.tar.gz");
+    writeFileSync(broken, "not a dump");
+    const dataDir = join(root, "fallback");
+    const pgEmbedded = await startEmbeddedPostgres({ dataDir, template: broken });
+    try {
+      const { applied } = await applyMigrations({ connectionString: pgEmbedded.connectionString });
+      expect(applied).toEqual(readMigrations().map((m) => m.name));
+      expect(await tenantIds(pgEmbedded.connectionString)).toEqual(["default"]);
+    } finally {
+      await pgEmbedded.stop();
+    }
+  }, 120_000);
+});
