@@ -66,6 +66,9 @@ export async function startApp(config: "bun" | "embedded", modelUrl: string, ext
         OPENAI_API_KEY: "bench",
         MODEL: "bench-model",
         SHUTDOWN_GRACE_MS: "0",
+        // BENCH_WORKERS=2 runs the app as a cluster of two workers (Bun tier only: the embedded
+        // streams-local is one process); 1 keeps the figures comparable with earlier runs.
+        WORKERS: process.env.BENCH_WORKERS ?? "1",
         ...BENCH_LIMITS,
         ...streamsEnv,
         ...extraEnv,
