@@ -62,6 +62,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
         totalMs: int(env, "GENERATION_TOTAL_TIMEOUT_MS", defaults.generation.totalMs),
         leaseMs: positive(env, "GENERATION_LEASE_MS", defaults.generation.leaseMs),
         appendIntervalMs: int(env, "GENERATION_APPEND_INTERVAL_MS", defaults.generation.appendIntervalMs),
+        ...(env.GENERATION_APPEND_INTERVAL_MAX_MS ? { appendIntervalMaxMs: int(env, "GENERATION_APPEND_INTERVAL_MAX_MS", 0) } : {}),
         outageMs: int(env, "GENERATION_OUTAGE_MS", defaults.generation.outageMs),
       },
       takeover: {

@@ -26,8 +26,13 @@ export interface GenerationLimits {
   idleMs: number;
   totalMs: number;
   leaseMs: number;
-  /** Least time between two appends of one answer (group commit's batching window). */
+  /** Least time between two appends of one answer (group commit's batching window) when the process is idle. */
   appendIntervalMs: number;
+  /**
+   * The widest that window grows while the process is busy (append-window.ts). Default
+   * 3 × `appendIntervalMs` (GENERATION_APPEND_INTERVAL_MAX_MS); equal to it = a fixed window.
+   */
+  appendIntervalMaxMs?: number;
   /** How long appends are retried through a streams-tier outage before the answer gives up. */
   outageMs: number;
 }
@@ -65,6 +70,8 @@ export interface GeneratorDeps {
   limits: GenerationLimits;
   /** Settles and meters each answer at its terminal event, before that event is appended. */
   billing?: Pick<TurnBilling, "settleTurn">;
+  /** The batching window now (adapted to load, append-window.ts); unset = `limits.appendIntervalMs`. */
+  appendWindow?: () => number;
 }
 
 /** Why a generation was aborted from outside the model stream. */
@@ -108,7 +115,7 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
     epoch: job.epoch,
     startSeq: job.nextProducerSeq,
     coalesce: coalesceDeltas,
-    minIntervalMs: deps.limits.appendIntervalMs,
+    minIntervalMs: deps.appendWindow ?? deps.limits.appendIntervalMs,
     retry: { giveUpAfterMs: deps.limits.outageMs },
     // A fatal append error stops the model at once: nothing it says could reach the log.
     onError: (error) => controller.abort(new AppendFailed(error)),

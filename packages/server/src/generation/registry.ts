@@ -5,6 +5,7 @@
  * detached generation has written its terminal event.
  */
 import { startLeaseKeeper, type LeaseKeeper } from "../leases/lease-keeper.js";
+import { startAppendWindow, type AppendWindow } from "./append-window.js";
 import type { LeaseRef, LeaseStore } from "../leases/lease-store.js";
 import { LeaseLost, runGeneration, StopRequested, type GenerationJob, type GenerationResult, type GeneratorDeps } from "./generator.js";
 
@@ -43,6 +44,10 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
   const byChat = new Map<string, Running>();
   const stats = { generations: 0, appends: 0, deltas: 0 };
   let keeper: LeaseKeeper | undefined;
+  // Group commit's window, shared by every answer here: it follows this process's load.
+  let batching: AppendWindow | undefined;
+  const appendWindow = () => batching?.current() ?? deps.limits.appendIntervalMs;
+  const generatorDeps = { ...deps, appendWindow };
 
   // Only the generation the lease belongs to: the chat may have started a newer one since.
   const abort = (lease: LeaseRef, reason: Error) => {
@@ -52,6 +57,8 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
   };
   // Renewal runs only while something runs here; a third of the lease leaves two chances.
   const keepLeases = () => {
+    const { appendIntervalMs, appendIntervalMaxMs } = deps.limits;
+    batching ??= startAppendWindow({ minMs: appendIntervalMs, maxMs: appendIntervalMaxMs ?? 3 * appendIntervalMs });
     keeper ??= startLeaseKeeper({
       store: deps.leases,
       holder: deps.holder,
@@ -66,13 +73,15 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
     if (byChat.size > 0) return;
     keeper?.stop();
     keeper = undefined;
+    batching?.stop();
+    batching = undefined;
   };
 
   return {
     stats,
     start(job) {
       const controller = new AbortController();
-      const done = runGeneration(deps, job, controller)
+      const done = runGeneration(generatorDeps, job, controller)
         // A detached generation must never take the process down: a bug here leaves the turn
         // to lease takeover instead of an unhandled rejection.
         .catch((error: unknown): GenerationResult => {

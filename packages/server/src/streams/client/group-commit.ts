@@ -72,9 +72,10 @@ export interface GroupCommitAppenderOptions<T> {
   /**
    * Least time between the starts of two appends. While waiting, pushed records keep
    * coalescing, so a fast tier still sees at most 1000/minIntervalMs appends per second from
-   * this producer. Default 0 (send as soon as the previous append returns).
+   * this producer. A function is asked before every append (a window that adapts to load:
+   * generation/append-window.ts). Default 0 (send as soon as the previous append returns).
    */
-  minIntervalMs?: number;
+  minIntervalMs?: number | (() => number);
   /** Called once with the fatal error. Default: none (the error still rejects flush/close). */
   onError?: (error: unknown) => void;
   retry?: GroupCommitRetryOptions;
@@ -113,7 +114,8 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   const attempts = Math.max(1, options.retry?.attempts ?? (giveUpAfterMs === undefined ? 10 : Number.POSITIVE_INFINITY));
   const baseDelayMs = options.retry?.baseDelayMs ?? 50;
   const maxDelayMs = options.retry?.maxDelayMs ?? 2_000;
-  const minIntervalMs = options.minIntervalMs ?? 0;
+  const interval = options.minIntervalMs ?? 0;
+  const minIntervalMs = typeof interval === "function" ? interval : () => interval;
   const timer = options.timer ?? realTimer;
   if (!producerId) throw new TypeError("producerId is required");
   if (!(maxBatchBytes > 2)) throw new RangeError("maxBatchBytes must be > 2");
@@ -174,7 +176,7 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
   async function pump(): Promise<void> {
     try {
       while (buffer.length > 0 && !failure) {
-        const wait = lastSentAt + minIntervalMs - timer.now();
+        const wait = lastSentAt + minIntervalMs() - timer.now();
         if (wait > 0) await timer.sleep(wait);
         lastSentAt = timer.now();
         const taken = buffer;
@@ -242,6 +244,8 @@ export function createGroupCommitAppender<T>(options: GroupCommitAppenderOptions
  * (UTF-8). Order is kept; a record larger than `maxBytes` travels alone.
  */
 export function splitBySize(records: readonly unknown[], maxBytes: number): unknown[][] {
+  // One record travels alone whatever its size (a coalesced answer's usual batch): no need to measure it.
+  if (records.length === 1) return [records as unknown[]];
   const chunks: unknown[][] = [];
   let current: unknown[] = [];
   let size = 2; // "[" + "]"
