@@ -8,7 +8,8 @@
  *   could not start in time), P1001/P1002/P1008/P1017 (unreachable, timed out, connection
  *   closed), a driver-adapter error of those kinds, Postgres SQLSTATE 53xxx (out of
  *   connections or resources), 57P01–57P03 (shutting down, not accepting yet), 08xxx
- *   (connection failure), and node-postgres' own pool timeout and dropped-connection errors;
+ *   (connection failure), and node-postgres' own pool timeout and dropped-connection errors —
+ *   also as the `cause` of another library's error (Better Auth's "Failed to get session");
  * - the streams tier unavailable (a retryable `StreamsError` that no module turned into a
  *   domain error) → `503 streams_unavailable`.
  */
@@ -39,9 +40,16 @@ export function overloadError(error: unknown): ApiError | null {
   return new ApiError(503, "overloaded", "the server is at capacity right now; retry shortly", { cause: error, retryAfterMs: DATABASE_RETRY_MS });
 }
 
-/** Why a database error is an overload (for the log), or null when it is something else. */
+/** Why a database error (or the error it was wrapped in) is an overload, for the log; null when it is something else. */
 export function databaseOverloadOf(error: unknown): string | null {
-  if (!(error instanceof Error)) return null;
+  for (let depth = 0, cause = error; depth < 4 && cause instanceof Error; depth++, cause = cause.cause) {
+    const reason = ownOverloadOf(cause);
+    if (reason) return reason;
+  }
+  return null;
+}
+
+function ownOverloadOf(error: Error): string | null {
   const { code, meta } = error as Error & { code?: unknown; meta?: { driverAdapterError?: { cause?: { kind?: unknown; originalCode?: unknown } } } };
   if (error.name === "PrismaClientKnownRequestError" || error.name === "PrismaClientInitializationError") {
     if (typeof code === "string" && PRISMA_OVERLOAD_CODES.has(code)) return code;

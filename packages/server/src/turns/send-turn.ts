@@ -89,13 +89,20 @@ export function regenerateTurn(deps: SendDeps, user: EndUser, chatId: string, in
 
 async function runTurn(deps: SendDeps, user: EndUser, chatId: string, input: TurnInput): Promise<SendResult> {
   const { chats } = deps;
-  const [chat, tenantModel] = await Promise.all([chats.get(user, chatId), deps.modelPolicies.forTenant(user.tenantId)]);
+  // One round trip's wait for all four: the turn and the stream are used only once the chat is
+  // known to be the user's (chats.get throws otherwise, and the other results are dropped).
+  const [chat, tenantModel, found, userStream] = await Promise.all([
+    chats.get(user, chatId),
+    deps.modelPolicies.forTenant(user.tenantId),
+    chats.findTurn(chatId, input.clientMessageId),
+    deps.ensureUserStream(user),
+  ]);
   const { policy, client } = tenantModel;
   const model = chooseModel(policy, input.model, chat.model);
   deps.billing?.assertPriced(model);
 
-  let turn = await chats.findTurn(chatId, input.clientMessageId);
-  const { name: stream, incarnation } = await deps.ensureUserStream(user);
+  let turn = found;
+  const { name: stream, incarnation } = userStream;
   const toResult = (done: TurnRecord, offset: string): SendResult => ({
     userMessageId: done.userMessageId,
     assistantMessageId: done.assistantMessageId,
