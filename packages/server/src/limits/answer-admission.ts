@@ -18,11 +18,11 @@ import { DomainError } from "../domain-error.js";
 export const ADMISSION_RETRY_MS = 2_000;
 
 /**
- * The default cap: on a 2-core box the app held p99 token latency ≤ 250 ms at 100 concurrent
- * answers and not at 200 (bench/results, Bun tier); past the cap more answers only make every
- * answer late. Raise it on a bigger box (MAX_RUNNING_ANSWERS_PER_PROCESS).
+ * The default cap: on a 2-core box one app process held p99 token latency ≤ 250 ms at 100
+ * concurrent answers (106 ms) and not at 150 (320 ms; bench:load, Bun tier); past the cap more
+ * answers only make every answer late. Raise it on a bigger box (MAX_RUNNING_ANSWERS_PER_PROCESS).
  */
-export const DEFAULT_RUNNING_ANSWERS_PER_PROCESS = 150;
+export const DEFAULT_RUNNING_ANSWERS_PER_PROCESS = 100;
 
 export interface AnswerAdmission {
   /** Takes a slot for one new turn or throws `overloaded`; call the returned release once the request ends. */
