@@ -16,7 +16,7 @@
  * await db.close();
  * await pgEmbedded.stop();
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
@@ -34,8 +34,8 @@ export interface EmbeddedPostgresOptions {
    */
   maxConnections?: number;
   /**
-   * A fresh folder starts from this PGlite dump (pglite-template.ts) instead of running
-   * initdb. Default: the template the build ships, if any; `false`: always initdb.
+   * A fresh folder starts as a copy of this PGlite data folder (pglite-template.ts) instead of
+   * running initdb. Default: the template the build ships, if any; `false`: always initdb.
    */
   template?: string | false;
 }
@@ -89,14 +89,16 @@ export async function startEmbeddedPostgres({
   };
 }
 
-/** An existing folder opens as is; a fresh one loads the template when there is one (initdb if that fails). */
+/** An existing folder opens as is; a fresh one starts as a copy of the template when there is one (initdb if that fails). */
 async function openPglite(dataDir: string, template: string | false | undefined): Promise<PGlite> {
   const fresh = !existsSync(join(dataDir, "PG_VERSION"));
   if (!fresh || !template) return PGlite.create({ dataDir });
   try {
-    return await PGlite.create({ dataDir, loadDataDir: new Blob([readFileSync(template)]) });
+    // The lock file stays: the copy only adds the template's files beside it.
+    cpSync(template, dataDir, { recursive: true, filter: (source) => !source.endsWith(LOCK_FILE) && !source.endsWith("postmaster.pid") });
+    return await PGlite.create({ dataDir });
   } catch (error) {
-    console.error(`open-chat: the PGlite template ${template} did not load (${(error as Error).message}); initialising the database instead`);
+    console.error(`open-chat: the PGlite template ${template} did not open (${(error as Error).message}); initialising the database instead`);
     for (const entry of readdirSync(dataDir)) if (entry !== LOCK_FILE) rmSync(join(dataDir, entry), { recursive: true, force: true });
     return PGlite.create({ dataDir });
   }
