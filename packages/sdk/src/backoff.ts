@@ -24,6 +24,22 @@ export function resolveBackoff(options: ReconnectOptions = {}): Backoff {
   };
 }
 
+/** The wait a server's `retryAfterMs` may ask for: at least 250 ms (no hot loop), at most 30 s (never stuck). */
+export const RETRY_AFTER_RANGE = { minMs: 250, maxMs: 30_000 } as const;
+
+export function clampRetryAfter(ms: number): number {
+  return Math.min(RETRY_AFTER_RANGE.maxMs, Math.max(RETRY_AFTER_RANGE.minMs, ms));
+}
+
+/**
+ * The delay before retry number `attempt` of a retryable failure: the backoff, but never
+ * earlier than the server asked (`503 overloaded` + `Retry-After`: retrying sooner only adds load).
+ */
+export function retryDelay(attempt: number, backoff: Backoff, retryAfterMs: number | undefined): number {
+  const delay = backoffDelay(attempt, backoff);
+  return retryAfterMs === undefined ? delay : Math.max(delay, clampRetryAfter(retryAfterMs));
+}
+
 /** The delay before retry number `attempt` (0-based). */
 export function backoffDelay(attempt: number, backoff: Backoff): number {
   const ceiling = Math.min(backoff.maxDelayMs, backoff.initialDelayMs * 2 ** Math.min(attempt, 30));

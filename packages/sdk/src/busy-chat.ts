@@ -5,12 +5,11 @@
  * soon after the expiry.
  */
 import { findMessage } from "@open-chat/shared";
-import { backoffDelay, pause, type Backoff } from "./backoff.js";
+import { RETRY_AFTER_RANGE, backoffDelay, clampRetryAfter, pause, type Backoff } from "./backoff.js";
 import type { NetworkSignal } from "./network.js";
 import type { ChatTail, SendResult } from "./types.js";
 
-/** The wait a `retryAfterMs` may ask for: at least 250 ms (no hot loop), at most 30 s (never stuck). */
-export const RETRY_AFTER_RANGE = { minMs: 250, maxMs: 30_000 } as const;
+export { RETRY_AFTER_RANGE } from "./backoff.js";
 
 export interface BusyChatDeps {
   openTail(chatId: string): ChatTail;
@@ -63,8 +62,4 @@ export async function untilIdle(deps: BusyChatDeps, { chatId, last, busy, retryA
     await tail.close();
   }
   if (busy > 0) await pause(backoffDelay(busy, deps.backoff), { signal: deps.signal, network: deps.network });
-}
-
-function clampRetryAfter(ms: number): number {
-  return Math.min(RETRY_AFTER_RANGE.maxMs, Math.max(RETRY_AFTER_RANGE.minMs, ms));
 }

@@ -20,7 +20,7 @@
  * for the same reason.
  */
 import { API_PATH, HEADER } from "@open-chat/shared";
-import { backoffDelay, pause, type Backoff } from "./backoff.js";
+import { pause, retryDelay, type Backoff } from "./backoff.js";
 import { untilIdle } from "./busy-chat.js";
 import { OpenChatError, isRetryable } from "./errors.js";
 import type { Http } from "./http.js";
@@ -250,7 +250,8 @@ export class Outbox {
         // Other retryable failures, including `409 conflict` (this very message is being sent
         // right now by another tab or an earlier attempt): back off and send the same id again.
         if (isRetryable(error)) {
-          await pause(backoffDelay(attempt++, deps.backoff), { signal, network: deps.network });
+          const asked = error instanceof OpenChatError ? error.retryAfterMs : undefined;
+          await pause(retryDelay(attempt++, deps.backoff, asked), { signal, network: deps.network });
           continue;
         }
         if (entry.createChat) {

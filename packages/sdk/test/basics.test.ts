@@ -2,7 +2,7 @@
 import { describe, expect, test } from "vitest";
 import { EMPTY_CHAT_STATE } from "@open-chat/shared";
 import { OpenChatError, TransportError, isRetryable, localStorageStorage, manualNetwork, memoryStorage } from "../src/index.js";
-import { backoffDelay, pause, resolveBackoff } from "../src/backoff.js";
+import { backoffDelay, pause, resolveBackoff, retryDelay } from "../src/backoff.js";
 import { newClientMessageId } from "../src/ids.js";
 import { createSaver } from "../src/tail/persist.js";
 import { decodeSnapshot } from "../src/tail/snapshot.js";
@@ -15,6 +15,15 @@ describe("backoff", () => {
     expect(backoffDelay(5, resolveBackoff({ random: () => 0 }))).toBe(0);
     const defaults = resolveBackoff();
     expect([defaults.initialDelayMs, defaults.maxDelayMs]).toEqual([250, 10_000]);
+  });
+
+  test("a retry never comes before the server's Retry-After (clamped to 250 ms – 30 s)", () => {
+    const backoff = resolveBackoff({ initialDelayMs: 100, maxDelayMs: 1000, random: () => 0.5 });
+    expect(retryDelay(0, backoff, undefined)).toBe(50);
+    expect(retryDelay(0, backoff, 2000)).toBe(2000); // 503 overloaded, Retry-After: 2
+    expect(retryDelay(4, backoff, 10)).toBe(500); // the backoff is already longer
+    expect(retryDelay(0, backoff, 0)).toBe(250);
+    expect(retryDelay(0, backoff, 3_600_000)).toBe(30_000);
   });
 
   test("a pause ends early when the network comes back or is aborted", async () => {
