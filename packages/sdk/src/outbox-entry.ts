@@ -84,15 +84,9 @@ function decodeEntry(value: unknown): OutboxEntry | null {
   const e = value as Record<string, unknown>;
   if (e.kind === "regenerate") return decodeRegenerate(e);
   if ((e.kind ?? "send") !== "send") return null;
-  if (typeof e.chatId !== "string" || typeof e.clientMessageId !== "string" || typeof e.text !== "string") return null;
-  const entry: OutboxEntry = {
-    kind: "send",
-    chatId: e.chatId,
-    clientMessageId: e.clientMessageId,
-    text: e.text,
-    queuedAt: typeof e.queuedAt === "string" ? e.queuedAt : new Date(0).toISOString(),
-  };
-  if (typeof e.model === "string") entry.model = e.model;
+  const common = commonFields(e);
+  if (!common || typeof e.text !== "string") return null;
+  const entry: OutboxEntry = { kind: "send", ...common, text: e.text };
   if (typeof e.editOf === "string") entry.editOf = e.editOf;
   const create = e.createChat as Record<string, unknown> | undefined;
   if (create && typeof create === "object" && typeof create.idempotencyKey === "string") {
@@ -104,14 +98,14 @@ function decodeEntry(value: unknown): OutboxEntry | null {
 }
 
 function decodeRegenerate(e: Record<string, unknown>): RegenerateEntry | null {
-  if (typeof e.chatId !== "string" || typeof e.clientMessageId !== "string" || typeof e.messageId !== "string") return null;
-  const entry: RegenerateEntry = {
-    kind: "regenerate",
-    chatId: e.chatId,
-    clientMessageId: e.clientMessageId,
-    messageId: e.messageId,
-    queuedAt: typeof e.queuedAt === "string" ? e.queuedAt : new Date(0).toISOString(),
-  };
-  if (typeof e.model === "string") entry.model = e.model;
-  return entry;
+  const common = commonFields(e);
+  if (!common || typeof e.messageId !== "string") return null;
+  return { kind: "regenerate", ...common, messageId: e.messageId };
+}
+
+/** The fields every kind of entry stores: where, which message id, when, and the model if one was asked for. */
+function commonFields(e: Record<string, unknown>): { chatId: string; clientMessageId: string; queuedAt: string; model?: string } | null {
+  if (typeof e.chatId !== "string" || typeof e.clientMessageId !== "string") return null;
+  const queuedAt = typeof e.queuedAt === "string" ? e.queuedAt : new Date(0).toISOString();
+  return typeof e.model === "string" ? { chatId: e.chatId, clientMessageId: e.clientMessageId, queuedAt, model: e.model } : { chatId: e.chatId, clientMessageId: e.clientMessageId, queuedAt };
 }
