@@ -12,21 +12,24 @@
  */
 import { isWorkerCommand, WORKER_INDEX_ENV, type WorkerReady } from "./cluster-messages.js";
 import type { ServerConfig } from "./config.js";
-import { createShutdown, stopOnSignals } from "./cli/signals.js";
+import { createShutdown, stopOnSignals, type Shutdown } from "./cli/signals.js";
 import { startServer } from "./runtime.js";
 
 export async function runWorker(config: ServerConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const index = Number(env[WORKER_INDEX_ENV] ?? 0);
   const holder = env.HOLDER_ID ? `${env.HOLDER_ID}-w${index + 1}-${process.pid}` : config.settings.holder;
   const lines: string[] = [];
-  const server = await startServer({ ...config, settings: { ...config.settings, holder } }, (line) => lines.push(line), { periodicJobs: index === 0 });
-  const shutdown = createShutdown(`open-chat worker ${index + 1}`, () => server.close(), () => server.services.generations.shutdown(0));
-  stopOnSignals(shutdown, { repeatHurries: false });
+  let shutdown: Shutdown | undefined;
   process.on("message", (message: unknown) => {
     if (!isWorkerCommand(message)) return;
-    if (message.type === "open-chat:stop") shutdown.stop(message.reason);
+    // Asked to stop while still starting (another worker failed its start): nothing runs yet.
+    if (!shutdown) process.exit(0);
+    else if (message.type === "open-chat:stop") shutdown.stop(message.reason);
     else shutdown.hurry(message.reason);
   });
+  const server = await startServer({ ...config, settings: { ...config.settings, holder } }, (line) => lines.push(line), { periodicJobs: index === 0 });
+  shutdown = createShutdown(`open-chat worker ${index + 1}`, () => server.close(), () => server.services.generations.shutdown(0));
+  stopOnSignals(shutdown, { repeatHurries: false });
   const ready: WorkerReady = { type: "open-chat:ready", lines, holder };
   process.send?.(ready);
 }

@@ -5,6 +5,7 @@
  *   holder id carries its process id);
  * - a worker killed -9 mid-answer is replaced, and its answer is taken over through the lease
  *   and ends exactly as if nothing had happened;
+ * - a worker that cannot start (here: no such database) ends the cluster with exit 1;
  * - SIGTERM to the primary drains both workers: their running answers complete, nothing is
  *   left to takeover, and every process exits 0.
  */
@@ -119,6 +120,17 @@ describe("open-chat serve with WORKERS=2 (one port, Node cluster)", () => {
       expect(resumed, `chat ${chatId} (held by ${holders.get(chatId)})`).toBe(holders.get(chatId) === victim);
     }
   }, 120_000);
+
+  it("a worker that cannot start stops the cluster with its error (exit 1), not a restart loop", async () => {
+    const broken = startApiProcess({ ...fixture().env, WORKERS: "2", DATABASE_URL: fixture().database.url.replace(/\/[^/]+$/, "/open_chat_no_such_db") });
+    const failure = await broken.then(
+      () => new Error("the cluster started"),
+      (error: Error) => error,
+    );
+    expect(failure.message).toMatch(/exited \(1\) before listening/);
+    expect(failure.message).toMatch(/worker \d exited during start-up/);
+    expect(failure.message).toMatch(/database "open_chat_no_such_db" does not exist/);
+  }, 60_000);
 
   it("SIGTERM to the primary drains both workers: running answers complete, every process exits 0", async () => {
     const { api, pids } = await startCluster({ SHUTDOWN_GRACE_MS: "60000" });
