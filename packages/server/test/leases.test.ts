@@ -65,7 +65,7 @@ describe("lease store", () => {
     advance(10_001);
     await store.takeOver(lost, "b", 10_000);
 
-    const held = await store.renewHeld("a", 10_000);
+    const held = await store.renewHeld("a", 10_000, [mine.generationId, lost.generationId]);
     expect(held.map((h) => h.chatId)).toEqual([mine.chatId]);
     expect(held[0]).toMatchObject({ generationId: mine.generationId, epoch: 0, stopRequestedBy: null });
     // Releasing at a stale epoch changes nothing.
@@ -73,12 +73,23 @@ describe("lease store", () => {
     expect(await store.expiresAt(lost.chatId)).not.toBeNull();
   });
 
+  it("renews only the generations the process runs: a dead run's lease under a reused holder id lapses", async () => {
+    const store = createLeaseStore(db.prisma, clock);
+    const orphan = await runningChat("fixed-id"); // the process that held it was killed
+    const running = await runningChat("fixed-id"); // the restarted process, same HOLDER_ID
+    advance(5_000);
+    const held = await store.renewHeld("fixed-id", 10_000, [running.generationId]);
+    expect(held.map((h) => h.chatId)).toEqual([running.chatId]);
+    advance(5_001);
+    expect((await store.findExpired(10)).map((e) => e.chatId)).toEqual([orphan.chatId]);
+  });
+
   it("records a stop durably, says whether the holder is gone, and clears it on release", async () => {
     const store = createLeaseStore(db.prisma, clock);
     const live = await runningChat("a");
     expect(await store.requestStop(live.chatId, "user")).toMatchObject({ ...live, holder: "a", expired: false });
     expect(await store.requestStop(live.chatId, "system")).toMatchObject({ expired: false }); // idempotent: first stopper kept
-    expect((await store.renewHeld("a", 10_000))[0]?.stopRequestedBy).toBe("user");
+    expect((await store.renewHeld("a", 10_000, [live.generationId]))[0]?.stopRequestedBy).toBe("user");
 
     advance(20_000);
     expect(await store.requestStop(live.chatId, "user")).toMatchObject({ expired: true });

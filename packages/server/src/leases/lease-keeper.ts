@@ -37,7 +37,7 @@ export function startLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     if (local.length === 0) return;
     let held;
     try {
-      held = await store.renewHeld(holder, leaseMs);
+      held = await store.renewHeld(holder, leaseMs, local.map((lease) => lease.generationId));
     } catch {
       for (const lease of local) options.onLost(lease, "renewal_failed");
       return;

@@ -42,8 +42,12 @@ export interface HeldLease extends LeaseRef {
 }
 
 export interface LeaseStore {
-  /** Extends every lease `holder` still holds; returns them (a lease not returned is lost). */
-  renewHeld(holder: string, leaseMs: number): Promise<HeldLease[]>;
+  /**
+   * Extends the leases of `generationIds` that `holder` still holds; returns them (a lease not
+   * returned is lost). Only generations this process runs: a holder id reused by a restarted
+   * process (HOLDER_ID) must not keep a dead run's leases alive.
+   */
+  renewHeld(holder: string, leaseMs: number, generationIds: readonly string[]): Promise<HeldLease[]>;
   /** Leases that expired before now, oldest first. */
   findExpired(limit: number): Promise<ExpiredLease[]>;
   /** Compare-and-set: takes an expired lease at `lease.epoch`, moving it to `epoch + 1`. */
@@ -69,10 +73,11 @@ export function createLeaseStore(prisma: PrismaClient, clock: () => Date = () =>
   const toRef = (row: LeaseRow): LeaseRef => ({ chatId: row.id, generationId: row.activeGenerationId, epoch: row.generationEpoch });
 
   return {
-    async renewHeld(holder, leaseMs) {
+    async renewHeld(holder, leaseMs, generationIds) {
+      if (generationIds.length === 0) return [];
       const rows = await prisma.$queryRaw<Array<LeaseRow & { stopRequestedBy: string | null }>>`
         UPDATE "chat" SET "leaseExpiresAt" = ${later(leaseMs)}
-        WHERE "leaseHolder" = ${holder} AND "activeGenerationId" IS NOT NULL
+        WHERE "leaseHolder" = ${holder} AND "activeGenerationId" = ANY(${[...generationIds]}::text[])
         RETURNING "id", "activeGenerationId", "generationEpoch", "stopRequestedBy"`;
       return rows.map((row) => ({ ...toRef(row), stopRequestedBy: stopper(row.stopRequestedBy) }));
     },
