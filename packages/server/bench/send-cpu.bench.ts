@@ -6,9 +6,10 @@
  * here only to count). Each send asks for a one-token answer and waits for it to end before the
  * next, so the figure is the send path alone.
  *
- *   node --import tsx bench/send-cpu.bench.ts [sends=300] [--embedded] [--profile=out.cpuprofile]
+ *   node --import tsx bench/send-cpu.bench.ts [sends=300] [--embedded] [--profile=out.cpuprofile] [--queries]
  *
- * `--profile` writes a CPU profile of the measured sends only (open it in Chrome DevTools).
+ * `--profile` writes a CPU profile of the measured sends only (open it in Chrome DevTools);
+ * `--queries` prints the statements of the last measured send, in order.
  */
 import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
@@ -21,11 +22,14 @@ const SENDS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 300);
 const WARMUP = 30;
 const kind = process.argv.includes("--embedded") ? "embedded" : "bun-server";
 const profileTo = process.argv.find((a) => a.startsWith("--profile="))?.slice("--profile=".length);
+const showQueries = process.argv.includes("--queries");
 
 let queries = 0;
+let statements: string[] = [];
 const query = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
   queries++;
+  if (showQueries) statements.push(statementText(args[0]));
   return (query as (...a: unknown[]) => unknown).apply(this, args);
 } as typeof query;
 
@@ -59,6 +63,7 @@ try {
   }
   for (let i = WARMUP; i < WARMUP + SENDS; i++) {
     const q0 = queries;
+    statements = [];
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const reply = await api.call("POST", `/v1/chats/${chats[i % chats.length]}/messages`, { clientMessageId: `m${i}`, text: "hi [[tokens:1]]" }, { headers });
@@ -66,6 +71,7 @@ try {
     const cpu = process.cpuUsage(cpu0);
     if (reply.status !== 202) throw new Error(`send ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
     sendQueries += queries - q0;
+    if (showQueries && i === WARMUP + SENDS - 1) console.log(statements.slice(0, queries - q0).map((s, n) => `${n + 1}. ${s}`).join("\n"));
     cpuUs += cpu.user + cpu.system;
     wallMs += wall;
     walls.push(wall);
@@ -85,4 +91,9 @@ try {
 } finally {
   await server.close();
   await streams.stop();
+}
+
+function statementText(config: unknown): string {
+  const text = typeof config === "string" ? config : (config as { text?: string } | undefined)?.text ?? String(config);
+  return text.replace(/\s+/g, " ").slice(0, 220);
 }

@@ -3,6 +3,7 @@
  * so a chat id from another user simply does not exist here (invariant 6). Messages are not
  * stored here: they live only in the log.
  */
+import { randomUUID } from "node:crypto";
 import type { EndUser } from "../env.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { decodeKeysetCursor, encodeKeysetCursor } from "../db/keyset-cursor.js";
@@ -100,40 +101,54 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
       if (count === 0) throw chatNotFound(id);
     },
 
+    /**
+     * What a turn needs before it starts, in ONE statement: the user's live chat (its model) and
+     * the turn already recorded under `clientMessageId`, if any. `chat_not_found` as `get`.
+     */
+    async findForTurn(user: EndUser, chatId: string, clientMessageId: string): Promise<{ model: string | null; turn: TurnRecord | null }> {
+      if (!isWellFormedId(chatId)) throw chatNotFound(chatId);
+      const rows = await prisma.$queryRaw<Array<{ model: string | null; userMessageId: string | null; assistantMessageId: string | null; offset: string | null }>>`
+        SELECT c."model", t."userMessageId", t."assistantMessageId", t."offset"
+        FROM "chat" c LEFT JOIN "turn" t ON t."chatId" = c."id" AND t."clientMessageId" = ${clientMessageId}
+        WHERE c."id" = ${chatId} AND c."userId" = ${user.id} AND c."tenantId" = ${user.tenantId} AND c."deletedAt" IS NULL`;
+      const row = rows[0];
+      if (!row) throw chatNotFound(chatId);
+      const turn =
+        row.userMessageId === null || row.assistantMessageId === null
+          ? null
+          : { chatId, clientMessageId, userMessageId: row.userMessageId, assistantMessageId: row.assistantMessageId, offset: row.offset };
+      return { model: row.model, turn };
+    },
+
     async findTurn(chatId: string, clientMessageId: string): Promise<TurnRecord | null> {
       return prisma.turn.findUnique({ where: { chatId_clientMessageId: { chatId, clientMessageId } } });
     },
 
     /**
-     * Records a new turn and takes the chat's generation lease in one transaction, at epoch 0.
-     * Two sends racing on one chat serialise on the chat row: the loser gets a `lease_conflict`
-     * DomainError. An expired lease is not taken here: its answer first has to be ended or
-     * continued by lease takeover (leases/sweeper.ts), or it would stay `streaming` forever.
+     * Records a new turn and takes the chat's generation lease at epoch 0, in one statement (one
+     * round trip, atomic: the turn exists only if the lease was taken). Two sends racing on one
+     * chat serialise on the chat row: the loser gets a `lease_conflict` DomainError; a turn
+     * already recorded under the clientMessageId fails the statement (unique) and takes no lease.
+     * An expired lease is not taken here: its answer first has to be ended or continued by lease
+     * takeover (leases/sweeper.ts), or it would stay `streaming` forever.
      */
-    async startTurn(input: TurnRecord & { holder: string; leaseMs: number; model: string }): Promise<TurnRecord> {
+    async startTurn(input: Omit<TurnRecord, "offset"> & { holder: string; leaseMs: number; model: string }): Promise<TurnRecord> {
       const { holder, leaseMs, model, ...turn } = input;
-      return prisma.$transaction(async (tx) => {
-        const now = clock();
-        const { count } = await tx.chat.updateMany({
-          where: {
-            id: turn.chatId,
-            deletedAt: null,
-            activeGenerationId: null,
-          },
-          data: {
-            activeGenerationId: turn.assistantMessageId,
-            leaseHolder: holder,
-            leaseExpiresAt: new Date(now.getTime() + leaseMs),
-            ...FRESH_LEASE,
-            updatedAt: now,
-            model,
-          },
-        });
-        if (count === 0) {
-          throw new DomainError("lease_conflict", "an answer is still being generated in this chat; wait for it or stop it");
-        }
-        return tx.turn.create({ data: turn });
-      });
+      const now = clock();
+      const rows = await prisma.$queryRaw<TurnRecord[]>`
+        WITH leased AS (
+          UPDATE "chat" SET "activeGenerationId" = ${turn.assistantMessageId}, "leaseHolder" = ${holder},
+            "leaseExpiresAt" = ${new Date(now.getTime() + leaseMs)}, "generationEpoch" = 0, "stopRequestedAt" = NULL,
+            "stopRequestedBy" = NULL, "closeWithError" = NULL, "updatedAt" = ${now}, "model" = ${model}
+          WHERE "id" = ${turn.chatId} AND "deletedAt" IS NULL AND "activeGenerationId" IS NULL
+          RETURNING "id"
+        )
+        INSERT INTO "turn" ("id", "chatId", "clientMessageId", "userMessageId", "assistantMessageId")
+        SELECT ${randomUUID()}::text, leased."id", ${turn.clientMessageId}::text, ${turn.userMessageId}::text, ${turn.assistantMessageId}::text FROM leased
+        RETURNING "chatId", "clientMessageId", "userMessageId", "assistantMessageId", "offset"`;
+      const recorded = rows[0];
+      if (!recorded) throw new DomainError("lease_conflict", "an answer is still being generated in this chat; wait for it or stop it");
+      return recorded;
     },
 
     async setTurnOffset(chatId: string, clientMessageId: string, offset: string): Promise<void> {
@@ -159,12 +174,12 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
   };
 }
 
-/** A lease starts at epoch 0 with no stop request and no verdict from an earlier answer. */
+/** A lease starts at epoch 0 with no stop request and no verdict from an earlier answer (startTurn's statement spells the same). */
 const FRESH_LEASE = { generationEpoch: 0, stopRequestedAt: null, stopRequestedBy: null, closeWithError: null } as const;
 
 export type ChatRepository = ReturnType<typeof createChatRepository>;
 
-function chatNotFound(id: string): DomainError {
+export function chatNotFound(id: string): DomainError {
   // An id of another shape is not echoed back (it may be 70 KB of anything).
   return new DomainError("chat_not_found", isWellFormedId(id) ? `chat ${id} not found` : "chat not found");
 }

@@ -14,7 +14,6 @@ import { Id, messageIdParam, textProblem } from "../http/input.js";
 import { jsonBody } from "../http/openapi.js";
 import { ModelName } from "../tenants/policy.js";
 import type { Services } from "../services.js";
-import type { SendResult } from "../turns/send-turn.js";
 import { CHAT_DOCS } from "./chat-docs.js";
 
 const SendMessage = v.object({
@@ -34,32 +33,22 @@ export function messageRoutes(services: Services) {
   /**
    * Rate limits (sendsPerMinute, tenantSendsPerMinute, runningAnswersPerUser) count new turns:
    * a retried one (same clientMessageId) and a refused one cost nothing. Someone else's chat,
-   * or a malformed id, is a 404 before anything is looked up or counted.
+   * or a malformed id, is a 404 before anything is counted. The turn looks the chat and an
+   * earlier attempt up once and charges in between (turns/send-turn.ts).
    */
-  async function chargedTurn(c: Context<AppEnv>, clientMessageId: string, start: () => Promise<SendResult>) {
-    const user = c.var.user;
-    const chatId = c.req.param("chatId")!;
-    await services.chats.get(user, chatId);
-    const charge = (await services.chats.findTurn(chatId, clientMessageId)) ? null : await services.limits.send(user, chatId);
-    try {
-      return c.json(await start(), 202);
-    } catch (error) {
-      await charge?.refund();
-      throw error;
-    }
-  }
+  const chargeOf = (c: Context<AppEnv>) => () => services.limits.send(c.var.user, c.req.param("chatId")!);
 
   return new Hono<AppEnv>()
     .post(CHAT_ROUTE.messages, describeRoute({ ...CHAT_DOCS.send, requestBody: jsonBody(SendMessage) }), async (c) => {
       const body = await readJson(c, SendMessage);
       const text = messageText(body.text);
       const { clientMessageId, model, editOf } = body;
-      return chargedTurn(c, clientMessageId, () => services.turns.send(c.var.user, c.req.param("chatId"), { clientMessageId, text, model, editOf }));
+      return c.json(await services.turns.send(c.var.user, c.req.param("chatId"), { clientMessageId, text, model, editOf, charge: chargeOf(c) }), 202);
     })
     .post(CHAT_ROUTE.regenerate, describeRoute({ ...CHAT_DOCS.regenerate, requestBody: jsonBody(Regenerate) }), async (c) => {
       const answerId = messageIdParam(c.req.param("messageId"));
       const { clientMessageId, model } = await readJson(c, Regenerate);
-      return chargedTurn(c, clientMessageId, () => services.turns.regenerate(c.var.user, c.req.param("chatId"), { clientMessageId, answerId, model }));
+      return c.json(await services.turns.regenerate(c.var.user, c.req.param("chatId"), { clientMessageId, answerId, model, charge: chargeOf(c) }), 202);
     })
     .post(CHAT_ROUTE.stop, describeRoute(CHAT_DOCS.stop), async (c) => {
       const chat = await services.chats.get(c.var.user, c.req.param("chatId"));

@@ -13,15 +13,16 @@
  */
 import { materialize, threadTo, type ChatMessage } from "@open-chat/shared";
 import type { TurnBilling } from "../billing/billing.js";
-import type { ChatRepository, TurnRecord } from "../chats/repository.js";
+import { chatNotFound, type ChatRepository, type TurnRecord } from "../chats/repository.js";
 import { DomainError } from "../domain-error.js";
 import type { EndUser } from "../env.js";
 import { generationProducers } from "../generation/producers.js";
 import { estimatePromptTokens, inputBudget } from "../generation/context-budget.js";
 import { buildPrompt } from "../generation/prompt.js";
 import type { GenerationRegistry } from "../generation/registry.js";
+import type { Charge } from "../limits/limits.js";
 import type { LeaseStore } from "../leases/lease-store.js";
-import { newId } from "../ids.js";
+import { isWellFormedId, newId } from "../ids.js";
 import { readChatState } from "../log/chat-state.js";
 import { createEventFactory } from "../log/event-factory.js";
 import { toPublicOffset } from "../log/offsets.js";
@@ -39,13 +40,22 @@ export interface SendInput {
   model?: string;
   /** A user message of the chat: the text is another version of it (an edit), answered anew. */
   editOf?: string;
+  charge?: ChargeTurn;
 }
+
+/**
+ * Counts a NEW turn against the rate limits (limits.send): called once the chat is known to be
+ * the user's and no turn is recorded under the clientMessageId (a retry costs nothing), refunded
+ * when the turn then fails.
+ */
+export type ChargeTurn = () => Promise<Charge>;
 
 export interface RegenerateInput {
   clientMessageId: string;
   /** The ended answer to write another version of. */
   answerId: string;
   model?: string;
+  charge?: ChargeTurn;
 }
 
 /** What every kind of turn shares; `request` says which kind. */
@@ -53,6 +63,7 @@ export interface TurnInput {
   clientMessageId: string;
   model?: string;
   request: TurnRequest;
+  charge?: ChargeTurn;
 }
 
 export interface SendResult {
@@ -63,7 +74,7 @@ export interface SendResult {
 }
 
 export interface SendDeps {
-  chats: Pick<ChatRepository, "get" | "findTurn" | "startTurn" | "retakeLease" | "setTurnOffset">;
+  chats: Pick<ChatRepository, "findForTurn" | "findTurn" | "startTurn" | "retakeLease" | "setTurnOffset">;
   leases: Pick<LeaseStore, "release" | "expiresAt">;
   generations: Pick<GenerationRegistry, "isRunning" | "start">;
   streams: Pick<StreamsClient, "append" | "read">;
@@ -80,25 +91,43 @@ export interface SendDeps {
 
 export function sendTurn(deps: SendDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
   const request: TurnRequest = input.editOf === undefined ? { kind: "send", text: input.text } : { kind: "edit", text: input.text, editOf: input.editOf };
-  return runTurn(deps, user, chatId, { clientMessageId: input.clientMessageId, model: input.model, request });
+  return runTurn(deps, user, chatId, { clientMessageId: input.clientMessageId, model: input.model, request, charge: input.charge });
 }
 
 export function regenerateTurn(deps: SendDeps, user: EndUser, chatId: string, input: RegenerateInput): Promise<SendResult> {
-  return runTurn(deps, user, chatId, { clientMessageId: input.clientMessageId, model: input.model, request: { kind: "regenerate", answerId: input.answerId } });
+  return runTurn(deps, user, chatId, { clientMessageId: input.clientMessageId, model: input.model, request: { kind: "regenerate", answerId: input.answerId }, charge: input.charge });
 }
 
 async function runTurn(deps: SendDeps, user: EndUser, chatId: string, input: TurnInput): Promise<SendResult> {
-  const { chats } = deps;
-  // One round trip's wait for all four: the turn and the stream are used only once the chat is
-  // known to be the user's (chats.get throws otherwise, and the other results are dropped).
-  const [chat, tenantModel, found, userStream] = await Promise.all([
-    chats.get(user, chatId),
+  // A malformed id names nothing: 404 before any lookup.
+  if (!isWellFormedId(chatId)) throw chatNotFound(chatId);
+  // One round trip's wait for all three: the turn and the stream are used only once the chat is
+  // known to be the user's (findForTurn throws otherwise, and the other results are dropped).
+  const [{ model: chatModel, turn: found }, tenantModel, userStream] = await Promise.all([
+    deps.chats.findForTurn(user, chatId, input.clientMessageId),
     deps.modelPolicies.forTenant(user.tenantId),
-    chats.findTurn(chatId, input.clientMessageId),
     deps.ensureUserStream(user),
   ]);
+  const charge = found || !input.charge ? null : await input.charge();
+  try {
+    return await startOrResume(deps, user, chatId, input, { chatModel, found, tenantModel, userStream });
+  } catch (error) {
+    await charge?.refund();
+    throw error;
+  }
+}
+
+interface TurnLookups {
+  chatModel: string | null;
+  found: TurnRecord | null;
+  tenantModel: Awaited<ReturnType<SendDeps["modelPolicies"]["forTenant"]>>;
+  userStream: Awaited<ReturnType<EnsureUserStream>>;
+}
+
+async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, input: TurnInput, { chatModel, found, tenantModel, userStream }: TurnLookups): Promise<SendResult> {
+  const { chats } = deps;
   const { policy, client } = tenantModel;
-  const model = chooseModel(policy, input.model, chat.model);
+  const model = chooseModel(policy, input.model, chatModel);
   deps.billing?.assertPriced(model);
 
   let turn = found;
