@@ -35,10 +35,11 @@ import { betterAuth } from "better-auth";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { anonymous } from "better-auth/plugins/anonymous";
 import { bearer } from "better-auth/plugins/bearer";
-import { API_PATH } from "@open-chat/shared";
+import { API_PATH, HEADER } from "@open-chat/shared";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { tenantOf } from "../tenants/request-tenant.js";
 import { bearerHeaders } from "./bearer-only.js";
+import { createSessionCache, type SessionCache } from "./session-cache.js";
 import { DEFAULT_TENANT_ID } from "../tenants/tenant-id.js";
 
 export { DEFAULT_TENANT_ID };
@@ -59,10 +60,17 @@ export interface CreateAuthOptions {
    * request's publishable key.
    */
   resolveTenantId?: (request: Request | undefined) => string | null | undefined | Promise<string | null | undefined>;
+  /**
+   * How long this process trusts a verified bearer token without asking the database, for
+   * authorising API requests (session-cache.ts: the bound a sign-out or a user deletion made
+   * elsewhere takes to apply here). Default 5,000 ms; 0 = ask every time.
+   */
+  sessionCacheMs?: number;
 }
 
-export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, trustedOrigins = [], resolveTenantId = (request) => tenantOf(request)?.tenantId }: CreateAuthOptions) {
-  return betterAuth({
+export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, trustedOrigins = [], resolveTenantId = (request) => tenantOf(request)?.tenantId, sessionCacheMs }: CreateAuthOptions) {
+  const sessions: SessionCache = createSessionCache({ ttlMs: sessionCacheMs });
+  const auth = betterAuth({
     appName: "Open Chat",
     secret,
     baseURL,
@@ -83,13 +91,18 @@ export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, 
             return tenantId ? { data: { ...user, tenantId } } : undefined;
           },
         },
+        // Through Better Auth; our own deletions (users/) forget the user themselves.
+        delete: { after: async (user) => sessions.forgetUser(user.id) },
       },
+      // A sign-out (or Better Auth's clean-up of an expired session) ends the token here at once.
+      session: { delete: { after: async (session) => sessions.forgetToken(session.token) } },
     },
     plugins: [anonymous(), bearer()],
     // Ours replaces it (see above): off in every NODE_ENV.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
   });
+  return Object.assign(auth, { sessions });
 }
 
 export type Auth = ReturnType<typeof createAuth>;
@@ -109,7 +122,10 @@ export async function resolveSession(auth: Auth, headers: Headers): Promise<Reso
   const bearer = bearerHeaders(headers);
   if (!bearer.has("authorization")) return null;
   const result = await auth.api.getSession({ headers: bearer });
-  if (!result) return null;
+  return result && toResolved(result);
+}
+
+function toResolved(result: { user: { id: string; tenantId?: string | null; isAnonymous?: boolean | null }; session: { id: string } }): ResolvedSession {
   return {
     userId: result.user.id,
     sessionId: result.session.id,
@@ -119,6 +135,23 @@ export async function resolveSession(auth: Auth, headers: Headers): Promise<Reso
 }
 
 /** The end user behind a request, in the shape the HTTP layer keeps in `c.var.user`. */
+/**
+ * The end user a request acts for, as `resolveUser`, but a token verified within the last
+ * `sessionCacheMs` is answered from this process's memory (session-cache.ts, its bound).
+ */
+export async function resolveRequestUser(auth: Auth, headers: Headers): Promise<{ id: string; tenantId: string } | null> {
+  const key = headers.get(HEADER.authorization);
+  if (!key) return null;
+  const hit = auth.sessions.get(key);
+  if (hit) return { id: hit.userId, tenantId: hit.tenantId };
+  const epoch = auth.sessions.epoch;
+  const result = await auth.api.getSession({ headers: bearerHeaders(headers) });
+  if (!result) return null;
+  const session = toResolved(result);
+  auth.sessions.set(key, { ...session, token: result.session.token, expiresAt: new Date(result.session.expiresAt) }, epoch);
+  return { id: session.userId, tenantId: session.tenantId };
+}
+
 export async function resolveUser(auth: Auth, headers: Headers): Promise<{ id: string; tenantId: string } | null> {
   const session = await resolveSession(auth, headers);
   return session && { id: session.userId, tenantId: session.tenantId };

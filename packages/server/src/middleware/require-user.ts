@@ -8,12 +8,13 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
 import { DomainError } from "../domain-error.js";
-import { resolveUser, type Auth } from "../auth/auth.js";
+import { resolveRequestUser, type Auth } from "../auth/auth.js";
 
 export function requireUser(options: { auth: Auth }) {
   if (!options.auth) throw new Error("requireUser: auth is required");
   return createMiddleware<AppEnv>(async function requireUser(c, next) {
-    const user = await resolveUser(options.auth, c.req.raw.headers);
+    // A token verified in the last few seconds is not looked up again (auth/session-cache.ts).
+    const user = await resolveRequestUser(options.auth, c.req.raw.headers);
     if (!user) throw new ApiError(401, "unauthorized", "missing or invalid bearer token; sign in as a guest at POST /v1/auth/sign-in/anonymous");
     const tenant = c.get("tenant");
     if (tenant && tenant.tenantId !== user.tenantId) {

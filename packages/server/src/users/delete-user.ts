@@ -5,6 +5,7 @@
  * are removed alongside). A generation still running for the user fails its next append and
  * its lease lapses; takeover finds no chat row and does nothing.
  */
+import type { SessionCache } from "../auth/session-cache.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { userStreamName } from "../log/stream-names.js";
 import type { StreamsClient } from "../streams/client/types.js";
@@ -18,7 +19,7 @@ export interface DeletedUser {
 
 /** Null when the tenant has no such user. */
 export async function deleteEndUser(
-  deps: { prisma: PrismaClient; streams: Pick<StreamsClient, "deleteStream"> },
+  deps: { prisma: PrismaClient; streams: Pick<StreamsClient, "deleteStream">; auth?: { sessions: Pick<SessionCache, "forgetUser"> } },
   tenantId: string,
   userId: string,
 ): Promise<DeletedUser | null> {
@@ -35,5 +36,7 @@ export async function deleteEndUser(
     const { count: removed } = await tx.user.deleteMany({ where: { id: userId, tenantId } });
     return removed === 0 ? null : count;
   });
+  // Its sessions went with the row: this process stops trusting their tokens at once.
+  deps.auth?.sessions.forgetUser(userId);
   return chats === null ? null : { userId, tenantId, chats, streamDeleted: deleted };
 }

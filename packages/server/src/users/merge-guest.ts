@@ -11,6 +11,7 @@
  * A guest chat with a running answer is not copied half-way: the merge is refused with 409 and
  * a Retry-After at the answer's lease expiry.
  */
+import type { SessionCache } from "../auth/session-cache.js";
 import { Prisma, type PrismaClient } from "../generated/prisma/client.js";
 import { DomainError } from "../domain-error.js";
 import type { EndUser } from "../env.js";
@@ -27,6 +28,8 @@ export interface MergeDeps {
   streams: Pick<StreamsClient, "read" | "append" | "deleteStream">;
   ensureUserStream: EnsureUserStream;
   clock: () => Date;
+  /** This process's memory of verified tokens (auth/session-cache.ts): the guest's end with the merge. */
+  auth?: { sessions: Pick<SessionCache, "forgetUser"> };
 }
 
 /** The number of chats the verified user received (also when this merge had already happened). */
@@ -68,6 +71,7 @@ export async function mergeGuestInto(deps: MergeDeps, guest: EndUser, user: EndU
       await tx.userStream.deleteMany({ where: { name: from } });
       await tx.user.delete({ where: { id: guest.id } });
     });
+    deps.auth?.sessions.forgetUser(guest.id);
   } catch (error) {
     if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
       const winner = await prisma.guestMerge.findUnique({ where: { guestUserId: guest.id } });
