@@ -102,13 +102,16 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
     },
 
     /**
-     * What a turn needs before it starts, in ONE statement: the user's live chat (its model) and
-     * the turn already recorded under `clientMessageId`, if any. `chat_not_found` as `get`.
+     * What a turn needs before it starts, in ONE statement: the user's live chat (its model), the
+     * turn already recorded under `clientMessageId`, if any, and how many answers the user has
+     * running in their other chats (limits' runningAnswersPerUser, the same count as
+     * limits/running-answers.ts). `chat_not_found` as `get`.
      */
-    async findForTurn(user: EndUser, chatId: string, clientMessageId: string): Promise<{ model: string | null; turn: TurnRecord | null }> {
+    async findForTurn(user: EndUser, chatId: string, clientMessageId: string): Promise<{ model: string | null; turn: TurnRecord | null; runningElsewhere: number }> {
       if (!isWellFormedId(chatId)) throw chatNotFound(chatId);
-      const rows = await prisma.$queryRaw<Array<{ model: string | null; userMessageId: string | null; assistantMessageId: string | null; offset: string | null }>>`
-        SELECT c."model", t."userMessageId", t."assistantMessageId", t."offset"
+      const rows = await prisma.$queryRaw<Array<{ model: string | null; userMessageId: string | null; assistantMessageId: string | null; offset: string | null; running: number }>>`
+        SELECT c."model", t."userMessageId", t."assistantMessageId", t."offset",
+          (SELECT count(*)::int FROM "chat" r WHERE r."userId" = ${user.id} AND r."activeGenerationId" IS NOT NULL AND r."deletedAt" IS NULL AND r."id" <> ${chatId}) AS "running"
         FROM "chat" c LEFT JOIN "turn" t ON t."chatId" = c."id" AND t."clientMessageId" = ${clientMessageId}
         WHERE c."id" = ${chatId} AND c."userId" = ${user.id} AND c."tenantId" = ${user.tenantId} AND c."deletedAt" IS NULL`;
       const row = rows[0];
@@ -117,7 +120,7 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
         row.userMessageId === null || row.assistantMessageId === null
           ? null
           : { chatId, clientMessageId, userMessageId: row.userMessageId, assistantMessageId: row.assistantMessageId, offset: row.offset };
-      return { model: row.model, turn };
+      return { model: row.model, turn, runningElsewhere: row.running };
     },
 
     async findTurn(chatId: string, clientMessageId: string): Promise<TurnRecord | null> {
@@ -151,8 +154,10 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
       return recorded;
     },
 
+    /** Raw: on every send's path, and Prisma's update costs several times the CPU of this statement. */
     async setTurnOffset(chatId: string, clientMessageId: string, offset: string): Promise<void> {
-      await prisma.turn.update({ where: { chatId_clientMessageId: { chatId, clientMessageId } }, data: { offset } });
+      const count = await prisma.$executeRaw`UPDATE "turn" SET "offset" = ${offset} WHERE "chatId" = ${chatId} AND "clientMessageId" = ${clientMessageId}`;
+      if (count !== 1) throw new Error(`setTurnOffset: no turn ${clientMessageId} in chat ${chatId}`);
     },
 
     /**

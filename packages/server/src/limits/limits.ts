@@ -30,8 +30,12 @@ export interface Limits {
   clientAddress(peer: string | undefined, forwardedFor: string | undefined): string | null;
   /** One sign-in (guest or JWT) from `address` on the tenant's site. */
   signIn(tenantId: string, address: string | null): Promise<void>;
-  /** One new message of `user` in `chatId`: per user, per tenant, and answers running elsewhere. */
-  send(user: EndUser, chatId: string): Promise<Charge>;
+  /**
+   * One new message of `user` in `chatId`: per user, per tenant, and answers running elsewhere
+   * (`known.runningElsewhere` when the caller has just counted them, as a turn's lookup does;
+   * otherwise counted here).
+   */
+  send(user: EndUser, chatId: string, known?: { runningElsewhere?: number }): Promise<Charge>;
   /** One new chat of `user` today. */
   createChat(user: EndUser): Promise<Charge>;
   /** A live tail of `user` on this process; release the slot when the tail ends. */
@@ -89,7 +93,7 @@ export function createLimits(deps: LimitsDeps): Limits {
         `too many sign-ins from this address: at most ${n} per minute on this site (signInsPerMinute); retry in ${seconds(ms)}`,
       );
     },
-    async send(user, chatId) {
+    async send(user, chatId, known) {
       const limits = await limitsOf(user.tenantId);
       const mine = await take("send-user", user.id, limits.sendsPerMinute, MINUTE, (ms) =>
         `too many messages: at most ${limits.sendsPerMinute} per minute per user (sendsPerMinute); retry in ${seconds(ms)}`,
@@ -105,7 +109,7 @@ export function createLimits(deps: LimitsDeps): Limits {
       }
       const charge = { refund: async () => void (await Promise.all([mine.refund(), site.refund()])) };
       const cap = limits.runningAnswersPerUser;
-      if (cap > 0 && (await deps.countRunningAnswers(user.id, chatId)) >= cap) {
+      if (cap > 0 && (known?.runningElsewhere ?? (await deps.countRunningAnswers(user.id, chatId))) >= cap) {
         await charge.refund();
         throw new DomainError("rate_limited", `too many answers running: at most ${cap} at once per user (runningAnswersPerUser); retry when one has finished`, {
           retryAfterMs: RUNNING_RETRY_MS,

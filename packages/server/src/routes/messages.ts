@@ -36,7 +36,7 @@ export function messageRoutes(services: Services) {
    * or a malformed id, is a 404 before anything is counted. The turn looks the chat and an
    * earlier attempt up once and charges in between (turns/send-turn.ts).
    */
-  const chargeOf = (c: Context<AppEnv>) => () => services.limits.send(c.var.user, c.req.param("chatId")!);
+  const chargeOf = (c: Context<AppEnv>) => (known: { runningElsewhere: number }) => services.limits.send(c.var.user, c.req.param("chatId")!, known);
 
   return new Hono<AppEnv>()
     .post(CHAT_ROUTE.messages, describeRoute({ ...CHAT_DOCS.send, requestBody: jsonBody(SendMessage) }), async (c) => {

@@ -48,7 +48,7 @@ export interface SendInput {
  * the user's and no turn is recorded under the clientMessageId (a retry costs nothing), refunded
  * when the turn then fails.
  */
-export type ChargeTurn = () => Promise<Charge>;
+export type ChargeTurn = (known: { runningElsewhere: number }) => Promise<Charge>;
 
 export interface RegenerateInput {
   clientMessageId: string;
@@ -103,12 +103,12 @@ async function runTurn(deps: SendDeps, user: EndUser, chatId: string, input: Tur
   if (!isWellFormedId(chatId)) throw chatNotFound(chatId);
   // One round trip's wait for all three: the turn and the stream are used only once the chat is
   // known to be the user's (findForTurn throws otherwise, and the other results are dropped).
-  const [{ model: chatModel, turn: found }, tenantModel, userStream] = await Promise.all([
+  const [{ model: chatModel, turn: found, runningElsewhere }, tenantModel, userStream] = await Promise.all([
     deps.chats.findForTurn(user, chatId, input.clientMessageId),
     deps.modelPolicies.forTenant(user.tenantId),
     deps.ensureUserStream(user),
   ]);
-  const charge = found || !input.charge ? null : await input.charge();
+  const charge = found || !input.charge ? null : await input.charge({ runningElsewhere });
   try {
     return await startOrResume(deps, user, chatId, input, { chatModel, found, tenantModel, userStream });
   } catch (error) {
