@@ -4,9 +4,15 @@
  * strings.ts, so the loader carries these six and not the whole table; strings.ts spreads them
  * into `DEFAULT_STRINGS`, so each key still has one English default.
  */
-import type { OpenChatStrings } from "./strings.js";
-
-export type LauncherStrings = Pick<OpenChatStrings, "title" | "openChat" | "closeChat" | "unread" | "loading" | "loadFailed">;
+/** The shell's keys of `OpenChatStrings` (same names and types; strings.ts builds on these, not the other way). */
+export interface LauncherStrings {
+  title: string;
+  openChat: string;
+  closeChat: string;
+  unread: (count: number) => string;
+  loading: string;
+  loadFailed: string;
+}
 
 export const LAUNCHER_STRINGS: LauncherStrings = {
   title: "Chat",
@@ -18,6 +24,6 @@ export const LAUNCHER_STRINGS: LauncherStrings = {
 };
 
 /** The shell's texts: `overrides` (the locale's table under the `strings` property) over the English defaults. */
-export function launcherStrings(overrides?: Partial<OpenChatStrings> | null): LauncherStrings {
+export function launcherStrings(overrides?: Partial<LauncherStrings> | null): LauncherStrings {
   return overrides ? { ...LAUNCHER_STRINGS, ...overrides } : LAUNCHER_STRINGS;
 }

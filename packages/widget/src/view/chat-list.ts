@@ -4,7 +4,7 @@
  * user asked for with (non-composed) events; the view calls the controllers. Renders into the
  * view's shadow root, so the view's styles and parts apply; its own styles (chat-list-styles.ts)
  * it adds there when it connects. A chunk of its own, loaded when the list first opens
- * (lazy-parts.ts): it imports nothing at run time, Lit and the icons come with the kit.
+ * (kit.ts): it imports nothing at run time, Lit and the icons come with the kit.
  *
  * @fires oc-new - New chat.
  * @fires oc-select - Switch to `detail` (a chat id).
@@ -15,7 +15,7 @@ import type { Chat } from "@open-chat/sdk";
 import type { LitElement } from "lit";
 import type { OpenChatStrings } from "../common/strings.js";
 import { chatListCss } from "./chat-list-styles.js";
-import type { Kit } from "./lazy-parts.js";
+import type { Kit } from "./kit.js";
 
 export { ChatListController } from "./chat-list-controller.js";
 

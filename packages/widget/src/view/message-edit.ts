@@ -8,7 +8,7 @@
 import type { ChatMessage } from "@open-chat/sdk";
 import type { LitElement } from "lit";
 import type { OpenChatStrings } from "../common/strings.js";
-import type { Kit } from "./lazy-parts.js";
+import type { Kit } from "./kit.js";
 import type { MessageForms } from "./message-forms.js";
 
 export interface OpenChatEdit extends LitElement {

@@ -5,7 +5,7 @@
  * Ctrl/⌘+Enter saves.
  */
 import type { OpenChatStrings } from "../common/strings.js";
-import type { Kit } from "./lazy-parts.js";
+import type { Kit } from "./kit.js";
 
 export interface FormOptions {
   strings: OpenChatStrings;

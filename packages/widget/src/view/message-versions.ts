@@ -11,7 +11,7 @@
 import type { ChatMessage, ChatTail, MessageVersions, TailState } from "@open-chat/sdk";
 import type { LitElement, PropertyValues } from "lit";
 import type { OpenChatStrings } from "../common/strings.js";
-import type { Kit } from "./lazy-parts.js";
+import type { Kit } from "./kit.js";
 
 const NONE: MessageVersions = { ids: [], index: -1 };
 

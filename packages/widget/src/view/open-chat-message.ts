@@ -20,7 +20,7 @@ import { keyOf } from "./completions.js";
 import { copyText } from "./clipboard.js";
 import { humanText } from "./failures.js";
 import { icons } from "./icons.js";
-import { adoptStyles } from "./lazy-parts.js";
+import { adoptStyles } from "./kit.js";
 import { messageActions } from "./message-actions.js";
 
 /** Keeps `host.message` equal to the tail's message `host.messageKey` (per-message subscription). */

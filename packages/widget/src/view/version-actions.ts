@@ -4,7 +4,7 @@
  * form) and `<open-chat-edit>` (Edit and the inline editor). It imports nothing at run time:
  * Lit and the view's helpers come with the kit.
  */
-import type { Kit } from "./lazy-parts.js";
+import type { Kit } from "./kit.js";
 import { editClass, type OpenChatEdit } from "./message-edit.js";
 import { feedbackClass, type OpenChatFeedback } from "./message-feedback.js";
 import { messageForms } from "./message-forms.js";
