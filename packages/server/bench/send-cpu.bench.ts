@@ -6,8 +6,12 @@
  * here only to count). Each send asks for a one-token answer and waits for it to end before the
  * next, so the figure is the send path alone.
  *
- *   node --import tsx bench/send-cpu.bench.ts [sends=300] [--embedded] [--profile=out.cpuprofile] [--queries]
+ *   node --import tsx bench/send-cpu.bench.ts [sends=300] [--embedded] [--chats=10] [--profile=out.cpuprofile] [--queries]
  *
+ * Sends go round-robin to `--chats` chats (default 10, so each chat ends with about sends/10
+ * turns; `--chats=1` measures one long chat, whose whole log each send reads for its prompt).
+ * `--burst=N` then also sends N at once, 3 times (N guests, one chat each): wall time per send
+ * from the client in this same process (so it includes the client's share of the one loop).
  * `--profile` writes a CPU profile of the measured sends only (open it in Chrome DevTools);
  * `--queries` prints the statements of the last measured send, in order.
  */
@@ -23,6 +27,8 @@ const WARMUP = 30;
 const kind = process.argv.includes("--embedded") ? "embedded" : "bun-server";
 const profileTo = process.argv.find((a) => a.startsWith("--profile="))?.slice("--profile=".length);
 const showQueries = process.argv.includes("--queries");
+const BURST = Number(process.argv.find((a) => a.startsWith("--burst="))?.slice("--burst=".length) ?? 0);
+const CHATS = Number(process.argv.find((a) => a.startsWith("--chats="))?.slice("--chats=".length) ?? 10);
 
 let queries = 0;
 let statements: string[] = [];
@@ -42,7 +48,7 @@ try {
   const token = await signInAsGuest(server.url, { publishableKey: tenant.publishableKey, origin: tenant.origin });
   const api = apiClient(server.url, token);
   const chats: string[] = [];
-  for (let i = 0; i < 10; i++) chats.push((await api.call("POST", "/v1/chats", {}, { headers })).body.id);
+  for (let i = 0; i < CHATS; i++) chats.push((await api.call("POST", "/v1/chats", {}, { headers })).body.id);
 
   const one = async (i: number) => {
     const reply = await api.call("POST", `/v1/chats/${chats[i % chats.length]}/messages`, { clientMessageId: `m${i}`, text: "hi [[tokens:1]]" }, { headers });
@@ -84,10 +90,39 @@ try {
   }
   walls.sort((a, b) => a - b);
   const p = (q: number) => walls[Math.min(walls.length - 1, Math.floor(q * walls.length))]!.toFixed(1);
-  console.log(`${SENDS} sends (${kind} tier, publishable key, one-token answers, one at a time)`);
+  console.log(`${SENDS} sends (${kind} tier, publishable key, one-token answers, one at a time, ${CHATS} chats: ${Math.ceil((WARMUP + SENDS) / CHATS)} turns each at the end)`);
   console.log(`CPU per send            ${(cpuUs / SENDS).toFixed(0)} µs (app + this client)`);
   console.log(`queries per send        ${(sendQueries / SENDS).toFixed(1)} (node-postgres round trips until the 202)`);
   console.log(`wall per send           p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, mean ${(wallMs / SENDS).toFixed(1)} ms`);
+  if (BURST > 0) await burst(BURST);
+
+  /** N sends at once (N guests, one chat each), three rounds. */
+  async function burst(n: number) {
+    const users = await Promise.all(
+      Array.from({ length: n }, async () => {
+        const api = apiClient(server.url, await signInAsGuest(server.url, { publishableKey: tenant.publishableKey, origin: tenant.origin }));
+        return { api, chat: (await api.call("POST", "/v1/chats", {}, { headers })).body.id as string };
+      }),
+    );
+    const walls: number[] = [];
+    const q0 = queries;
+    const cpu0 = process.cpuUsage();
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(
+        users.map(async ({ api, chat }, i) => {
+          const t0 = performance.now();
+          const reply = await api.call("POST", `/v1/chats/${chat}/messages`, { clientMessageId: `b${round}-${i}`, text: "hi [[tokens:1]]" }, { headers });
+          walls.push(performance.now() - t0);
+          if (reply.status !== 202) throw new Error(`burst send: ${reply.status} ${JSON.stringify(reply.body)}`);
+        }),
+      );
+      await server.idle();
+    }
+    const cpu = process.cpuUsage(cpu0);
+    walls.sort((a, b) => a - b);
+    const p = (q: number) => walls[Math.min(walls.length - 1, Math.floor(q * walls.length))]!.toFixed(0);
+    console.log(`burst of ${n}, 3 rounds     send wall p50 ${p(0.5)} ms, p99 ${p(0.99)} ms; CPU ${((cpu.user + cpu.system) / walls.length / 1000).toFixed(1)} ms and ${((queries - q0) / walls.length).toFixed(1)} queries per send incl. its one-token answer`);
+  }
 } finally {
   await server.close();
   await streams.stop();
