@@ -70,6 +70,9 @@ export async function startApp(config: "bun" | "embedded", modelUrl: string, ext
         // streams-local is one process); 1 keeps the figures comparable with earlier runs.
         WORKERS: process.env.BENCH_WORKERS ?? "1",
         ...BENCH_LIMITS,
+        // BENCH_MAX_RUNNING sets the per-process cap on running answers (default: the server's),
+        // to find what a process holds past the default cap.
+        ...(process.env.BENCH_MAX_RUNNING ? { MAX_RUNNING_ANSWERS_PER_PROCESS: process.env.BENCH_MAX_RUNNING } : {}),
         ...streamsEnv,
         ...extraEnv,
       },
