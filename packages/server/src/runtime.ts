@@ -12,6 +12,7 @@ import { mkdirSync } from "node:fs";
 import type { OpenChatApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.js";
+import { defaultRunningAnswers } from "./limits/answer-admission.js";
 import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { applyMigrations } from "./db/migrate.js";
 import type { LeaseSweeper } from "./leases/sweeper.js";
@@ -69,7 +70,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // Rate-limit counts in Postgres hold across app servers; embedded PGlite is one process.
     const counters = config.databaseUrl ? parts.createPostgresCounters(db.pool) : parts.createMemoryCounters();
     const tails = parts.processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl });
-    const settings = { ...config.settings, limits: { ...config.settings.limits, tailsPerProcess: tails.tails } };
+    const runningAnswersPerProcess = config.settings.limits.runningAnswersPerProcess ?? defaultRunningAnswers({ embeddedStreams: !config.streamsUrl });
+    const settings = { ...config.settings, limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess } };
     const app = parts.createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));

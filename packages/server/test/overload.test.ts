@@ -14,7 +14,7 @@ import { signInAsGuest, startTestServer, TEST_LIMITS, type TestServer } from "@o
 import { createAuth } from "../src/auth/auth.js";
 import { createApp } from "../src/app.js";
 import { configFromEnv } from "../src/config.js";
-import { DEFAULT_RUNNING_ANSWERS_PER_PROCESS } from "../src/limits/answer-admission.js";
+import { DEFAULT_RUNNING_ANSWERS_PER_PROCESS, defaultRunningAnswers } from "../src/limits/answer-admission.js";
 import { PrismaClient } from "../src/generated/prisma/client.js";
 import { listen, type Listening } from "../src/http/listen.js";
 import { renderError } from "../src/http/render-error.js";
@@ -26,6 +26,8 @@ describe("the running-answers cap (runningAnswersPerProcess)", () => {
     expect(configFromEnv({ MAX_RUNNING_ANSWERS_PER_PROCESS: "0" }).settings.limits.runningAnswersPerProcess).toBe(0);
     expect(configFromEnv({}).settings.limits.runningAnswersPerProcess).toBeUndefined();
     expect(DEFAULT_RUNNING_ANSWERS_PER_PROCESS).toBeGreaterThan(0);
+    // A server's default follows where its log lives (the embedded tier shares the event loop).
+    expect(defaultRunningAnswers({ embeddedStreams: false })).toBeGreaterThan(defaultRunningAnswers({ embeddedStreams: true }));
     expect(() => configFromEnv({ MAX_RUNNING_ANSWERS_PER_PROCESS: "-1" })).toThrow(/MAX_RUNNING_ANSWERS_PER_PROCESS/);
   });
 

@@ -18,11 +18,22 @@ import { DomainError } from "../domain-error.js";
 export const ADMISSION_RETRY_MS = 2_000;
 
 /**
- * The default cap: on a 2-core box one app process held p99 token latency ≤ 250 ms at 100
- * concurrent answers (106 ms) and not at 150 (320 ms; bench:load, Bun tier); past the cap more
- * answers only make every answer late. Raise it on a bigger box (MAX_RUNNING_ANSWERS_PER_PROCESS).
+ * The default cap when nothing says how this process runs (services built directly, tests): on a
+ * 2-core box one app process against the Bun tier held p99 token latency ≤ 250 ms at 100
+ * concurrent answers. Past the cap more answers only make every answer late. Raise it on a
+ * bigger box (MAX_RUNNING_ANSWERS_PER_PROCESS).
  */
 export const DEFAULT_RUNNING_ANSWERS_PER_PROCESS = 100;
+
+/**
+ * The default cap of a server process, by where its log lives (bench:load on a 2-core box, after
+ * the send and tail work): with a remote streams tier p99 194 ms at 150 answers and 275 ms at
+ * 200; with the embedded streams-local (SQLite on this process's event loop) 218 ms at 50 and
+ * 432 ms at 100.
+ */
+export function defaultRunningAnswers({ embeddedStreams }: { embeddedStreams: boolean }): number {
+  return embeddedStreams ? 50 : 150;
+}
 
 export interface AnswerAdmission {
   /** Takes a slot for one new turn or throws `overloaded`; call the returned release once the request ends. */
