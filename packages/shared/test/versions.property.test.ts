@@ -53,7 +53,10 @@ function scenario(ops: Op[]) {
     return candidates.length === 0 ? undefined : candidates[pick % candidates.length]!;
   };
   ops.forEach((op, k) => {
-    const p = producer(`g${k}`);
+    apply(op, producer(`g${k}`));
+    showThread();
+  });
+  function apply(op: Op, p: ReturnType<typeof producer>) {
     if (op.kind === "send") {
       const last = thread.at(-1) ?? null;
       const u = add(p, "user", last);
@@ -88,7 +91,11 @@ function scenario(ops: Op[]) {
       if (op.rating === null) feedback.delete(node.id);
       else feedback.set(node.id, op.rating);
     }
-  });
+  }
+  /** What is on screen is what each place shows: every message of the thread is its place's shown version. */
+  function showThread() {
+    thread.forEach((id, i) => shown.set(i === 0 ? null : thread[i - 1]!, id));
+  }
   function pathTo(id: string | null): string[] {
     const path: string[] = [];
     for (let at = id; at !== null; at = nodes.find((node) => node.id === at)!.parent) path.unshift(at);
@@ -157,6 +164,22 @@ describe("versions, selection and feedback", () => {
       }),
       { numRuns: 200 },
     );
+  });
+
+  it("a regenerated answer in a hidden branch shows that branch, and it stays shown under a later selection above it", () => {
+    // Three turns; edit the second question (m2 → m6 + m7); regenerate the old second answer
+    // (m3 → m8, under m2, which was hidden); select the first question.
+    const ops: Op[] = [
+      { kind: "send", end: "completed" },
+      { kind: "send", end: "completed" },
+      { kind: "send", end: "completed" },
+      { kind: "edit", pick: 1 },
+      { kind: "regenerate", pick: 1 },
+      { kind: "select", pick: 0 },
+    ];
+    const { events, thread } = scenario(ops);
+    expect(thread).toEqual(["m0", "m1", "m2", "m8"]);
+    expect(ids(materialize(events))).toEqual(thread);
   });
 
   it("a version of an unknown message, or of another role, invents nothing", () => {
