@@ -162,18 +162,21 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
 
     /**
      * Takes the lease again for a turn whose first append failed (a retried send): its answer
-     * has no event in the log yet, so it starts over at epoch 0.
+     * has no event in the log yet, so it starts over at epoch 0. Only when nobody is on it: the
+     * chat runs no answer (the first attempt released the lease) or this turn's lease lapsed (its
+     * process died) — never under a live attempt of the same send — and only while the turn has
+     * no offset (once it has one the send completed: its retry returns it, it never starts the
+     * answer again). One statement, so no other attempt can slip between the checks.
      */
-    async retakeLease(chatId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean> {
+    async retakeLease(chatId: string, clientMessageId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean> {
       const now = clock();
-      const { count } = await prisma.chat.updateMany({
-        where: {
-          id: chatId,
-          deletedAt: null,
-          OR: [{ activeGenerationId: null }, { activeGenerationId: generationId }],
-        },
-        data: { activeGenerationId: generationId, leaseHolder: holder, leaseExpiresAt: new Date(now.getTime() + leaseMs), ...FRESH_LEASE },
-      });
+      const count = await prisma.$executeRaw`
+        UPDATE "chat" SET "activeGenerationId" = ${generationId}, "leaseHolder" = ${holder},
+          "leaseExpiresAt" = ${new Date(now.getTime() + leaseMs)}, "generationEpoch" = 0, "stopRequestedAt" = NULL,
+          "stopRequestedBy" = NULL, "closeWithError" = NULL
+        WHERE "id" = ${chatId} AND "deletedAt" IS NULL
+          AND ("activeGenerationId" IS NULL OR ("activeGenerationId" = ${generationId} AND "leaseExpiresAt" < ${now}))
+          AND EXISTS (SELECT 1 FROM "turn" WHERE "chatId" = ${chatId} AND "clientMessageId" = ${clientMessageId} AND "offset" IS NULL)`;
       return count === 1;
     },
   };

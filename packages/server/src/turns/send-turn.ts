@@ -154,9 +154,14 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   };
   if (turn) {
     await reserve(turn.assistantMessageId);
-    // The first attempt recorded the turn but its append did not complete: redo it.
-    const leased = await chats.retakeLease(chatId, turn.assistantMessageId, deps.holder, deps.leaseMs);
-    if (!leased) throw await leaseConflict(deps, chatId);
+    // The first attempt recorded the turn but its append did not complete: redo it — unless an
+    // attempt is still on it (its lease is live: 409) or it completed since this request looked.
+    const leased = await chats.retakeLease(chatId, input.clientMessageId, turn.assistantMessageId, deps.holder, deps.leaseMs);
+    if (!leased) {
+      const now = await chats.findTurn(chatId, input.clientMessageId);
+      if (now?.offset) return toResult(now, now.offset);
+      throw await leaseConflict(deps, chatId);
+    }
   } else {
     const userMessageId = plan?.parentId ?? newId("msg");
     const fresh = { chatId, clientMessageId: input.clientMessageId, userMessageId, assistantMessageId: newId("msg"), offset: null };
