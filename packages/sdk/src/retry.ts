@@ -15,6 +15,8 @@ export interface RetryOptions {
   network: NetworkSignal;
   /** Aborting stops retrying (the last error is thrown). */
   signal: AbortSignal;
+  /** Which failures to retry. Default: `isRetryable` (transport, 5xx, "busy, try later"). */
+  shouldRetry?: (error: unknown) => boolean;
 }
 
 export async function retrying<T>(run: () => Promise<T>, options: RetryOptions): Promise<T> {
@@ -22,7 +24,7 @@ export async function retrying<T>(run: () => Promise<T>, options: RetryOptions):
     try {
       return await run();
     } catch (error) {
-      if (!isRetryable(error) || attempt + 1 >= options.attempts || options.signal.aborted) throw error;
+      if (!(options.shouldRetry ?? isRetryable)(error) || attempt + 1 >= options.attempts || options.signal.aborted) throw error;
       const serverSays = error instanceof OpenChatError ? (error.retryAfterMs ?? 0) : 0;
       await pause(Math.max(backoffDelay(attempt, options.backoff), serverSays), options);
     }

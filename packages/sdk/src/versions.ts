@@ -12,13 +12,14 @@
  * await client.feedback(chatId, assistantMessageId, { rating: "up", comment: "clear" });
  */
 import { API_PATH, type FeedbackRating } from "@open-chat/shared";
-import { backoffDelay, pause, type Backoff } from "./backoff.js";
+import type { Backoff } from "./backoff.js";
 import { OpenChatError, TransportError } from "./errors.js";
 import type { Http, HttpRequest } from "./http.js";
 import { newClientMessageId } from "./ids.js";
 import type { NetworkSignal } from "./network.js";
 import { pendingFor, type OutboxEntry } from "./outbox-entry.js";
 import type { PendingStore } from "./pending.js";
+import { retrying } from "./retry.js";
 import type { SendResult } from "./types.js";
 
 /** Attempts of one selectVersion() or feedback() (the first included). */
@@ -74,16 +75,9 @@ export function versionMethods(deps: VersionDeps): VersionMethods {
   const now = () => new Date(deps.clock()).toISOString();
 
   /** Transport failures and 5xx only: a refusal (409 while an answer runs, 4xx) is the caller's to show. */
-  async function request<T>(req: HttpRequest): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await deps.http.json<T>({ ...req, signal: deps.signal });
-      } catch (error) {
-        const transient = error instanceof TransportError || (error instanceof OpenChatError && error.status >= 500);
-        if (!transient || attempt + 1 >= ATTEMPTS || deps.signal.aborted) throw error;
-        await pause(backoffDelay(attempt, deps.backoff), deps);
-      }
-    }
+  const transient = (error: unknown) => error instanceof TransportError || (error instanceof OpenChatError && error.status >= 500);
+  function request<T>(req: HttpRequest): Promise<T> {
+    return retrying(() => deps.http.json<T>({ ...req, signal: deps.signal }), { attempts: ATTEMPTS, backoff: deps.backoff, network: deps.network, signal: deps.signal, shouldRetry: transient });
   }
 
   return {
