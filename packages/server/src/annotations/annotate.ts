@@ -6,7 +6,6 @@
  */
 import type { ChatState } from "@open-chat/shared";
 import type { ChatRepository } from "../chats/repository.js";
-import { DomainError } from "../domain-error.js";
 import type { EndUser } from "../env.js";
 import { appendChatEvent, type UserActionPayload } from "../log/chat-events.js";
 import { readChatState } from "../log/chat-state.js";
@@ -42,8 +41,4 @@ export async function annotate(
   const tierOffset = (await appendChatEvent(deps, stream, chatId, event)) ?? (await readChat(deps.streams, stream, chatKey(chatId))).nextOffset;
   await afterAppend?.({ tierOffset, stream: `${stream}#${incarnation}` });
   return { offset: toPublicOffset(incarnation, tierOffset) };
-}
-
-export function messageNotFound(messageId: string): DomainError {
-  return new DomainError("message_not_found", `no message ${messageId} in this chat`);
 }

@@ -7,7 +7,8 @@
 import { EVENT_TYPE, findMessage, isTerminal } from "@open-chat/shared";
 import { DomainError } from "../domain-error.js";
 import type { EndUser } from "../env.js";
-import { annotate, messageNotFound, type AnnotateDeps } from "./annotate.js";
+import { messageNotFound } from "../chats/repository.js";
+import { annotate, type AnnotateDeps } from "./annotate.js";
 import type { FeedbackStore, Rating } from "./feedback-store.js";
 
 export interface FeedbackInput {

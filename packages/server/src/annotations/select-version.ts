@@ -7,7 +7,8 @@
 import { EVENT_TYPE, findMessage } from "@open-chat/shared";
 import { DomainError } from "../domain-error.js";
 import type { EndUser } from "../env.js";
-import { annotate, messageNotFound, type AnnotateDeps } from "./annotate.js";
+import { messageNotFound } from "../chats/repository.js";
+import { annotate, type AnnotateDeps } from "./annotate.js";
 
 export async function selectVersion(deps: AnnotateDeps, user: EndUser, chatId: string, messageId: string): Promise<{ offset: string }> {
   return annotate(deps, user, chatId, (state) => {

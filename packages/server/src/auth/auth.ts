@@ -134,7 +134,6 @@ function toResolved(result: { user: { id: string; tenantId?: string | null; isAn
   };
 }
 
-/** The end user behind a request, in the shape the HTTP layer keeps in `c.var.user`. */
 /**
  * The end user a request acts for, as `resolveUser`, but a token verified within the last
  * `sessionCacheMs` is answered from this process's memory (session-cache.ts, its bound).
@@ -152,6 +151,10 @@ export async function resolveRequestUser(auth: Auth, headers: Headers): Promise<
   return { id: session.userId, tenantId: session.tenantId };
 }
 
+/**
+ * The end user behind a request, in the shape the HTTP layer keeps in `c.var.user`, always from
+ * the database (a live tail's periodic re-check must see a sign-out made anywhere).
+ */
 export async function resolveUser(auth: Auth, headers: Headers): Promise<{ id: string; tenantId: string } | null> {
   const session = await resolveSession(auth, headers);
   return session && { id: session.userId, tenantId: session.tenantId };

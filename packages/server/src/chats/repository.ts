@@ -191,3 +191,8 @@ export function chatNotFound(id: string): DomainError {
   // An id of another shape is not echoed back (it may be 70 KB of anything).
   return new DomainError("chat_not_found", isWellFormedId(id) ? `chat ${id} not found` : "chat not found");
 }
+
+/** A message id the chat's log does not hold (ids reach here well-formed: checked at the route). */
+export function messageNotFound(messageId: string): DomainError {
+  return new DomainError("message_not_found", `no message ${messageId} in this chat`);
+}

@@ -14,6 +14,7 @@
  * nor anything after it.
  */
 import { EVENT_TYPE, currentThread, findMessage, isTerminal, threadTo, type ChatEvent, type ChatMessage, type ChatState } from "@open-chat/shared";
+import { messageNotFound } from "../chats/repository.js";
 import { DomainError } from "../domain-error.js";
 import type { EventFactory } from "../log/event-factory.js";
 
@@ -46,7 +47,7 @@ export function planTurn(state: ChatState, request: TurnRequest): TurnPlan {
     }
     case "regenerate": {
       const answer = findMessage(state, request.answerId);
-      if (!answer) throw new DomainError("message_not_found", `no message ${request.answerId} in this chat`);
+      if (!answer) throw messageNotFound(request.answerId);
       if (answer.role !== "assistant") throw new DomainError("message_not_applicable", `message ${answer.id} is the user's; regenerate an answer (or edit this message)`);
       if (!isTerminal(answer.status)) throw new DomainError("answer_running", `answer ${answer.id} is still being written; stop it or wait for it to end`);
       if (answer.parentId === null) throw new DomainError("message_not_applicable", `answer ${answer.id} follows no message of the user`);
