@@ -140,6 +140,14 @@ export function staggerMs(user: number, users: number, tokensPerSecond: number):
   return (user * 1000) / tokensPerSecond / users;
 }
 
+/** A load generator's answers: how many users, tokens per answer, tokens/s, and when to give up (ms). */
+export function answerLoadFromEnv(): { users: number; tokens: number; rate: number; deadlineMs: number } {
+  const users = envNumber("BENCH_USERS", 10);
+  const tokens = envNumber("BENCH_TOKENS", 200);
+  const rate = envNumber("BENCH_TOKENS_PER_SECOND", 30);
+  return { users, tokens, rate, deadlineMs: envNumber("BENCH_DEADLINE_MS", 2 * (tokens * 1000) / rate + 60_000) };
+}
+
 export function envNumber(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === "") return fallback;

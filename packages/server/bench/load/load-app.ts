@@ -7,7 +7,7 @@
  * Environment: APP_URL, BENCH_USERS, BENCH_TOKENS, BENCH_TOKENS_PER_SECOND, BENCH_DEADLINE_MS.
  */
 import { materialize, type ChatEvent } from "@open-chat/shared";
-import { AnswerTrack, allDone, envNumber, staggerMs, summarizeAnswers } from "./answers.js";
+import { AnswerTrack, allDone, answerLoadFromEnv, staggerMs, summarizeAnswers } from "./answers.js";
 import { nowUs } from "./clock.js";
 import { errorCodeOf, httpJson, openSse } from "./http.js";
 import { Samples } from "./stats.js";
@@ -18,10 +18,7 @@ const TERMINAL = new Set(["message.completed", "message.error", "message.stopped
 runWorker(async () => {
   const appUrl = process.env.APP_URL;
   if (!appUrl) throw new Error("APP_URL is required");
-  const users = envNumber("BENCH_USERS", 10);
-  const tokens = envNumber("BENCH_TOKENS", 200);
-  const rate = envNumber("BENCH_TOKENS_PER_SECOND", 30);
-  const deadlineMs = envNumber("BENCH_DEADLINE_MS", 2 * (tokens * 1000) / rate + 60_000);
+  const { users, tokens, rate, deadlineMs } = answerLoadFromEnv();
 
   // Set-up, not measured: sessions, chats, live tails that have caught up.
   const latencies = new Samples();

@@ -5,7 +5,7 @@
  *
  * Environment: PROXY_URL (ending in /v1), BENCH_USERS, BENCH_TOKENS, BENCH_TOKENS_PER_SECOND, BENCH_DEADLINE_MS.
  */
-import { AnswerTrack, allDone, envNumber, staggerMs, summarizeAnswers } from "./answers.js";
+import { AnswerTrack, allDone, answerLoadFromEnv, staggerMs, summarizeAnswers } from "./answers.js";
 import { nowUs } from "./clock.js";
 import { openSse } from "./http.js";
 import { Samples } from "./stats.js";
@@ -14,10 +14,7 @@ import { runWorker, sendToParent } from "./worker.js";
 runWorker(async () => {
   const proxyUrl = process.env.PROXY_URL;
   if (!proxyUrl) throw new Error("PROXY_URL is required");
-  const users = envNumber("BENCH_USERS", 10);
-  const tokens = envNumber("BENCH_TOKENS", 200);
-  const rate = envNumber("BENCH_TOKENS_PER_SECOND", 30);
-  const deadlineMs = envNumber("BENCH_DEADLINE_MS", 2 * (tokens * 1000) / rate + 60_000);
+  const { users, tokens, rate, deadlineMs } = answerLoadFromEnv();
 
   const latencies = new Samples();
   const tracks = Array.from({ length: users }, () => new AnswerTrack(tokens, latencies));
