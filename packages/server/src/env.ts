@@ -14,9 +14,15 @@ export interface RequestTenantVar {
   guestsAllowed: boolean;
 }
 
+/** The session a request was authorised by (its stored token, not the bearer string). */
+export interface RequestSessionVar {
+  token: string;
+}
+
 export interface AppEnv {
   Variables: {
     user: EndUser;
+    session: RequestSessionVar;
     tenant: RequestTenantVar;
   };
 }

@@ -28,6 +28,7 @@ import { startLeaseSweeper, type LeaseSweeper } from "./leases/sweeper.js";
 import { createUserStreams, type UserStream } from "./log/user-streams.js";
 import type { StreamsClient } from "./streams/client/types.js";
 import type { Auth } from "./auth/auth.js";
+import { createLiveSessions, type LiveSessions } from "./auth/live-sessions.js";
 import { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
 import { createModelPolicies, type ModelPolicies } from "./tenants/model-policies.js";
 import { createSecretBox } from "./tenants/secret-box.js";
@@ -96,6 +97,8 @@ export interface Services {
   startGuestPurge(): PeriodicJob<number> | null;
   /** Starts ending credit holds that nothing else will end (billing/stale-holds.ts). */
   startStaleHoldSweep(): PeriodicJob<number>;
+  /** The sessions behind this process's live tails, checked together (auth/live-sessions.ts). */
+  liveSessions: LiveSessions;
   /** Rate limits, quotas and live-tail slots (limits/). */
   limits: Limits;
   /** This process's cap on running answers: a send past it is a 503 at once (limits/answer-admission.ts). */
@@ -177,5 +180,5 @@ export function createServices(deps: AppDeps): Services {
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
   const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock) };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions: createLiveSessions({ prisma: deps.prisma, intervalMs: settings.tail.sessionCheckMs, clock }) };
 }

@@ -8,6 +8,8 @@
  *                                       [--no-extras | --extras-only] [--idle-levels 500,1000,2000]
  *                                       [--fanout 1000] [--catchup 100,1000,10000]
  *
+ *   APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" …   (profile the app in every step)
+ *
  * `--quick` (inside `pnpm bench`): steps 10 and 50, the proxy and the Bun tier only, no extras.
  * Extras (extras.ts): cold start, idle tails + fan-out, reconnect catch-up.
  * Needs Postgres (TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres)
@@ -81,7 +83,8 @@ async function step(config: ConfigName, users: number): Promise<StepResult> {
     const { result, usage } = await measured<LoadResult>(startWorker("./load-proxy.ts", { ...env, PROXY_URL: proxyUrl }), { proxy: proxy!.pid, model: model.pid });
     return { config, users, load: result, usage };
   }
-  const sut = await startApp(config, modelUrl);
+  // APP_NODE_OPTIONS reaches the app only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const sut = await startApp(config, modelUrl, process.env.APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.APP_NODE_OPTIONS } : {});
   try {
     const pids: Record<string, number> = { app: sut.app.pid, model: model.pid, ...(sut.streams ? { streams: sut.streams.pid } : {}) };
     const { result, usage } = await measured<LoadResult>(startWorker("./load-app.ts", { ...env, APP_URL: sut.app.url }), pids);

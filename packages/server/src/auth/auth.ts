@@ -136,24 +136,25 @@ function toResolved(result: { user: { id: string; tenantId?: string | null; isAn
 
 /**
  * The end user a request acts for, as `resolveUser`, but a token verified within the last
- * `sessionCacheMs` is answered from this process's memory (session-cache.ts, its bound).
+ * `sessionCacheMs` is answered from this process's memory (session-cache.ts, its bound). Also
+ * the session's stored token, which a live tail's session check names (live-sessions.ts).
  */
-export async function resolveRequestUser(auth: Auth, headers: Headers): Promise<{ id: string; tenantId: string } | null> {
+export async function resolveRequestUser(auth: Auth, headers: Headers): Promise<{ id: string; tenantId: string; sessionToken: string } | null> {
   const key = headers.get(HEADER.authorization);
   if (!key) return null;
   const hit = auth.sessions.get(key);
-  if (hit) return { id: hit.userId, tenantId: hit.tenantId };
+  if (hit) return { id: hit.userId, tenantId: hit.tenantId, sessionToken: hit.token };
   const epoch = auth.sessions.epoch;
   const result = await auth.api.getSession({ headers: bearerHeaders(headers) });
   if (!result) return null;
   const session = toResolved(result);
   auth.sessions.set(key, { ...session, token: result.session.token, expiresAt: new Date(result.session.expiresAt) }, epoch);
-  return { id: session.userId, tenantId: session.tenantId };
+  return { id: session.userId, tenantId: session.tenantId, sessionToken: result.session.token };
 }
 
 /**
  * The end user behind a request, in the shape the HTTP layer keeps in `c.var.user`, always from
- * the database (a live tail's periodic re-check must see a sign-out made anywhere).
+ * the database (never this process's session cache).
  */
 export async function resolveUser(auth: Auth, headers: Headers): Promise<{ id: string; tenantId: string } | null> {
   const session = await resolveSession(auth, headers);

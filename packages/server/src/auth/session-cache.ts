@@ -2,7 +2,8 @@
  * A short per-process memory of verified bearer tokens → their session, so the requests of an
  * active client do not each cost the session and user queries (and Better Auth's getSession
  * machinery). Used only where a request is authorised (middleware/require-user.ts); sign-in,
- * sign-out, get-session and the periodic re-check of a live tail always ask the database.
+ * sign-out and get-session always ask the database; live tails re-check theirs together
+ * (live-sessions.ts).
  *
  * The bound: an entry lives at most `ttlMs` (default 5 s) and never past its session's expiry.
  * A sign-out, or the deletion of the user (or a guest merged into a verified user), in THIS

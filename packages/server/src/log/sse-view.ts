@@ -35,12 +35,11 @@ export interface SseViewOptions {
   /** Client reconnect hint (`retry:`). */
   retryMs: number;
   /**
-   * Asked every `sessionCheckMs` whether the reader may still read (its session was not
-   * revoked by a sign-out or a user deletion); on false the response ends, and the client's
-   * reconnect meets 401. A read-only tail would otherwise outlive its session by hours.
+   * Aborted when the reader may no longer read (its session was revoked by a sign-out or a user
+   * deletion: auth/live-sessions.ts): the response ends, and the client's reconnect meets 401.
+   * A read-only tail would otherwise outlive its session by hours.
    */
-  stillAuthorized?: () => Promise<boolean>;
-  sessionCheckMs?: number;
+  revoked?: AbortSignal;
 }
 
 export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions): Promise<void> {
@@ -49,15 +48,9 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
   const heartbeat = setInterval(() => {
     sse.write(": ping\n\n").catch(() => upstream.abort());
   }, options.heartbeatMs);
-  const { stillAuthorized } = options;
-  const sessionCheck =
-    stillAuthorized &&
-    setInterval(() => {
-      stillAuthorized().then(
-        (ok) => ok || upstream.abort(),
-        () => undefined, // a database hiccup is not a revocation; the next check decides
-      );
-    }, options.sessionCheckMs ?? 15_000);
+  const revoke = () => upstream.abort();
+  options.revoked?.addEventListener("abort", revoke, { once: true });
+  if (options.revoked?.aborted) revoke();
   let announced = false;
   /** Writes one batch; true when it closed the chat (its tombstone is in it). */
   const write = async (page: ChatPage): Promise<boolean> => {
@@ -90,7 +83,7 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
     if (!upstream.signal.aborted) throw error;
   } finally {
     clearInterval(heartbeat);
-    if (sessionCheck) clearInterval(sessionCheck);
+    options.revoked?.removeEventListener("abort", revoke);
     upstream.abort();
   }
 }

@@ -1,6 +1,6 @@
 /**
  * Resolves (tenant, end user) from the bearer token before a handler touches data
- * (invariant 6). Sets `c.var.user`; answers 401 unauthorized otherwise. Runs after
+ * (invariant 6). Sets `c.var.user` (and `c.var.session`); answers 401 unauthorized otherwise. Runs after
  * `requireTenant`: a session is bound to the tenant its user belongs to and is refused with
  * another tenant's key.
  */
@@ -20,7 +20,8 @@ export function requireUser(options: { auth: Auth }) {
     if (tenant && tenant.tenantId !== user.tenantId) {
       throw new DomainError("session_tenant_mismatch", "this session belongs to another site than the publishable key of the request; sign in again with this site's key");
     }
-    c.set("user", user);
+    c.set("user", { id: user.id, tenantId: user.tenantId });
+    c.set("session", { token: user.sessionToken });
     await next();
   });
 }

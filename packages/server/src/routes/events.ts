@@ -13,7 +13,6 @@ import { describeRoute } from "hono-openapi";
 import { streamSSE } from "hono/streaming";
 import { CHAT_ROUTE, HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
-import { resolveUser } from "../auth/auth.js";
 import { ApiError } from "../http/api-error.js";
 import { isPastEnd } from "../log/past-end.js";
 import { pipeSseView } from "../log/sse-view.js";
@@ -48,7 +47,7 @@ export function eventRoutes(services: Services) {
     const key = chatKey(chat.id);
 
     if (live === LIVE_MODE.sse) {
-      const headers = c.req.raw.headers;
+      const session = c.var.session;
       const slot = await services.limits.openTail(user);
       let first: Awaited<ReturnType<typeof readChecked>>;
       try {
@@ -62,6 +61,9 @@ export function eventRoutes(services: Services) {
         async (sse) => {
           // Released as soon as the client goes away, and in any case when the view ends.
           sse.onAbort(() => slot.release());
+          // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
+          const revoked = new AbortController();
+          const unwatch = services.liveSessions.watch({ token: session.token, userId: user.id }, () => revoked.abort());
           try {
             await pipeSseView(sse, {
               hub,
@@ -72,10 +74,10 @@ export function eventRoutes(services: Services) {
               first,
               publicOffset: (o) => toPublicOffset(incarnation, o),
               ...settings.tail,
-              // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
-              stillAuthorized: async () => (await resolveUser(services.auth, headers))?.id === user.id,
+              revoked: revoked.signal,
             });
           } finally {
+            unwatch();
             slot.release();
           }
         },

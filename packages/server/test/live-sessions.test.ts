@@ -1,0 +1,93 @@
+/**
+ * The sessions behind live tails, checked together (src/auth/live-sessions.ts), on real
+ * Postgres: a deleted, expired or re-assigned session ends exactly its tails, one query checks
+ * them all, and the timer runs only while something is watched.
+ */
+import { createTestDatabase, type TestDatabase } from "@open-chat/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLiveSessions } from "../src/auth/live-sessions.js";
+import { createDb, type Db } from "../src/db/client.js";
+import { applyMigrations } from "../src/db/migrate.js";
+
+let database: TestDatabase;
+let db: Db;
+
+beforeAll(async () => {
+  database = await createTestDatabase({ migrate: applyMigrations });
+  db = createDb({ connectionString: database.url, max: 4 });
+});
+afterAll(async () => {
+  await db?.close();
+  await database?.drop();
+});
+
+const NOW = new Date("2026-06-01T00:00:00Z");
+const later = (ms: number) => new Date(NOW.getTime() + ms);
+
+async function session(userId: string, token: string, expiresAt = later(60_000)) {
+  await db.prisma.user.upsert({ where: { id: userId }, create: { id: userId, name: userId, email: `${userId}@example.test` }, update: {} });
+  await db.prisma.session.create({ data: { id: `s-${token}`, token, userId, expiresAt } });
+  return { token, userId };
+}
+
+describe("createLiveSessions", () => {
+  it("ends exactly the tails whose session was deleted, expired or belongs to another user", async () => {
+    let clock = NOW;
+    const live = createLiveSessions({ prisma: db.prisma, intervalMs: 60_000, clock: () => clock });
+    const kept = await session("u-keep", "t-keep");
+    const signedOut = await session("u-out", "t-out");
+    const expiring = await session("u-exp", "t-exp", later(1_000));
+    await session("u-other", "t-other");
+    const ended: string[] = [];
+    const stops = [
+      live.watch(kept, () => ended.push("kept")),
+      live.watch(kept, () => ended.push("kept, second tab")),
+      live.watch(signedOut, () => ended.push("signed out")),
+      live.watch(expiring, () => ended.push("expired")),
+      live.watch({ token: "t-other", userId: "u-keep" }, () => ended.push("another user's session")),
+      live.watch({ token: "t-never", userId: "u-keep" }, () => ended.push("unknown token")),
+    ];
+    await live.check();
+    expect(ended).toEqual(["another user's session", "unknown token"]);
+
+    await db.prisma.session.delete({ where: { token: "t-out" } });
+    clock = later(1_000);
+    await live.check();
+    expect(ended.slice(2).sort()).toEqual(["expired", "signed out"]);
+    expect(live.size).toBe(2);
+
+    // Ended tails are not asked about again; a stopped watch never fires.
+    stops[0]!();
+    await db.prisma.session.delete({ where: { token: "t-keep" } });
+    await live.check();
+    expect(ended.slice(4)).toEqual(["kept, second tab"]);
+    expect(live.size).toBe(0);
+    for (const stop of stops) stop(); // idempotent
+  });
+
+  it("checks thousands of tails in one pass", async () => {
+    const live = createLiveSessions({ prisma: db.prisma, intervalMs: 60_000, clock: () => NOW });
+    const users = Array.from({ length: 60 }, (_, i) => ({ id: `bulk-${i}`, name: "g", email: `bulk-${i}@example.test` }));
+    await db.prisma.user.createMany({ data: users });
+    const tokens = Array.from({ length: 6_000 }, (_, i) => `bulk-t-${i}`);
+    await db.prisma.session.createMany({ data: tokens.map((token, i) => ({ id: `s-${token}`, token, userId: `bulk-${i % 60}`, expiresAt: later(60_000) })) });
+    let ended = 0;
+    const stops = tokens.map((token, i) => live.watch({ token, userId: `bulk-${i % 60}` }, () => ended++));
+    await db.prisma.session.deleteMany({ where: { token: { in: tokens.filter((_, i) => i % 1_000 === 0) } } });
+    await live.check();
+    expect(ended).toBe(6);
+    expect(live.size).toBe(5_994);
+    stops.forEach((stop) => stop());
+  });
+
+  it("keeps its tails when the database fails, and decides at the next check", async () => {
+    const failing = { session: { findMany: () => Promise.reject(new Error("connection lost")) } } as unknown as Parameters<typeof createLiveSessions>[0]["prisma"];
+    const live = createLiveSessions({ prisma: failing, intervalMs: 60_000 });
+    let ended = false;
+    const stop = live.watch({ token: "t", userId: "u" }, () => (ended = true));
+    await expect(live.check()).rejects.toThrow("connection lost");
+    expect(ended).toBe(false);
+    expect(live.size).toBe(1);
+    stop();
+  });
+});
