@@ -75,6 +75,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
         retryMs: int(env, "TAIL_RETRY_MS", defaults.tail.retryMs),
         longPollMs: Math.min(int(env, "TAIL_LONG_POLL_MS", defaults.tail.longPollMs), 5_000),
         sessionCheckMs: positive(env, "TAIL_SESSION_CHECK_MS", defaults.tail.sessionCheckMs),
+        ...tailUpstream(env.TAIL_UPSTREAM),
       },
       systemPrompt: env.SYSTEM_PROMPT || undefined,
       models: modelSettings(env, defaults.models),
@@ -193,4 +194,11 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   if (raw === "true" || raw === "1") return true;
   if (raw === "false" || raw === "0") return false;
   throw new Error(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+}
+
+/** TAIL_UPSTREAM: `sse` or `long-poll`; unset, runtime.ts picks (SSE for a remote streams tier). */
+function tailUpstream(raw: string | undefined): { upstream?: "sse" | "long-poll" } {
+  if (!raw) return {};
+  if (raw !== "sse" && raw !== "long-poll") throw new Error(`TAIL_UPSTREAM must be "sse" or "long-poll", got ${JSON.stringify(raw)}`);
+  return { upstream: raw };
 }

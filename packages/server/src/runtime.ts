@@ -71,7 +71,10 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     const counters = config.databaseUrl ? parts.createPostgresCounters(db.pool) : parts.createMemoryCounters();
     const tails = parts.processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl });
     const runningAnswersPerProcess = config.settings.limits.runningAnswersPerProcess ?? defaultRunningAnswers({ embeddedStreams: !config.streamsUrl });
-    const settings = { ...config.settings, limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess } };
+    // A remote streams-server pushes each user stream's pages over one SSE response; embedded
+    // streams-local is long-polled (it crashes when a stream is deleted under an SSE read).
+    const tail = { ...config.settings.tail, upstream: config.settings.tail.upstream ?? (config.streamsUrl ? "sse" : "long-poll") };
+    const settings = { ...config.settings, tail, limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess } };
     const app = parts.createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));

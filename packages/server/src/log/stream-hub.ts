@@ -21,7 +21,8 @@
  * receives every later page, filtered to its chat (every event carries its `chatId`, and
  * every append of chat X is made under the key `chat:X`).
  *
- * The upstream read ends when its last tail leaves. When it fails (the tier went away, the
+ * The upstream read is an SSE response (remote tier) or a long-poll loop (embedded), see
+ * `upstream`. It ends when its last tail leaves. When it fails (the tier went away, the
  * stream was deleted) every attached tail ends with that error and its client reconnects from
  * its own last offset. A slow tail never delays the others (stream-hub-feed.ts).
  */
@@ -36,9 +37,19 @@ export { TailOverrunError } from "./stream-hub-feed.js";
 const RECENT_PAGES = 8;
 
 export interface StreamHubOptions {
-  streams: Pick<StreamsClient, "read">;
+  streams: Pick<StreamsClient, "read" | "live">;
+  /**
+   * How the upstream read follows the stream: `"sse"` holds one SSE response per stream (the
+   * tier pushes each batch; an idle stream costs nothing but a keep-alive page every
+   * `keepAliveMs`), `"long-poll"` re-asks every `longPollMs` while idle. Default `"long-poll"`:
+   * streams-local 0.1.11 crashes when a stream is deleted under an open SSE read, so only a
+   * remote streams-server tier uses SSE (runtime.ts).
+   */
+  upstream?: "sse" | "long-poll";
   /** Upstream long-poll wait, at most 5 s. */
   longPollMs: number;
+  /** SSE upstream: an idle stream's keep-alive interval. Default 60 s (the tier closes idle connections after 180 s). */
+  keepAliveMs?: number;
   /** Events a tail may fall behind before it is dropped (its client reconnects). Default 4096. */
   maxBufferedEvents?: number;
 }
@@ -75,6 +86,8 @@ interface Range {
 
 export function createStreamHub(options: StreamHubOptions): StreamHub {
   const { streams, longPollMs } = options;
+  const sse = options.upstream === "sse";
+  const keepAliveMs = options.keepAliveMs ?? 60_000;
   const maxBufferedEvents = options.maxBufferedEvents ?? 4_096;
   const upstreams = new Map<string, Upstream>();
 
@@ -132,24 +145,55 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     }
 
     async run(): Promise<void> {
+      try {
+        await (sse ? this.followLive() : this.poll());
+      } catch (error) {
+        if (!this.abort.signal.aborted) this.fail(error);
+      }
+    }
+
+    /** Long-poll upstream: one read per page, a long-poll while up to date. */
+    private async poll(): Promise<void> {
       const signal = this.abort.signal;
       while (!signal.aborted) {
-        let page: ReadResult;
-        try {
-          page = await streams.read(this.stream, {
-            offset: this.position,
-            ...(this.upToDate ? { live: "long-poll" as const, timeoutMs: longPollMs } : {}),
-            signal,
-          });
-          if (page.records.length === 0 && !page.upToDate && (await pastEnd(this.stream, this.position))) {
-            throw new Error(`the end of stream ${this.stream} now lies before offset ${this.position} (the streams tier lost data)`);
-          }
-        } catch (error) {
-          if (!signal.aborted) this.fail(error);
-          return;
-        }
+        const page = await streams.read(this.stream, {
+          offset: this.position,
+          ...(this.upToDate ? { live: "long-poll" as const, timeoutMs: longPollMs } : {}),
+          signal,
+        });
+        await this.checkNotPastEnd(page);
         if (signal.aborted) return;
         this.deliver(page);
+      }
+    }
+
+    /** SSE upstream: one response for as long as tails are attached, the tier pushes each page. */
+    private async followLive(): Promise<void> {
+      const signal = this.abort.signal;
+      while (!signal.aborted) {
+        let delivered = false;
+        try {
+          for await (const page of streams.live(this.stream, { offset: this.position, keepAliveMs, signal })) {
+            await this.checkNotPastEnd(page);
+            if (signal.aborted) return;
+            this.deliver(page);
+            delivered = true;
+          }
+        } catch (error) {
+          if (signal.aborted) return;
+          // A deleted stream (404) or an unreachable tier fails the tails (this read throws);
+          // a connection cut after pages came is opened again from where it stood.
+          await streams.read(this.stream, { offset: "now", signal });
+          if (!delivered) throw error;
+          continue;
+        }
+        if (!delivered && !signal.aborted) throw new Error(`the streams tier ended the live read of ${this.stream} without a page`);
+      }
+    }
+
+    private async checkNotPastEnd(page: ReadResult): Promise<void> {
+      if (page.records.length === 0 && !page.upToDate && (await pastEnd(this.stream, this.position))) {
+        throw new Error(`the end of stream ${this.stream} now lies before offset ${this.position} (the streams tier lost data)`);
       }
     }
 

@@ -26,7 +26,7 @@ import { CHAT_DOCS } from "./chat-docs.js";
 export function eventRoutes(services: Services) {
   const { streams, settings } = services;
   // One upstream read per user stream, shared by every live SSE tail of it in this process.
-  const hub = createStreamHub({ streams, longPollMs: settings.tail.longPollMs });
+  const hub = createStreamHub({ streams, upstream: settings.tail.upstream ?? "long-poll", longPollMs: settings.tail.longPollMs });
 
   return new Hono<AppEnv>().get(CHAT_ROUTE.events, describeRoute(CHAT_DOCS.events), async (c) => {
     const user = c.var.user;

@@ -34,6 +34,9 @@ export function useChaosFixture(model: ModelServerOptions = {}, tier: StreamsBac
         DATABASE_URL: database.url,
         STREAMS_URL: streams.url,
         ...(streams.apiKey ? { STREAMS_API_KEY: streams.apiKey } : {}),
+        // streams-local over HTTP is long-polled (it crashes when a stream is deleted under an
+        // SSE read); the streams-server is followed over SSE, the production default.
+        ...(tier === "embedded" ? { TAIL_UPSTREAM: "long-poll" } : {}),
         OPENAI_BASE_URL: server.url,
         OPENAI_API_KEY: "test",
         MODEL: "chaos-model",

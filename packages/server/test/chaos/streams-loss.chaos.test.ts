@@ -27,7 +27,8 @@ beforeAll(async () => {
   database = await createTestDatabase({ migrate: applyMigrations });
   db = createDb({ connectionString: database.url });
   model = await startModelServer();
-  env = { DATABASE_URL: database.url, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", MODEL: "m", AUTH_SECRET: `loss-${randomUUID()}` };
+  // The tiers are streams-local over HTTP: long-polled (it crashes when a stream is deleted under an SSE read).
+  env = { DATABASE_URL: database.url, OPENAI_BASE_URL: model.url, OPENAI_API_KEY: "test", MODEL: "m", AUTH_SECRET: `loss-${randomUUID()}`, TAIL_UPSTREAM: "long-poll" };
 }, 60_000);
 afterAll(async () => {
   await model?.close();

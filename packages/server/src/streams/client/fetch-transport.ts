@@ -16,6 +16,17 @@ export function fetchTransport(baseUrl: string, doFetch: typeof globalThis.fetch
           // nothing useful was in it
         }
       },
+      async *chunks() {
+        if (!res.body) return;
+        const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+        let done = false;
+        try {
+          for (let read = await reader.read(); !(done = read.done); read = await reader.read()) yield read.value;
+        } finally {
+          // The caller stopped early: close the response instead of leaving it open.
+          if (!done) await reader.cancel().catch(() => undefined);
+        }
+      },
     };
   };
 }

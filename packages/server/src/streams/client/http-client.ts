@@ -9,6 +9,7 @@
  * const { nextOffset } = await streams.append("user:u1", [event], { key: "chat:c1" });
  * const page = await streams.read("user:u1", { offset: "-1", key: "chat:c1" });
  * const next = await streams.read("user:u1", { offset: page.nextOffset, key: "chat:c1", live: "long-poll", timeoutMs: 4000 });
+ * for await (const live of streams.live("user:u1", { offset: next.nextOffset, signal })) handle(live.records);
  * ```
  *
  * Every failure is a `StreamsError` (see failures.ts); aborting through `signal` rejects with
@@ -19,6 +20,7 @@
 import { badResponse, errorFromResponse, translateThrown } from "./failures.js";
 import { fetchTransport } from "./fetch-transport.js";
 import { nodeTransport } from "./node-transport.js";
+import { SseProtocolError, ssePages } from "./sse-pages.js";
 import type { TransportResponse } from "./transport.js";
 import type { ReadResult, StreamsClient, StreamsClientOptions } from "./types.js";
 import {
@@ -28,6 +30,7 @@ import {
   STREAMS_MAX_LONG_POLL_MS,
   STREAMS_PATH_PREFIX,
   STREAMS_QUERY,
+  STREAMS_SSE,
   STREAMS_START_OFFSET,
 } from "./wire.js";
 
@@ -106,6 +109,21 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
         // Without producer headers the streams tier answers every successful append with 204.
         duplicate: res.status === 204 && producer !== undefined,
       };
+    },
+
+    async *live(name, opts = {}) {
+      const path = pathOf(name);
+      const query = new URLSearchParams({ [STREAMS_QUERY.offset]: opts.offset ?? STREAMS_START_OFFSET, [STREAMS_QUERY.live]: STREAMS_SSE.live });
+      if (opts.keepAliveMs !== undefined) query.set(STREAMS_QUERY.timeout, String(Math.max(1, Math.floor(opts.keepAliveMs))));
+      const res = await send("GET", path, { query, signal: opts.signal });
+      if (res.status !== 200) throw await errorFromResponse("GET", path, res);
+      try {
+        yield* ssePages(res.chunks());
+      } catch (cause) {
+        if (opts.signal?.aborted) return;
+        if (cause instanceof SseProtocolError) throw badResponse("GET", path, res.status, cause.message, "", cause);
+        throw translateThrown(cause, "GET", path, opts.signal);
+      }
     },
 
     async read(name, opts = {}) {

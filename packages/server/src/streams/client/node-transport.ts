@@ -88,5 +88,10 @@ function responseOf(res: http.IncomingMessage): TransportResponse {
         // nothing useful was in it
       }
     },
+    async *chunks() {
+      res.setEncoding("utf8");
+      for await (const chunk of res) yield chunk as string;
+      if (!res.complete) throw new Error("the streams tier's response was cut off");
+    },
   };
 }

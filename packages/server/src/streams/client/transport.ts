@@ -22,6 +22,11 @@ export interface TransportResponse {
   text(): Promise<string>;
   /** Consumes whatever body there is, so the connection goes back to the pool. Never rejects. */
   drain(): Promise<void>;
+  /**
+   * The body as UTF-8 text, chunk by chunk as it arrives (an SSE read). Throws when the
+   * connection fails or is cut off before the body's end, or the signal aborts.
+   */
+  chunks(): AsyncIterable<string>;
 }
 
 /** Sends one request; rejects only when no response arrived (network failure or abort). */

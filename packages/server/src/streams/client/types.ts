@@ -54,6 +54,15 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
+export interface LiveReadOptions {
+  /** `"-1"`, `"now"` or an offset from a previous result. Default `"-1"`. */
+  offset?: string;
+  /** An idle stream gets an empty, up-to-date page this often (keeps the connection in use). Default the tier's (30 s). */
+  keepAliveMs?: number;
+  /** Ends the read (the iteration returns, the connection is closed). */
+  signal?: AbortSignal;
+}
+
 export interface ReadResult {
   /** Records strictly after `offset`, in log order (at most 1000 / 1 MiB per read). */
   records: unknown[];
@@ -74,6 +83,14 @@ export interface StreamsClient {
    */
   append(name: string, records: readonly unknown[], options?: AppendOptions): Promise<AppendResult>;
   read(name: string, options?: ReadOptions): Promise<ReadResult>;
+  /**
+   * Every record after `offset`, live, over ONE SSE response (`live=sse`): page by page as the
+   * tier stores them (each exactly what a catch-up read from the previous page's offset would
+   * return), nothing to send per page. Not filtered by key. Returns when the signal aborts or
+   * the tier ends the response; throws a `StreamsError` when the read is refused or the
+   * connection fails (404: the stream does not exist).
+   */
+  live(name: string, options?: LiveReadOptions): AsyncIterable<ReadResult>;
   /** Deletes the stream and all its records (DELETE). Resolves `{ deleted: false }` when it did not exist. */
   deleteStream(name: string, options?: { signal?: AbortSignal }): Promise<{ deleted: boolean }>;
   /** `GET /health` (authenticated): resolves when the streams tier answers 200. */

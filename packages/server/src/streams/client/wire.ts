@@ -35,6 +35,21 @@ export const STREAMS_QUERY = {
   cursor: "cursor",
 } as const;
 
+/** A live SSE read (`live=sse`): each batch is a `data` event (a JSON array) then a `control` event. */
+export const STREAMS_SSE = {
+  live: "sse",
+  dataEvent: "data",
+  controlEvent: "control",
+} as const;
+
+/** Fields of a `control` event's JSON. */
+export interface StreamsSseControl {
+  streamNextOffset?: string;
+  upToDate?: boolean;
+  streamCursor?: string;
+  streamClosed?: boolean;
+}
+
 /** Path prefix of one stream: `PUT|POST|GET /v1/stream/{name}`. */
 export const STREAMS_PATH_PREFIX = "/v1/stream/";
 
