@@ -1,14 +1,15 @@
 /**
  * Live SSE tails sharing one upstream read per user stream (src/log/stream-hub.ts), through
- * the real server (Postgres, streams-local behind a TCP proxy, our model server, real HTTP):
+ * the real server (Postgres, each streams tier behind a TCP proxy — streams-local long-polled,
+ * the Bun streams-server read over SSE, as in production — our model server, real HTTP):
  * many tails of one chat see exactly the log; a tail resuming mid-answer continues exactly;
  * when the streams tier goes away the tails end and resume exactly from their last id.
  */
-import { signInAsGuest, startTcpProxy, startTestServer, type TcpProxy, type TestServer } from "@open-chat/testing";
+import { TEST_TAIL_SETTINGS, signInAsGuest, startTcpProxy, startTestServer, type TcpProxy, type TestServer } from "@open-chat/testing";
 import type { ChatEvent } from "@open-chat/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { apiClient, eventsOf, isTerminalFor, lastControlId, readSse, readUntilMidAnswer, type SseFrame } from "./helpers/api.js";
-import { startStreamsBackend, type RunningStreamsBackend } from "./helpers/streams.js";
+import { startStreamsBackend, streamsBackendKinds, type RunningStreamsBackend } from "./helpers/streams.js";
 
 let streams: RunningStreamsBackend;
 let proxy: TcpProxy;
@@ -16,18 +17,6 @@ let server: TestServer;
 let token: string;
 let api: ReturnType<typeof apiClient>;
 
-beforeAll(async () => {
-  streams = await startStreamsBackend("embedded");
-  proxy = await startTcpProxy(streams.url);
-  server = await startTestServer({ streams: { url: proxy.url } });
-  token = await signInAsGuest(server.url);
-  api = apiClient(server.url, token);
-});
-afterAll(async () => {
-  await server?.close();
-  await proxy?.close();
-  await streams?.stop();
-});
 
 const ids = (events: ChatEvent[]) => events.map((e) => e.id);
 
@@ -39,7 +28,22 @@ async function openTail(chatId: string, until: (frames: SseFrame[]) => boolean):
   return { frames };
 }
 
-describe("SSE tails sharing one upstream read", () => {
+for (const kind of streamsBackendKinds()) {
+describe(`SSE tails sharing one upstream read (${kind} tier)`, () => {
+  beforeAll(async () => {
+    streams = await startStreamsBackend(kind);
+    proxy = await startTcpProxy(streams.url);
+    const upstream = kind === "bun-server" ? "sse" : "long-poll";
+    server = await startTestServer({ streams: { url: proxy.url, apiKey: streams.apiKey }, settings: { tail: { ...TEST_TAIL_SETTINGS, upstream } } });
+    token = await signInAsGuest(server.url);
+    api = apiClient(server.url, token);
+  });
+  afterAll(async () => {
+    await server?.close();
+    await proxy?.close();
+    await streams?.stop();
+  });
+
   it("eight tails of one chat (and one of another chat of the user) each see exactly the log, in order", async () => {
     const chat = await api.createChat();
     const other = await api.createChat();
@@ -107,3 +111,4 @@ describe("SSE tails sharing one upstream read", () => {
     }
   }, 30_000);
 });
+}

@@ -22,7 +22,8 @@ export interface TestServerOptions {
   streams?: { url: string; apiKey?: string | undefined };
   /**
    * Settings over the production defaults; `tail` defaults to {@link TEST_TAIL_SETTINGS} and
-   * `limits` to {@link TEST_LIMITS}. Default: none.
+   * `limits` to {@link TEST_LIMITS}; `tail.upstream` to `"long-poll"` (pass `"sse"` with a
+   * streams-server tier: streams-local crashes when a stream is deleted under an SSE read). Default: none.
    */
   settings?: Partial<ServerSettings>;
   /** Options of our model server, e.g. `defaultReply` or `tokenDelayMs`. Default: its own defaults. */
@@ -103,7 +104,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         authSecret: "test-secret-test-secret-test-secret",
         encryptionKey: options.encryptionKey,
         shutdownGraceMs: 5_000,
-        settings: { ...DEFAULT_SETTINGS, tail: TEST_TAIL_SETTINGS, limits: TEST_LIMITS, ...options.settings },
+        // A test's tier is often streams-local over HTTP: long-polled unless the test says "sse".
+        settings: { ...DEFAULT_SETTINGS, limits: TEST_LIMITS, ...options.settings, tail: { upstream: "long-poll", ...(options.settings?.tail ?? TEST_TAIL_SETTINGS) } },
       },
       () => {},
     );

@@ -9,6 +9,7 @@
  *                                       [--fanout 1000] [--catchup 100,1000,10000]
  *
  *   APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" …   (profile the app in every step)
+ *   BENCH_APP_ENV="TAIL_UPSTREAM=long-poll,GENERATION_APPEND_INTERVAL_MAX_MS=100" …   (the app's settings, A/B)
  *
  * `--quick` (inside `pnpm bench`): steps 10 and 50, the proxy and the Bun tier only, no extras.
  * Extras (extras.ts): cold start, idle tails + fan-out, reconnect catch-up.
@@ -51,6 +52,12 @@ for (const config of configs) if (!(config in CONFIG_LABELS)) throw new Error(`u
 const tokens = Number(values.tokens);
 const rate = Number(values.rate);
 const loadEnv = { BENCH_TOKENS: String(tokens), BENCH_TOKENS_PER_SECOND: String(rate) };
+// APP_NODE_OPTIONS reaches the app only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); so does
+// BENCH_APP_ENV, "NAME=value,NAME=value" (e.g. "TAIL_UPSTREAM=long-poll" for an A/B run).
+const appEnv: Record<string, string> = {
+  ...(process.env.APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.APP_NODE_OPTIONS } : {}),
+  ...Object.fromEntries((process.env.BENCH_APP_ENV ?? "").split(",").filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
+};
 
 if (!existsSync(new URL("../../dist/cli.js", import.meta.url))) {
   console.error("bench:load runs the built server: pnpm --filter @open-chat/shared --filter @open-chat/server build");
@@ -83,8 +90,7 @@ async function step(config: ConfigName, users: number): Promise<StepResult> {
     const { result, usage } = await measured<LoadResult>(startWorker("./load-proxy.ts", { ...env, PROXY_URL: proxyUrl }), { proxy: proxy!.pid, model: model.pid });
     return { config, users, load: result, usage };
   }
-  // APP_NODE_OPTIONS reaches the app only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
-  const sut = await startApp(config, modelUrl, process.env.APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.APP_NODE_OPTIONS } : {});
+  const sut = await startApp(config, modelUrl, appEnv);
   try {
     const pids: Record<string, number> = { app: sut.app.pid, model: model.pid, ...(sut.streams ? { streams: sut.streams.pid } : {}) };
     const { result, usage } = await measured<LoadResult>(startWorker("./load-app.ts", { ...env, APP_URL: sut.app.url }), pids);
