@@ -19,7 +19,7 @@
  */
 import { badResponse, errorFromResponse, translateThrown } from "./failures.js";
 import { fetchTransport } from "./fetch-transport.js";
-import { nodeTransport } from "./node-transport.js";
+import { poolTransport } from "./pool-transport.js";
 import { SseProtocolError, ssePages } from "./sse-pages.js";
 import type { TransportResponse } from "./transport.js";
 import type { ReadResult, StreamsClient, StreamsClientOptions } from "./types.js";
@@ -37,7 +37,7 @@ import {
 export function createStreamsClient(options: StreamsClientOptions): StreamsClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   if (!/^https?:\/\//.test(baseUrl)) throw new TypeError(`streams baseUrl must be http(s): ${options.baseUrl}`);
-  const transport = options.fetch ? fetchTransport(baseUrl, options.fetch) : nodeTransport(baseUrl);
+  const transport = options.transport ?? (options.fetch ? fetchTransport(baseUrl, options.fetch) : poolTransport(baseUrl));
   const auth = options.apiKey ? `Bearer ${options.apiKey}` : undefined;
 
   const pathOf = (name: string) => STREAMS_PATH_PREFIX + encodeURIComponent(name);

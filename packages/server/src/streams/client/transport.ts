@@ -1,8 +1,8 @@
 /**
  * The streams client's HTTP layer: one request in, status + headers + body out. Two
- * implementations: `node:http` with a keep-alive agent (node-transport.ts, the default: about
- * half the CPU of `fetch` per request, which matters at one append and one read per batch of
- * tokens), and `fetch` (fetch-transport.ts, when a `fetch` is passed in).
+ * implementations: undici's connection pool (pool-transport.ts, the default: less than half the
+ * CPU of `fetch` per request, which matters at one append per batch of tokens), and `fetch`
+ * (fetch-transport.ts, when a `fetch` is passed in).
  */
 
 export interface TransportRequest {

@@ -9,10 +9,12 @@ export interface StreamsClientOptions {
   /** Sent as `Authorization: Bearer <apiKey>` (streams-server `--auth-strategy api-key`). Default: none. */
   apiKey?: string;
   /**
-   * Send requests through this `fetch` instead. Default: none — `node:http` with a keep-alive
-   * agent (node-transport.ts), which costs about half the CPU per request.
+   * Send requests through this `fetch` instead. Default: none — undici's connection pool
+   * (pool-transport.ts), which costs less than half of `fetch`'s CPU per request.
    */
   fetch?: typeof globalThis.fetch;
+  /** Send requests through this transport (transport.ts) instead; wins over `fetch`. For benchmarks and tests. */
+  transport?: import("./transport.js").Transport;
 }
 
 /** Idempotent producer headers: one `seq` per append, starting at 0 for a new id or epoch. */
