@@ -196,9 +196,9 @@ function bool(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean 
   throw new Error(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 }
 
-/** TAIL_UPSTREAM: `sse` or `long-poll`; unset, runtime.ts picks (SSE for a remote streams tier). */
-function tailUpstream(raw: string | undefined): { upstream?: "sse" | "long-poll" } {
+/** TAIL_UPSTREAM: `live` or `long-poll`; unset, runtime.ts picks `live`. */
+function tailUpstream(raw: string | undefined): { upstream?: "live" | "long-poll" } {
   if (!raw) return {};
-  if (raw !== "sse" && raw !== "long-poll") throw new Error(`TAIL_UPSTREAM must be "sse" or "long-poll", got ${JSON.stringify(raw)}`);
+  if (raw !== "live" && raw !== "long-poll") throw new Error(`TAIL_UPSTREAM must be "live" or "long-poll", got ${JSON.stringify(raw)}`);
   return { upstream: raw };
 }

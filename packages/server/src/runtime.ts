@@ -13,6 +13,7 @@ import type { OpenChatApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.js";
 import { defaultRunningAnswers } from "./limits/answer-admission.js";
+import { withAppendNotices } from "./streams/client/append-notices.js";
 import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
 import { applyMigrations } from "./db/migrate.js";
 import type { LeaseSweeper } from "./leases/sweeper.js";
@@ -57,7 +58,9 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // One connection serialises them, which is what PGlite does internally anyway.
     const db = parts.createDb({ connectionString: databaseUrl, max: config.databaseUrl ? 10 : 1 });
     stops.push(() => db.close());
-    const streams = parts.createStreamsClient({ baseUrl: streamsUrl, apiKey: config.streamsApiKey });
+    const client = parts.createStreamsClient({ baseUrl: streamsUrl, apiKey: config.streamsApiKey });
+    // The embedded tier has one writer, this process: its live reads wait for our own appends.
+    const streams = config.streamsUrl ? client : withAppendNotices(client);
     const models = parts.createModelClient({ baseURL: model.baseURL, apiKey: model.apiKey, defaultModel: config.defaultModel });
 
     const secret = config.authSecret ?? parts.loadOrCreateSecret(dataDir.authSecret);
@@ -71,9 +74,9 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     const counters = config.databaseUrl ? parts.createPostgresCounters(db.pool) : parts.createMemoryCounters();
     const tails = parts.processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl });
     const runningAnswersPerProcess = config.settings.limits.runningAnswersPerProcess ?? defaultRunningAnswers({ embeddedStreams: !config.streamsUrl });
-    // A remote streams-server pushes each user stream's pages over one SSE response; embedded
-    // streams-local is long-polled (it crashes when a stream is deleted under an SSE read).
-    const tail = { ...config.settings.tail, upstream: config.settings.tail.upstream ?? (config.streamsUrl ? "sse" : "long-poll") };
+    // Each user stream's live tails follow one live() read: the streams-server's SSE, or the
+    // embedded tier's append notices (TAIL_UPSTREAM=long-poll for a streams-local over HTTP).
+    const tail = { ...config.settings.tail, upstream: config.settings.tail.upstream ?? "live" };
     const settings = { ...config.settings, tail, limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess } };
     const app = parts.createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters });
     // Runs before the streams tier and the database stop (stops run in reverse order).

@@ -58,8 +58,8 @@ export interface ServerSettings {
   generation: GenerationLimits;
   takeover: TakeoverSettings;
   /** sessionCheckMs: how often a live SSE tail re-checks its session (a sign-out ends it). */
-  /** upstream: how a process's hub follows a user stream (log/stream-hub.ts); runtime.ts picks `"sse"` for a remote tier. */
-  tail: { heartbeatMs: number; retryMs: number; longPollMs: number; sessionCheckMs: number; upstream?: "sse" | "long-poll" };
+  /** upstream: how a process's hub follows a user stream (log/stream-hub.ts); runtime.ts picks `"live"` unless told. */
+  tail: { heartbeatMs: number; retryMs: number; longPollMs: number; sessionCheckMs: number; upstream?: "live" | "long-poll" };
   systemPrompt?: string;
   models: ModelSettings;
   /** Origins allowed to call the API from browsers; `*` for any (bearer tokens, no cookies). */

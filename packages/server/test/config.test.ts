@@ -25,8 +25,8 @@ describe("configFromEnv", () => {
     expect(() => configFromEnv({ PORT: "eighty" })).toThrow(/PORT must be a non-negative integer/);
     expect(() => configFromEnv({ GENERATION_IDLE_TIMEOUT_MS: "-5" })).toThrow(/GENERATION_IDLE_TIMEOUT_MS/);
     expect(configFromEnv({ TAIL_LONG_POLL_MS: "60000" }).settings.tail.longPollMs).toBe(5000);
-    expect(configFromEnv({ TAIL_UPSTREAM: "sse" }).settings.tail.upstream).toBe("sse");
+    expect(configFromEnv({ TAIL_UPSTREAM: "long-poll" }).settings.tail.upstream).toBe("long-poll");
     expect(configFromEnv({}).settings.tail.upstream).toBeUndefined(); // runtime.ts picks by tier
-    expect(() => configFromEnv({ TAIL_UPSTREAM: "websocket" })).toThrow(/TAIL_UPSTREAM must be "sse" or "long-poll"/);
+    expect(() => configFromEnv({ TAIL_UPSTREAM: "websocket" })).toThrow(/TAIL_UPSTREAM must be "live" or "long-poll"/);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * Live SSE tails sharing one upstream read per user stream (src/log/stream-hub.ts), through
- * the real server (Postgres, each streams tier behind a TCP proxy — streams-local long-polled,
- * the Bun streams-server read over SSE, as in production — our model server, real HTTP):
+ * the real server (Postgres, each streams tier behind a TCP proxy — streams-local over HTTP
+ * long-polled, the Bun streams-server read live over SSE, as in production — our model server,
+ * real HTTP):
  * many tails of one chat see exactly the log; a tail resuming mid-answer continues exactly;
  * when the streams tier goes away the tails end and resume exactly from their last id.
  */
@@ -33,7 +34,7 @@ describe(`SSE tails sharing one upstream read (${kind} tier)`, () => {
   beforeAll(async () => {
     streams = await startStreamsBackend(kind);
     proxy = await startTcpProxy(streams.url);
-    const upstream = kind === "bun-server" ? "sse" : "long-poll";
+    const upstream = kind === "bun-server" ? "live" : "long-poll";
     server = await startTestServer({ streams: { url: proxy.url, apiKey: streams.apiKey }, settings: { tail: { ...TEST_TAIL_SETTINGS, upstream } } });
     token = await signInAsGuest(server.url);
     api = apiClient(server.url, token);

@@ -22,8 +22,9 @@ export interface TestServerOptions {
   streams?: { url: string; apiKey?: string | undefined };
   /**
    * Settings over the production defaults; `tail` defaults to {@link TEST_TAIL_SETTINGS} and
-   * `limits` to {@link TEST_LIMITS}; `tail.upstream` to `"long-poll"` (pass `"sse"` with a
-   * streams-server tier: streams-local crashes when a stream is deleted under an SSE read). Default: none.
+   * `limits` to {@link TEST_LIMITS}; `tail.upstream`, with a `streams` tier given, to
+   * `"long-poll"` (pass `"live"` with a streams-server: a streams-local over HTTP crashes when a
+   * stream is deleted under an SSE read). Default: none.
    */
   settings?: Partial<ServerSettings>;
   /** Options of our model server, e.g. `defaultReply` or `tokenDelayMs`. Default: its own defaults. */
@@ -104,8 +105,8 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
         authSecret: "test-secret-test-secret-test-secret",
         encryptionKey: options.encryptionKey,
         shutdownGraceMs: 5_000,
-        // A test's tier is often streams-local over HTTP: long-polled unless the test says "sse".
-        settings: { ...DEFAULT_SETTINGS, limits: TEST_LIMITS, ...options.settings, tail: { upstream: "long-poll", ...(options.settings?.tail ?? TEST_TAIL_SETTINGS) } },
+        // A test's own tier is often streams-local over HTTP: long-polled unless the test says "live".
+        settings: { ...DEFAULT_SETTINGS, limits: TEST_LIMITS, ...options.settings, tail: { ...(options.streams ? { upstream: "long-poll" as const } : {}), ...(options.settings?.tail ?? TEST_TAIL_SETTINGS) } },
       },
       () => {},
     );

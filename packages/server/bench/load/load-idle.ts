@@ -28,6 +28,8 @@ export interface IdleLevel {
 
 export interface IdleResult {
   levels: IdleLevel[];
+  /** The app refused a tail (429: its live-tail budget, from its open-file limit) at this many open tails; later levels were not run. */
+  refusedAt?: number;
   fanOut?: { tails: number; latency: Summary; missing: number };
 }
 
@@ -42,12 +44,19 @@ runWorker(async (): Promise<IdleResult> => {
 
   const closers: Array<() => void> = [];
   const results: IdleLevel[] = [];
+  let refusedAt: number | undefined;
   for (const level of levels) {
     const start = nowUs();
-    await inParallel(level - closers.length, 16, async () => {
-      const { auth, chatId } = await guestWithChat(appUrl);
-      closers.push(await caughtUpTail(appUrl, auth, chatId, () => {}));
-    });
+    try {
+      await inParallel(level - closers.length, 16, async () => {
+        const { auth, chatId } = await guestWithChat(appUrl);
+        closers.push(await caughtUpTail(appUrl, auth, chatId, () => {}));
+      });
+    } catch (error) {
+      if (!(error instanceof TailRefused)) throw error;
+      refusedAt = closers.length;
+      break;
+    }
     const openMs = (nowUs() - start) / 1000;
     const cpuBefore = cpuSeconds(appPid);
     const tierBefore = tierPid ? cpuSeconds(tierPid) : 0;
@@ -91,7 +100,7 @@ runWorker(async (): Promise<IdleResult> => {
     fanOut = { tails: fanOutTails, latency: summarize(received), missing: fanOutTails - received.length };
     for (const close of closers.splice(0)) close();
   }
-  return { levels: results, ...(fanOut ? { fanOut } : {}) };
+  return { levels: results, ...(refusedAt !== undefined ? { refusedAt } : {}), ...(fanOut ? { fanOut } : {}) };
 });
 
 async function guestWithChat(appUrl: string): Promise<{ auth: Record<string, string>; chatId: string }> {
@@ -115,19 +124,31 @@ async function caughtUpTail(appUrl: string, auth: Record<string, string>, chatId
       else if (frame.event === "data") onTypes((JSON.parse(frame.data) as Array<{ type: string }>).map((e) => e.type));
     },
   });
+  if (tail.status === 429) throw new TailRefused();
   if (tail.status !== 200) throw new Error(`tail: status ${tail.status}`);
   await upToDate;
   return tail.close;
 }
 
+/** The app is at its live-tail budget. */
+class TailRefused extends Error {}
+
+/** Runs `task` `count` times, `width` at once; the first failure stops every lane (each finishes its task in hand) and is thrown. */
 async function inParallel(count: number, width: number, task: () => Promise<void>): Promise<void> {
   let left = count;
-  await Promise.all(
+  const lanes = await Promise.allSettled(
     Array.from({ length: Math.max(0, Math.min(width, count)) }, async () => {
       while (left > 0) {
         left--;
-        await task();
+        try {
+          await task();
+        } catch (error) {
+          left = 0;
+          throw error;
+        }
       }
     }),
   );
+  const failure = lanes.find((lane) => lane.status === "rejected");
+  if (failure) throw failure.reason;
 }

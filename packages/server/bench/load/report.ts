@@ -192,6 +192,7 @@ function renderExtras(extras: NonNullable<RunReport["extras"]>): string[] {
     for (const level of idle.levels) {
       lines.push(`| ${level.tails} | ${level.appRssMb} | ${level.appFds} | ${level.appIdleCpuPercent} | ${level.tierIdleCpuPercent ?? "(in the app)"} | ${level.openMs.toFixed(0)} |`);
     }
+    if (idle.refusedAt !== undefined) lines.push("", `At ${idle.refusedAt} open tails the app refused the next one (429: its live-tail budget, from the open-file limit); no higher level was run.`);
     if (idle.fanOut) {
       const f = idle.fanOut;
       lines.push("", `Fan-out: one append (a rename) to a chat with ${f.tails} live tails reached them in p50 ${ms(f.latency.p50)} / p99 ${ms(f.latency.p99)} / max ${ms(f.latency.max)} ms${f.missing ? `; ${f.missing} tails never got it` : ""}.`);

@@ -21,8 +21,8 @@
  * receives every later page, filtered to its chat (every event carries its `chatId`, and
  * every append of chat X is made under the key `chat:X`).
  *
- * The upstream read is an SSE response (remote tier) or a long-poll loop (embedded), see
- * `upstream`. It ends when its last tail leaves. When it fails (the tier went away, the
+ * The upstream read is the client's `live()` (the tier's SSE, or this process's append notices
+ * for the embedded tier) or a long-poll loop, see `upstream`. It ends when its last tail leaves. When it fails (the tier went away, the
  * stream was deleted) every attached tail ends with that error and its client reconnects from
  * its own last offset. A slow tail never delays the others (stream-hub-feed.ts).
  */
@@ -39,16 +39,17 @@ const RECENT_PAGES = 8;
 export interface StreamHubOptions {
   streams: Pick<StreamsClient, "read" | "live">;
   /**
-   * How the upstream read follows the stream: `"sse"` holds one SSE response per stream (the
-   * tier pushes each batch; an idle stream costs nothing but a keep-alive page every
-   * `keepAliveMs`), `"long-poll"` re-asks every `longPollMs` while idle. Default `"long-poll"`:
-   * streams-local 0.1.11 crashes when a stream is deleted under an open SSE read, so only a
-   * remote streams-server tier uses SSE (runtime.ts).
+   * How the upstream read follows the stream: `"live"` through the client's `live()` — the
+   * tier's SSE for a remote streams-server (one response per stream, the tier pushes each batch,
+   * an idle stream costs a keep-alive page every `keepAliveMs`), this process's own append
+   * notices for the embedded tier (append-notices.ts); `"long-poll"` re-asks every `longPollMs`
+   * while idle (for a streams-local reached over HTTP: it crashes when a stream is deleted under
+   * an open SSE read). Default `"long-poll"`; runtime.ts picks `"live"`.
    */
-  upstream?: "sse" | "long-poll";
+  upstream?: "live" | "long-poll";
   /** Upstream long-poll wait, at most 5 s. */
   longPollMs: number;
-  /** SSE upstream: an idle stream's keep-alive interval. Default 60 s (the tier closes idle connections after 180 s). */
+  /** Live upstream over SSE: an idle stream's keep-alive interval. Default 60 s (the tier closes idle connections after 180 s). */
   keepAliveMs?: number;
   /** Events a tail may fall behind before it is dropped (its client reconnects). Default 4096. */
   maxBufferedEvents?: number;
@@ -86,7 +87,7 @@ interface Range {
 
 export function createStreamHub(options: StreamHubOptions): StreamHub {
   const { streams, longPollMs } = options;
-  const sse = options.upstream === "sse";
+  const live = options.upstream === "live";
   const keepAliveMs = options.keepAliveMs ?? 60_000;
   const maxBufferedEvents = options.maxBufferedEvents ?? 4_096;
   const upstreams = new Map<string, Upstream>();
@@ -146,7 +147,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
 
     async run(): Promise<void> {
       try {
-        await (sse ? this.followLive() : this.poll());
+        await (live ? this.followLive() : this.poll());
       } catch (error) {
         if (!this.abort.signal.aborted) this.fail(error);
       }
@@ -167,7 +168,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       }
     }
 
-    /** SSE upstream: one response for as long as tails are attached, the tier pushes each page. */
+    /** Live upstream: one `live()` read for as long as tails are attached, each page pushed to it. */
     private async followLive(): Promise<void> {
       const signal = this.abort.signal;
       while (!signal.aborted) {
