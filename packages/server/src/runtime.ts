@@ -72,11 +72,11 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     stops.push(() => stopBus.close());
     // Rate-limit counts in Postgres hold across app servers; embedded PGlite is one process.
     const counters = config.databaseUrl ? parts.createPostgresCounters(db.pool) : parts.createMemoryCounters();
-    const tails = parts.processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl });
     const runningAnswersPerProcess = config.settings.limits.runningAnswersPerProcess ?? defaultRunningAnswers({ embeddedStreams: !config.streamsUrl });
     // Each user stream's live tails follow one live() read: the streams-server's SSE, or the
     // embedded tier's append notices (TAIL_UPSTREAM=long-poll for a streams-local over HTTP).
     const tail = { ...config.settings.tail, upstream: config.settings.tail.upstream ?? "live" };
+    const tails = parts.processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl, longPoll: tail.upstream === "long-poll" });
     const settings = { ...config.settings, tail, limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess } };
     const app = parts.createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters });
     // Runs before the streams tier and the database stop (stops run in reverse order).

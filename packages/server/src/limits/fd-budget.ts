@@ -7,8 +7,10 @@
  * force from `/proc/self/limits` (Linux); elsewhere it is unknown and MAX_TAILS_PER_PROCESS
  * should be set.
  *
- * Each live tail holds the client's socket and one request to the streams tier (2 descriptors;
- * 3 with the embedded streams tier, whose server side of that request is in this process too).
+ * Each live tail holds the client's socket and, at worst (every tail another user's), one
+ * upstream read of its user's stream: 2 descriptors with a remote tier; with the embedded tier
+ * 1 when its reads wait for this process's appends (append notices, the default), 3 when they
+ * long-poll it over loopback (both ends of that request are in this process).
  * The budget keeps 20 % of the limit and a fixed reserve free for everything else: Postgres
  * pools, the stop bus, model requests, sends, files, health probes.
  */
@@ -34,14 +36,20 @@ export function openFileLimit(limitsFile = "/proc/self/limits"): { soft: number;
   return Number.isFinite(soft) && Number.isFinite(hard) ? { soft, hard } : null;
 }
 
+export interface TailShape {
+  embeddedStreams: boolean;
+  /** The upstream reads are long-polls (`TAIL_UPSTREAM=long-poll`), not live reads. Default false. */
+  longPoll?: boolean;
+}
+
 /** Live tails this process can hold with `softLimit` open files. At least 1. */
-export function tailBudget(softLimit: number, options: { embeddedStreams: boolean }): number {
-  const perTail = options.embeddedStreams ? 3 : 2;
+export function tailBudget(softLimit: number, options: TailShape): number {
+  const perTail = !options.embeddedStreams ? 2 : options.longPoll ? 3 : 1;
   return Math.max(1, Math.floor((Math.floor(softLimit * 0.8) - FD_RESERVE) / perTail));
 }
 
 /** MAX_TAILS_PER_PROCESS when set, else the budget of the open-file limit in force. */
-export function processTailBudget(configured: number | undefined, options: { embeddedStreams: boolean; limitsFile?: string }): { tails: number; source: string } {
+export function processTailBudget(configured: number | undefined, options: TailShape & { limitsFile?: string }): { tails: number; source: string } {
   if (configured !== undefined) return { tails: configured, source: "MAX_TAILS_PER_PROCESS" };
   const limit = openFileLimit(options.limitsFile);
   if (!limit) return { tails: FALLBACK_TAILS_PER_PROCESS, source: "open-file limit unknown" };

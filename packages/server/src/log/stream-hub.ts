@@ -22,9 +22,10 @@
  * every append of chat X is made under the key `chat:X`).
  *
  * The upstream read is the client's `live()` (the tier's SSE, or this process's append notices
- * for the embedded tier) or a long-poll loop, see `upstream`. It ends when its last tail leaves. When it fails (the tier went away, the
- * stream was deleted) every attached tail ends with that error and its client reconnects from
- * its own last offset. A slow tail never delays the others (stream-hub-feed.ts).
+ * for the embedded tier) or a long-poll loop, see `upstream`. It ends when its last tail
+ * leaves. When it fails (the tier went away, the stream was deleted) every attached tail ends
+ * with that error and its client reconnects from its own last offset. A slow tail never delays
+ * the others (stream-hub-feed.ts).
  */
 import { compareOffsets } from "@open-chat/shared";
 import type { ReadResult, StreamsClient } from "../streams/client/types.js";
