@@ -4,7 +4,7 @@
  * its own offset (no gap, no duplicate), a stalled reader is dropped without delaying anyone,
  * and an upstream failure ends the tails so they resume exactly from their last offset.
  */
-import { startTcpProxy } from "@open-chat/testing";
+import { startTcpProxy, type TcpProxy } from "@open-chat/testing";
 import { describe, expect, it } from "vitest";
 import { chatKey } from "../src/log/stream-names.js";
 import { createStreamHub, TailOverrunError, type StreamHub } from "../src/log/stream-hub.js";
@@ -120,6 +120,20 @@ forEachStreamsBackend((backend, kind) => {
     // Cutting the tier's connections needs an upstream connection: not with append notices.
     const overHttp = !(notices && upstream === "live");
 
+    /** A hub reading a fresh stream through a TCP proxy in front of the tier, and a direct client to append with. */
+    async function throughProxy(use: (setup: { direct: StreamsClient; proxy: TcpProxy; stream: string; hub: StreamHub }) => Promise<void>) {
+      const direct = backend().client();
+      const proxy = await startTcpProxy(backend().url);
+      try {
+        const stream = uniqueStreamName("hub");
+        await direct.ensureStream(stream);
+        const hub = createStreamHub({ streams: backend().client({ baseUrl: proxy.url }), upstream, longPollMs: 1_000 });
+        await use({ direct, proxy, stream, hub });
+      } finally {
+        await proxy.close();
+      }
+    }
+
     it("many tails of one chat (and another chat of the user) see identical sequences through ONE upstream read, closed with the last tail", async () => {
       const client = streamsClient();
       const stream = uniqueStreamName("hub");
@@ -193,13 +207,8 @@ forEachStreamsBackend((backend, kind) => {
       await fast.stop();
     });
 
-    it.runIf(overHttp)("an upstream failure ends every tail with the error; each resumes exactly from its last offset", async () => {
-      const direct = backend().client();
-      const proxy = await startTcpProxy(backend().url);
-      try {
-        const stream = uniqueStreamName("hub");
-        await direct.ensureStream(stream);
-        const hub = createStreamHub({ streams: backend().client({ baseUrl: proxy.url }), upstream, longPollMs: 1_000 });
+    it.runIf(overHttp)("an upstream failure ends every tail with the error; each resumes exactly from its last offset", () =>
+      throughProxy(async ({ direct, proxy, stream, hub }) => {
         const tails = [follower(hub, stream, "a"), follower(hub, stream, "a")];
         await direct.append(stream, recs("a", 0, 3), { key: chatKey("a") });
         await Promise.all(tails.map((t) => t.has(3)));
@@ -218,19 +227,11 @@ forEachStreamsBackend((backend, kind) => {
           expect([...tails[i]!.records, ...tail.records]).toEqual(recs("a", 0, 7));
         }
         await Promise.all(resumed.map((t) => t.stop()));
-      } finally {
-        await proxy.close();
-      }
-    });
+      }));
 
     if (upstream === "live") {
-      it.runIf(overHttp)("a cut SSE connection of a stream that still exists is opened again where it stood: the tails go on without a gap", async () => {
-        const direct = backend().client();
-        const proxy = await startTcpProxy(backend().url);
-        try {
-          const stream = uniqueStreamName("hub");
-          await direct.ensureStream(stream);
-          const hub = createStreamHub({ streams: backend().client({ baseUrl: proxy.url }), upstream, longPollMs: 1_000 });
+      it.runIf(overHttp)("a cut SSE connection of a stream that still exists is opened again where it stood: the tails go on without a gap", () =>
+        throughProxy(async ({ direct, proxy, stream, hub }) => {
           const tail = follower(hub, stream, "a");
           await direct.append(stream, recs("a", 0, 2), { key: chatKey("a") });
           await tail.has(2);
@@ -240,10 +241,7 @@ forEachStreamsBackend((backend, kind) => {
           expect(tail.records).toEqual(recs("a", 0, 5));
           expect(tail.failure).toBeUndefined();
           await tail.stop();
-        } finally {
-          await proxy.close();
-        }
-      });
+        }));
 
       it("a stream deleted under the live read ends its tails with the tier's 404", async () => {
         const client = streamsClient();
