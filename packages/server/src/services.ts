@@ -141,6 +141,9 @@ export function createServices(deps: AppDeps): Services {
     if (stop) generations.stop(stop.chatId, stop.by);
   });
   const ensureUserStream = createUserStreams(deps.streams, deps.prisma);
+  const liveSessions = createLiveSessions({ prisma: deps.prisma, intervalMs: settings.tail.sessionCheckMs, clock });
+  // A sign-out, deletion or merge in this process ends that session's live tails at once.
+  deps.auth.sessions.onForget((gone) => liveSessions.revoke(gone));
   const turns = createTurns({
     chats,
     leases,
@@ -180,5 +183,5 @@ export function createServices(deps: AppDeps): Services {
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
   const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions: createLiveSessions({ prisma: deps.prisma, intervalMs: settings.tail.sessionCheckMs, clock }) };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions };
 }

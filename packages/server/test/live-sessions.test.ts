@@ -80,6 +80,20 @@ describe("createLiveSessions", () => {
     stops.forEach((stop) => stop());
   });
 
+  it("revoke ends at once the tails of one session, or of every session of a user", () => {
+    const live = createLiveSessions({ prisma: db.prisma, intervalMs: 60_000 });
+    const ended: string[] = [];
+    live.watch({ token: "a1", userId: "ua" }, () => ended.push("a1"));
+    live.watch({ token: "a2", userId: "ua" }, () => ended.push("a2"));
+    const stopB = live.watch({ token: "b1", userId: "ub" }, () => ended.push("b1"));
+    live.revoke({ token: "a1" });
+    expect(ended).toEqual(["a1"]);
+    live.revoke({ userId: "ua" });
+    expect(ended).toEqual(["a1", "a2"]);
+    expect(live.size).toBe(1);
+    stopB();
+  });
+
   it("keeps its tails when the database fails, and decides at the next check", async () => {
     const failing = { session: { findMany: () => Promise.reject(new Error("connection lost")) } } as unknown as Parameters<typeof createLiveSessions>[0]["prisma"];
     const live = createLiveSessions({ prisma: failing, intervalMs: 60_000 });

@@ -56,6 +56,17 @@ describe("createSessionCache", () => {
     expect(cache.get("Bearer b")).toBeUndefined();
   });
 
+  it("tells its listeners of every forget, until they unsubscribe", () => {
+    const cache = createSessionCache({ now: () => 0 });
+    const heard: unknown[] = [];
+    const stop = cache.onForget((gone) => heard.push(gone));
+    cache.forgetToken("tok1");
+    cache.forgetUser("u1");
+    stop();
+    cache.forgetToken("tok2");
+    expect(heard).toEqual([{ token: "tok1" }, { userId: "u1" }]);
+  });
+
   it("keeps at most maxEntries (the oldest go first) and is off at ttlMs 0", () => {
     const cache = createSessionCache({ maxEntries: 2, now: () => 0 });
     for (const key of ["a", "b", "c"]) cache.set(key, session({ token: key }), cache.epoch);

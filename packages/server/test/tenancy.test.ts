@@ -141,4 +141,23 @@ describe("sign-out", () => {
     // The server ends the response on its next session check: the reader sees the end.
     for (;;) if ((await reader.read()).done) break;
   });
+
+  it("a sign-out handled by this process ends its live tails at once, not at the next session check", async () => {
+    const once = await startTestServer({ settings: { tail: { heartbeatMs: 60_000, retryMs: 500, longPollMs: 1_000, sessionCheckMs: 3_600_000 } } });
+    try {
+      const token = await signInAsGuest(once.url); // a server without tenants: no publishable key
+      const headers = { Authorization: `Bearer ${token}` };
+      const chat = await (await fetch(`${once.url}${API_PATH.chats}`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: "{}" })).json();
+      const tail = await fetch(`${once.url}${API_PATH.events(chat.id)}?live=sse&offset=-1`, { headers });
+      const reader = tail.body!.getReader();
+      await reader.read(); // the tail is live
+      const out = await fetch(`${once.url}${API_PATH.signOut}`, { method: "POST", headers: { ...headers, "content-type": "application/json" }, body: "{}" });
+      expect(out.status).toBe(200);
+      // The hourly check never runs within this test: only the sign-out itself can end the tail.
+      for (;;) if ((await reader.read()).done) break;
+      expect(once.services.liveSessions.size).toBe(0);
+    } finally {
+      await once.close();
+    }
+  });
 });

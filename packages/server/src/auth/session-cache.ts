@@ -38,6 +38,8 @@ export interface SessionCache {
   forgetToken(token: string): void;
   /** The user was deleted (all their sessions with it). */
   forgetUser(userId: string): void;
+  /** Told of every forget (e.g. live tails of that session end at once: live-sessions.ts). Returns the unsubscribe. */
+  onForget(listener: (forgotten: { token: string } | { userId: string }) => void): () => void;
   readonly ttlMs: number;
 }
 
@@ -51,6 +53,7 @@ export interface SessionCacheOptions {
 
 export function createSessionCache({ ttlMs = 5_000, maxEntries = 10_000, now = Date.now }: SessionCacheOptions = {}): SessionCache {
   const entries = new Map<string, { session: CachedSession; until: number }>();
+  const listeners = new Set<(forgotten: { token: string } | { userId: string }) => void>();
   let epoch = 0;
   const forget = (matches: (session: CachedSession) => boolean) => {
     epoch++;
@@ -75,7 +78,17 @@ export function createSessionCache({ ttlMs = 5_000, maxEntries = 10_000, now = D
       entries.set(key, { session, until });
       if (entries.size > maxEntries) entries.delete(entries.keys().next().value!);
     },
-    forgetToken: (token) => forget((session) => session.token === token),
-    forgetUser: (userId) => forget((session) => session.userId === userId),
+    forgetToken(token) {
+      forget((session) => session.token === token);
+      for (const listener of listeners) listener({ token });
+    },
+    forgetUser(userId) {
+      forget((session) => session.userId === userId);
+      for (const listener of listeners) listener({ userId });
+    },
+    onForget(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
   };
 }
