@@ -3,48 +3,36 @@
  * the old holder's renewals, durable stop requests and their delivery by LISTEN/NOTIFY. Time is
  * an injected clock, so "expired" never depends on how fast the machine is.
  */
-import { createTestDatabase, type TestDatabase } from "@open-chat/testing";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { createDb, type Db } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
+import { beforeEach, describe, expect, it } from "vitest";
+import { useMigratedDb } from "./helpers/database.js";
 import { startLeaseKeeper } from "../src/leases/lease-keeper.js";
 import { createLeaseStore, type ExpiredLease, type LeaseRef } from "../src/leases/lease-store.js";
 import { createPgStopBus } from "../src/leases/stop-bus.js";
 import { startLeaseSweeper } from "../src/leases/sweeper.js";
 
-let database: TestDatabase;
-let db: Db;
 let now = new Date("2026-01-01T00:00:00Z");
 const clock = () => now;
 const advance = (ms: number) => (now = new Date(now.getTime() + ms));
 
-beforeAll(async () => {
-  database = await createTestDatabase({ migrate: applyMigrations });
-  db = createDb({ connectionString: database.url });
-  await db.prisma.user.create({ data: { id: "u1", name: "u1", email: "u1@example.test", tenantId: "default" } });
-});
-afterAll(async () => {
-  await db?.close();
-  await database?.drop();
-});
+const pg = useMigratedDb({ seed: (db) => db.prisma.user.create({ data: { id: "u1", name: "u1", email: "u1@example.test", tenantId: "default" } }) });
 
 let chatSeq = 0;
 /** A chat whose generation `gen` is held by `holder` until now + leaseMs. */
 async function runningChat(holder: string, leaseMs = 10_000): Promise<LeaseRef> {
   const id = `chat-${++chatSeq}`;
-  await db.prisma.chat.create({
+  await pg.db.prisma.chat.create({
     data: { id, tenantId: "default", userId: "u1", activeGenerationId: `gen-${id}`, leaseHolder: holder, leaseExpiresAt: new Date(now.getTime() + leaseMs) },
   });
   return { chatId: id, generationId: `gen-${id}`, epoch: 0 };
 }
 
 beforeEach(async () => {
-  await db.prisma.chat.deleteMany({});
+  await pg.db.prisma.chat.deleteMany({});
 });
 
 describe("lease store", () => {
   it("lets exactly one of many racing takers win an expired lease, and moves the epoch by one", async () => {
-    const store = createLeaseStore(db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock);
     const lease = await runningChat("dead");
     expect(await store.takeOver(lease, "b", 10_000)).toBeNull(); // not expired yet
     advance(10_001);
@@ -52,13 +40,13 @@ describe("lease store", () => {
     const results = await Promise.all(["b", "c", "d", "e"].map((holder) => store.takeOver(lease, holder, 10_000)));
     const winners = results.filter((r) => r !== null);
     expect(winners).toEqual([{ ...lease, epoch: 1 }]);
-    const row = await db.prisma.chat.findUniqueOrThrow({ where: { id: lease.chatId } });
+    const row = await pg.db.prisma.chat.findUniqueOrThrow({ where: { id: lease.chatId } });
     expect(row.generationEpoch).toBe(1);
     expect(["b", "c", "d", "e"]).toContain(row.leaseHolder);
   });
 
   it("renews only what a holder still holds: a fenced holder's lease does not come back", async () => {
-    const store = createLeaseStore(db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock);
     const mine = await runningChat("a");
     const lost = await runningChat("a");
     await runningChat("other");
@@ -74,7 +62,7 @@ describe("lease store", () => {
   });
 
   it("renews only the generations the process runs: a dead run's lease under a reused holder id lapses", async () => {
-    const store = createLeaseStore(db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock);
     const orphan = await runningChat("fixed-id"); // the process that held it was killed
     const running = await runningChat("fixed-id"); // the restarted process, same HOLDER_ID
     advance(5_000);
@@ -85,7 +73,7 @@ describe("lease store", () => {
   });
 
   it("records a stop durably, says whether the holder is gone, and clears it on release", async () => {
-    const store = createLeaseStore(db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock);
     const live = await runningChat("a");
     expect(await store.requestStop(live.chatId, "user")).toMatchObject({ ...live, holder: "a", expired: false });
     expect(await store.requestStop(live.chatId, "system")).toMatchObject({ expired: false }); // idempotent: first stopper kept
@@ -102,7 +90,7 @@ describe("lease store", () => {
   });
 
   it("carries a close-with-error verdict to the next taker", async () => {
-    const store = createLeaseStore(db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock);
     const lease = await runningChat("a");
     await store.closeWithError(lease, "streams_unavailable");
     advance(10_001);
@@ -112,7 +100,7 @@ describe("lease store", () => {
 
 describe("lease keeper", () => {
   it("aborts a generation whose lease was taken over and passes on a recorded stop", async () => {
-    const store = createLeaseStore(db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock);
     const kept = await runningChat("a");
     const stolen = await runningChat("a");
     const stopped = await runningChat("a");
@@ -158,7 +146,7 @@ describe("lease keeper", () => {
 
 describe("lease sweeper", () => {
   it("two sweepers racing over the same expired leases take each exactly once", async () => {
-    const store = createLeaseStore(db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock);
     const leases = await Promise.all(Array.from({ length: 8 }, () => runningChat("dead")));
     advance(10_001);
     const taken: Array<ExpiredLease & { by: string }> = [];
@@ -178,7 +166,7 @@ describe("lease sweeper", () => {
 
 describe("stop bus (LISTEN/NOTIFY)", () => {
   it("delivers a stop published by one process to every other one", async () => {
-    const buses = [0, 1].map(() => createPgStopBus({ connectionString: database.url, pool: db.pool }));
+    const buses = [0, 1].map(() => createPgStopBus({ connectionString: pg.url, pool: pg.db.pool }));
     await Promise.all(buses.map((bus) => bus.ready));
     const received = new Promise<string>((resolve) => buses[1]!.subscribe(resolve));
     await buses[0]!.publish("chat-42");

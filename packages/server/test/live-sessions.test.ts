@@ -3,37 +3,25 @@
  * Postgres: a deleted, expired or re-assigned session ends exactly its tails, one query checks
  * them all, and the timer runs only while something is watched.
  */
-import { createTestDatabase, type TestDatabase } from "@open-chat/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createLiveSessions } from "../src/auth/live-sessions.js";
-import { createDb, type Db } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
+import { useMigratedDb } from "./helpers/database.js";
 
-let database: TestDatabase;
-let db: Db;
-
-beforeAll(async () => {
-  database = await createTestDatabase({ migrate: applyMigrations });
-  db = createDb({ connectionString: database.url, max: 4 });
-});
-afterAll(async () => {
-  await db?.close();
-  await database?.drop();
-});
+const pg = useMigratedDb({ max: 4 });
 
 const NOW = new Date("2026-06-01T00:00:00Z");
 const later = (ms: number) => new Date(NOW.getTime() + ms);
 
 async function session(userId: string, token: string, expiresAt = later(60_000)) {
-  await db.prisma.user.upsert({ where: { id: userId }, create: { id: userId, name: userId, email: `${userId}@example.test` }, update: {} });
-  await db.prisma.session.create({ data: { id: `s-${token}`, token, userId, expiresAt } });
+  await pg.db.prisma.user.upsert({ where: { id: userId }, create: { id: userId, name: userId, email: `${userId}@example.test` }, update: {} });
+  await pg.db.prisma.session.create({ data: { id: `s-${token}`, token, userId, expiresAt } });
   return { token, userId };
 }
 
 describe("createLiveSessions", () => {
   it("ends exactly the tails whose session was deleted, expired or belongs to another user", async () => {
     let clock = NOW;
-    const live = createLiveSessions({ prisma: db.prisma, intervalMs: 60_000, clock: () => clock });
+    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000, clock: () => clock });
     const kept = await session("u-keep", "t-keep");
     const signedOut = await session("u-out", "t-out");
     const expiring = await session("u-exp", "t-exp", later(1_000));
@@ -50,7 +38,7 @@ describe("createLiveSessions", () => {
     await live.check();
     expect(ended).toEqual(["another user's session", "unknown token"]);
 
-    await db.prisma.session.delete({ where: { token: "t-out" } });
+    await pg.db.prisma.session.delete({ where: { token: "t-out" } });
     clock = later(1_000);
     await live.check();
     expect(ended.slice(2).sort()).toEqual(["expired", "signed out"]);
@@ -58,7 +46,7 @@ describe("createLiveSessions", () => {
 
     // Ended tails are not asked about again; a stopped watch never fires.
     stops[0]!();
-    await db.prisma.session.delete({ where: { token: "t-keep" } });
+    await pg.db.prisma.session.delete({ where: { token: "t-keep" } });
     await live.check();
     expect(ended.slice(4)).toEqual(["kept, second tab"]);
     expect(live.size).toBe(0);
@@ -66,14 +54,14 @@ describe("createLiveSessions", () => {
   });
 
   it("checks thousands of tails in one pass", async () => {
-    const live = createLiveSessions({ prisma: db.prisma, intervalMs: 60_000, clock: () => NOW });
+    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000, clock: () => NOW });
     const users = Array.from({ length: 60 }, (_, i) => ({ id: `bulk-${i}`, name: "g", email: `bulk-${i}@example.test` }));
-    await db.prisma.user.createMany({ data: users });
+    await pg.db.prisma.user.createMany({ data: users });
     const tokens = Array.from({ length: 6_000 }, (_, i) => `bulk-t-${i}`);
-    await db.prisma.session.createMany({ data: tokens.map((token, i) => ({ id: `s-${token}`, token, userId: `bulk-${i % 60}`, expiresAt: later(60_000) })) });
+    await pg.db.prisma.session.createMany({ data: tokens.map((token, i) => ({ id: `s-${token}`, token, userId: `bulk-${i % 60}`, expiresAt: later(60_000) })) });
     let ended = 0;
     const stops = tokens.map((token, i) => live.watch({ token, userId: `bulk-${i % 60}` }, () => ended++));
-    await db.prisma.session.deleteMany({ where: { token: { in: tokens.filter((_, i) => i % 1_000 === 0) } } });
+    await pg.db.prisma.session.deleteMany({ where: { token: { in: tokens.filter((_, i) => i % 1_000 === 0) } } });
     await live.check();
     expect(ended).toBe(6);
     expect(live.size).toBe(5_994);
@@ -81,7 +69,7 @@ describe("createLiveSessions", () => {
   });
 
   it("revoke ends at once the tails of one session, or of every session of a user", () => {
-    const live = createLiveSessions({ prisma: db.prisma, intervalMs: 60_000 });
+    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000 });
     const ended: string[] = [];
     live.watch({ token: "a1", userId: "ua" }, () => ended.push("a1"));
     live.watch({ token: "a2", userId: "ua" }, () => ended.push("a2"));

@@ -4,12 +4,11 @@
  * on real Postgres and through the real server.
  */
 import { API_PATH } from "@open-chat/shared";
-import { createTestDatabase, signInAsGuest as guestOnServer, startTestServer, type TestDatabase, type TestServer } from "@open-chat/testing";
+import { signInAsGuest as guestOnServer, startTestServer, type TestServer } from "@open-chat/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAuth, resolveRequestUser, resolveSession, type Auth } from "../src/auth/auth.js";
 import { createSessionCache, type CachedSession } from "../src/auth/session-cache.js";
-import { createDb, type Db } from "../src/db/client.js";
-import { applyMigrations } from "../src/db/migrate.js";
+import { useMigratedDb } from "./helpers/database.js";
 
 const BASE_URL = "http://127.0.0.1:3000";
 const SECRET = "test-secret-0123456789-0123456789-abcdef";
@@ -78,17 +77,7 @@ describe("createSessionCache", () => {
 });
 
 describe("resolveRequestUser (Better Auth on Postgres)", () => {
-  let database: TestDatabase;
-  let db: Db;
-
-  beforeAll(async () => {
-    database = await createTestDatabase({ migrate: applyMigrations });
-    db = createDb({ connectionString: database.url, max: 4 });
-  });
-  afterAll(async () => {
-    await db?.close();
-    await database?.drop();
-  });
+  const pg = useMigratedDb({ max: 4 });
 
   async function guest(auth: Auth) {
     const response = await auth.handler(
@@ -99,26 +88,26 @@ describe("resolveRequestUser (Better Auth on Postgres)", () => {
   }
 
   it("answers a verified token from memory within the bound, where the database no longer has its session", async () => {
-    const auth = createAuth({ prisma: db.prisma, secret: SECRET, baseURL: BASE_URL, sessionCacheMs: 60_000 });
+    const auth = createAuth({ prisma: pg.db.prisma, secret: SECRET, baseURL: BASE_URL, sessionCacheMs: 60_000 });
     const { userId, token } = await guest(auth);
     expect(await resolveRequestUser(auth, bearer(token))).toMatchObject({ id: userId });
     // Signed out through another app server (a row deleted behind this process's back).
-    await db.prisma.session.deleteMany({ where: { userId } });
+    await pg.db.prisma.session.deleteMany({ where: { userId } });
     expect(await resolveSession(auth, bearer(token))).toBeNull();
     expect(await resolveRequestUser(auth, bearer(token))).toMatchObject({ id: userId });
     expect(await resolveRequestUser(auth, bearer(`${token}x`))).toBeNull();
   });
 
   it("asks the database every time with sessionCacheMs 0", async () => {
-    const auth = createAuth({ prisma: db.prisma, secret: SECRET, baseURL: BASE_URL, sessionCacheMs: 0 });
+    const auth = createAuth({ prisma: pg.db.prisma, secret: SECRET, baseURL: BASE_URL, sessionCacheMs: 0 });
     const { userId, token } = await guest(auth);
     expect(await resolveRequestUser(auth, bearer(token))).toMatchObject({ id: userId });
-    await db.prisma.session.deleteMany({ where: { userId } });
+    await pg.db.prisma.session.deleteMany({ where: { userId } });
     expect(await resolveRequestUser(auth, bearer(token))).toBeNull();
   });
 
   it("ends a token at once when it signs out through Better Auth in this process", async () => {
-    const auth = createAuth({ prisma: db.prisma, secret: SECRET, baseURL: BASE_URL, sessionCacheMs: 60_000 });
+    const auth = createAuth({ prisma: pg.db.prisma, secret: SECRET, baseURL: BASE_URL, sessionCacheMs: 60_000 });
     const { userId, token } = await guest(auth);
     expect(await resolveRequestUser(auth, bearer(token))).toMatchObject({ id: userId });
     const signOut = await auth.handler(new Request(`${BASE_URL}/v1/auth/sign-out`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: "{}" }));
