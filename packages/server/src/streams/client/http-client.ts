@@ -37,7 +37,7 @@ import {
 export function createStreamsClient(options: StreamsClientOptions): StreamsClient {
   const baseUrl = options.baseUrl.replace(/\/+$/, "");
   if (!/^https?:\/\//.test(baseUrl)) throw new TypeError(`streams baseUrl must be http(s): ${options.baseUrl}`);
-  const transport = options.transport ?? (options.fetch ? fetchTransport(baseUrl, options.fetch) : poolTransport(baseUrl));
+  const transport = options.fetch ? fetchTransport(baseUrl, options.fetch) : poolTransport(baseUrl);
   const auth = options.apiKey ? `Bearer ${options.apiKey}` : undefined;
 
   const pathOf = (name: string) => STREAMS_PATH_PREFIX + encodeURIComponent(name);

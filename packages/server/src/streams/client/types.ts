@@ -13,8 +13,6 @@ export interface StreamsClientOptions {
    * (pool-transport.ts), which costs less than half of `fetch`'s CPU per request.
    */
   fetch?: typeof globalThis.fetch;
-  /** Send requests through this transport (transport.ts) instead; wins over `fetch`. For benchmarks and tests. */
-  transport?: import("./transport.js").Transport;
 }
 
 /** Idempotent producer headers: one `seq` per append, starting at 0 for a new id or epoch. */
