@@ -12,6 +12,7 @@ import { bodyLimits } from "./http/body.js";
 import { chatIdShape, headerLimits } from "./http/input.js";
 import { corsOrigin } from "./http/cors-origin.js";
 import { noStoreByDefault, securityHeaders } from "./http/security-headers.js";
+import { sseResponses } from "./http/raw-sse.js";
 import { requireTenant } from "./middleware/require-tenant.js";
 import { requireUser } from "./middleware/require-user.js";
 import { admitTurn } from "./middleware/admit-turn.js";
@@ -41,6 +42,8 @@ export function createApp(deps: AppDeps): OpenChatApp {
   const app = new Hono<AppEnv>();
   app.onError(renderError);
   app.notFound(renderNotFound);
+  // Outermost, so it runs last: live tails go out on Node's response with every header set.
+  app.use("*", sseResponses());
   app.use("*", securityHeaders, noStoreByDefault);
   app.use(
     "*",

@@ -12,7 +12,7 @@
  * id): JSON never contains a line break, so no line splitting is needed. The tail ends as soon as the client goes away (its hub subscription with it).
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
-import type { SSEStreamingApi } from "hono/streaming";
+import type { SseSink } from "../http/raw-sse.js";
 import { StreamsError } from "../streams/client/errors.js";
 import type { ReadResult } from "../streams/client/types.js";
 import type { ChatPage, StreamHub } from "./stream-hub.js";
@@ -42,7 +42,7 @@ export interface SseViewOptions {
   revoked?: AbortSignal;
 }
 
-export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions): Promise<void> {
+export async function pipeSseView(sse: SseSink, options: SseViewOptions): Promise<void> {
   const upstream = new AbortController();
   sse.onAbort(() => upstream.abort());
   const heartbeat = setInterval(() => {
@@ -64,15 +64,14 @@ export async function pipeSseView(sse: SSEStreamingApi, options: SseViewOptions)
   };
   try {
     await sse.write(`retry: ${options.retryMs}\n\n`);
-    const first = options.first;
+    // Dropped once sent (neither the options nor this frame keep it): a tail lives for hours
+    // and its catch-up page can be large.
+    let first = options.first;
+    options.first = undefined;
     if (first && (await write(first))) return;
-    const pages = options.hub.follow(options.stream, {
-      chatId: options.chatId,
-      key: options.key,
-      offset: first?.nextOffset ?? options.offset,
-      upToDate: first?.upToDate ?? false,
-      signal: upstream.signal,
-    });
+    const from = { offset: first?.nextOffset ?? options.offset, upToDate: first?.upToDate ?? false };
+    first = undefined;
+    const pages = options.hub.follow(options.stream, { chatId: options.chatId, key: options.key, ...from, signal: upstream.signal });
     for await (const page of pages) {
       if (await write(page)) return;
     }

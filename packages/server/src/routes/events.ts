@@ -10,12 +10,12 @@
  */
 import { Hono, type Context } from "hono";
 import { describeRoute } from "hono-openapi";
-import { streamSSE } from "hono/streaming";
 import { CHAT_ROUTE, HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
 import { ApiError } from "../http/api-error.js";
+import { respondWithSse, type SseBody, type SseFailure } from "../http/raw-sse.js";
 import { isPastEnd } from "../log/past-end.js";
-import { pipeSseView } from "../log/sse-view.js";
+import { pipeSseView, type SseViewOptions } from "../log/sse-view.js";
 import { createStreamHub } from "../log/stream-hub.js";
 import { fromPublicOffset, toPublicOffset } from "../log/offsets.js";
 import { chatKey } from "../log/stream-names.js";
@@ -56,39 +56,9 @@ export function eventRoutes(services: Services) {
         slot.release();
         throw error;
       }
-      const response = streamSSE(
-        c,
-        async (sse) => {
-          // Released as soon as the client goes away, and in any case when the view ends.
-          sse.onAbort(() => slot.release());
-          // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
-          const revoked = new AbortController();
-          const unwatch = services.liveSessions.watch({ token: session.token, userId: user.id }, () => revoked.abort());
-          try {
-            await pipeSseView(sse, {
-              hub,
-              stream,
-              chatId: chat.id,
-              key,
-              offset,
-              first,
-              publicOffset: (o) => toPublicOffset(incarnation, o),
-              ...settings.tail,
-              revoked: revoked.signal,
-            });
-          } finally {
-            unwatch();
-            slot.release();
-          }
-        },
-        // The client reconnects from its last id; one line is enough.
-        async (error) => console.warn(`[open-chat] tail of ${chat.id} ended: ${error.message}`),
-      );
-      // hono's helper says no-cache (revalidate); a user's chat must not be stored at all. Both
-      // the response and the context's headers (merged into it by hono afterwards) are told.
-      c.header("Cache-Control", "no-store");
-      response.headers.set("Cache-Control", "no-store");
-      return response;
+      // The tail's body and error report are made outside this handler (see liveTail).
+      const tail = liveTail(services, { token: session.token, userId: user.id }, slot, incarnation, { hub, stream, chatId: chat.id, key, offset, first, ...settings.tail });
+      return respondWithSse(c, tail.body, tail.onError);
     }
 
     const page = await probe(async () => {
@@ -107,6 +77,35 @@ export function eventRoutes(services: Services) {
     if (live === LIVE_MODE.longPoll && page.records.length === 0) return c.body(null, 204);
     return c.json(page.records);
   });
+}
+
+/**
+ * The body of one live SSE tail and its error report. Made outside the route handler: a
+ * closure made inside it would keep the request's whole context alive with the tail (hours).
+ */
+function liveTail(
+  services: Services,
+  session: { token: string; userId: string },
+  slot: { release(): void },
+  incarnation: string,
+  view: Omit<SseViewOptions, "revoked" | "publicOffset">,
+): { body: SseBody; onError: SseFailure } {
+  const body: SseBody = async (sse) => {
+    // Released as soon as the client goes away, and in any case when the view ends.
+    sse.onAbort(() => slot.release());
+    // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
+    const revoked = new AbortController();
+    const unwatch = services.liveSessions.watch(session, () => revoked.abort());
+    try {
+      await pipeSseView(sse, { ...view, publicOffset: (o) => toPublicOffset(incarnation, o), revoked: revoked.signal });
+    } finally {
+      unwatch();
+      slot.release();
+    }
+  };
+  // The client reconnects from its last id; one line is enough.
+  const onError: SseFailure = (error) => console.warn(`[open-chat] tail of ${view.chatId} ended: ${error.message}`);
+  return { body, onError };
 }
 
 function setTailHeaders(c: Context, nextOffset: string, upToDate: boolean, cursor?: string) {

@@ -1,0 +1,96 @@
+/**
+ * SSE bodies written straight to Node's response (http/raw-sse.ts), over a real HTTP server:
+ * the headers every middleware adds still reach the client, a failing body ends with one error
+ * frame, a client that leaves is noticed, a body larger than the socket buffers arrives whole,
+ * and without a Node response (`app.request`) the same frames come through hono's helper.
+ */
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { Hono } from "hono";
+import { listen, type Listening } from "../src/http/listen.js";
+import { respondWithSse, sseResponses, type SseBody } from "../src/http/raw-sse.js";
+
+let server: Listening;
+let app: Hono;
+const failures: string[] = [];
+let left: () => void = () => {};
+const bodies: Record<string, SseBody> = {
+  frames: async (sink) => {
+    await sink.write("event: data\ndata: [1]\nid: a\n\n");
+    await sink.write("event: data\ndata: [2]\nid: b\n\n");
+  },
+  fails: async (sink) => {
+    await sink.write("event: data\ndata: [1]\nid: a\n\n");
+    throw new Error("upstream\ngone");
+  },
+  waits: (sink) =>
+    new Promise<void>((resolve) => {
+      sink.onAbort(() => {
+        left();
+        resolve();
+      });
+      void sink.write(": open\n\n");
+    }),
+  large: async (sink) => {
+    const chunk = `data: ${"x".repeat(64 * 1024 - 8)}\n\n`;
+    for (let i = 0; i < 512; i++) await sink.write(chunk); // 32 MiB: well past what the sockets hold
+  },
+};
+
+beforeAll(async () => {
+  app = new Hono();
+  app.use("*", sseResponses());
+  // A middleware that sets its header after the route, as secure-headers and CORS do.
+  app.use("*", async (c, next) => {
+    await next();
+    c.res.headers.set("x-set-after-next", "yes");
+  });
+  app.get("/sse/:body", (c) => respondWithSse(c, bodies[c.req.param("body")]!, (error) => failures.push(error.message)));
+  app.get("/plain", (c) => c.json({ ok: true }));
+  server = await listen(app.fetch, { host: "127.0.0.1", port: 0 });
+});
+afterAll(() => server?.close());
+
+it("sends the body's frames with the headers middlewares set after the route, then ends", async () => {
+  const response = await fetch(`${server.url}/sse/frames`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toBe("text/event-stream");
+  expect(response.headers.get("cache-control")).toBe("no-store");
+  expect(response.headers.get("x-set-after-next")).toBe("yes");
+  expect(await response.text()).toBe("event: data\ndata: [1]\nid: a\n\nevent: data\ndata: [2]\nid: b\n\n");
+});
+
+it("ends a failing body with one error frame on one line, and reports the failure", async () => {
+  const response = await fetch(`${server.url}/sse/fails`);
+  expect(await response.text()).toBe("event: data\ndata: [1]\nid: a\n\nevent: error\ndata: upstream gone\n\n");
+  expect(failures).toEqual(["upstream\ngone"]);
+});
+
+it("tells the body when the client goes away", async () => {
+  const gone = new Promise<void>((resolve) => (left = resolve));
+  const controller = new AbortController();
+  const response = await fetch(`${server.url}/sse/waits`, { signal: controller.signal });
+  const reader = response.body!.getReader();
+  expect(new TextDecoder().decode((await reader.read()).value)).toBe(": open\n\n");
+  controller.abort();
+  await gone; // resolves only through the body's onAbort listener
+});
+
+it("waits for the client when the connection is full, and delivers all of a large body", async () => {
+  const response = await fetch(`${server.url}/sse/large`);
+  const text = await response.text();
+  expect(text.length).toBe(512 * 64 * 1024);
+});
+
+it("leaves other responses to hono", async () => {
+  const response = await fetch(`${server.url}/plain`);
+  expect(await response.json()).toEqual({ ok: true });
+  expect(response.headers.get("x-set-after-next")).toBe("yes");
+});
+
+it("falls back to hono's helper without a Node response, with the same frames and headers", async () => {
+  const response = await app.request("/sse/frames");
+  expect(response.headers.get("content-type")).toBe("text/event-stream");
+  expect(response.headers.get("cache-control")).toBe("no-store");
+  expect(response.headers.get("x-set-after-next")).toBe("yes");
+  expect(await response.text()).toBe("event: data\ndata: [1]\nid: a\n\nevent: data\ndata: [2]\nid: b\n\n");
+});
