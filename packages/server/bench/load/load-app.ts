@@ -4,7 +4,13 @@
  * and every token's latency is taken from the tail as it arrives. The final text of each answer
  * is the shared fold over the events its tail delivered: exactly what a screen would show.
  *
- * Environment: APP_URL, BENCH_USERS, BENCH_TOKENS, BENCH_TOKENS_PER_SECOND, BENCH_DEADLINE_MS.
+ * Before measuring, one more guest sends once and stops its answer after the first token: the
+ * measured sends meet a running server (its statements prepared, its code compiled), not its
+ * very first send after start-up, whose one-off cost would otherwise land on a step's first
+ * sends. BENCH_WARMUP=0 measures that first send too.
+ *
+ * Environment: APP_URL, BENCH_USERS, BENCH_TOKENS, BENCH_TOKENS_PER_SECOND, BENCH_DEADLINE_MS,
+ * BENCH_WARMUP.
  */
 import { materialize, type ChatEvent } from "@open-chat/shared";
 import { AnswerTrack, allDone, answerLoadFromEnv, staggerMs, summarizeAnswers } from "./answers.js";
@@ -68,6 +74,8 @@ runWorker(async () => {
     return tail;
   });
 
+  if (process.env.BENCH_WARMUP !== "0") await warmUp(appUrl);
+
   // Measured: every user sends once, spread over one token interval.
   sendToParent({ type: "phase", phase: "measure-start" });
   const start = nowUs();
@@ -99,6 +107,36 @@ runWorker(async () => {
     { wireDuplicates, durationMs },
   );
 });
+
+/** One answer, stopped after its first token (set-up, not measured; see the module comment). */
+async function warmUp(appUrl: string): Promise<void> {
+  const signIn = await httpJson("POST", `${appUrl}/v1/auth/sign-in/anonymous`, {}, {});
+  const auth = { authorization: `Bearer ${String(signIn.headers["set-auth-token"])}` };
+  const chat = await httpJson("POST", `${appUrl}/v1/chats`, auth, {});
+  if (chat.status !== 201) throw new Error(`warm-up chat: ${errorCodeOf(chat)}`);
+  const chatId = (chat.body as { id: string }).id;
+  let firstToken!: () => void;
+  let ended!: () => void;
+  const started = new Promise<void>((resolve) => (firstToken = resolve));
+  const finished = new Promise<void>((resolve) => (ended = resolve));
+  const tail = await openSse(`${appUrl}/v1/chats/${chatId}/events?live=sse&offset=-1`, {
+    headers: auth,
+    onFrame(frame) {
+      if (frame.event !== "data") return;
+      for (const event of JSON.parse(frame.data) as ChatEvent[]) {
+        if (event.type === "message.delta") firstToken();
+        else if (TERMINAL.has(event.type)) ended();
+      }
+    },
+  });
+  const sent = await httpJson("POST", `${appUrl}/v1/chats/${chatId}/messages`, auth, { clientMessageId: "bench-warm-up", text: "bench" });
+  if (sent.status !== 202) throw new Error(`warm-up send: ${errorCodeOf(sent)}`);
+  await started;
+  const stopped = await httpJson("POST", `${appUrl}/v1/chats/${chatId}/stop`, auth, {});
+  if (stopped.status >= 300) throw new Error(`warm-up stop: ${errorCodeOf(stopped)}`);
+  await finished;
+  tail.close();
+}
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
