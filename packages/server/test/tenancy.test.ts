@@ -122,6 +122,23 @@ describe("CORS", () => {
     const other = await preflight("https://evil.example");
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
+
+  it("lets the site's page read a live SSE tail: its CORS headers reach the stream", async () => {
+    const token = await signInAsGuest(server.url, { publishableKey: shop.publishableKey, origin: shop.origin });
+    const chat = await call(API_PATH.chats, { method: "POST", token, key: shop.publishableKey, origin: shop.origin, body: {} });
+    const controller = new AbortController();
+    const tail = await fetch(`${server.url}${API_PATH.events(chat.body.id)}?live=sse&offset=-1`, {
+      headers: { Authorization: `Bearer ${token}`, [HEADER.publishableKey]: shop.publishableKey, Origin: shop.origin },
+      signal: controller.signal,
+    });
+    expect(tail.status).toBe(200);
+    expect(tail.headers.get("content-type")).toBe("text/event-stream");
+    expect(tail.headers.get("access-control-allow-origin")).toBe(shop.origin);
+    expect(tail.headers.get("access-control-expose-headers")?.toLowerCase()).toContain(HEADER.streamNextOffset.toLowerCase());
+    const reader = tail.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toContain("retry:");
+    controller.abort();
+  });
 });
 
 describe("sign-out", () => {
