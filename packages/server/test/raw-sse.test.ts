@@ -22,6 +22,13 @@ const bodies: Record<string, SseBody> = {
     await sink.write("event: data\ndata: [1]\nid: a\n\n");
     throw new Error("upstream\ngone");
   },
+  replaced: (sink) =>
+    new Promise<void>((resolve) => {
+      sink.onAbort(() => {
+        left();
+        resolve();
+      });
+    }),
   waits: (sink) =>
     new Promise<void>((resolve) => {
       sink.onAbort(() => {
@@ -43,6 +50,11 @@ beforeAll(async () => {
   app.use("*", async (c, next) => {
     await next();
     c.res.headers.set("x-set-after-next", "yes");
+  });
+  // A middleware that replaces the route's answer afterwards (as an error would).
+  app.use("/sse/replaced", async (c, next) => {
+    await next();
+    c.res = new Response("replaced", { status: 500 });
   });
   app.get("/sse/:body", (c) => respondWithSse(c, bodies[c.req.param("body")]!, (error) => failures.push(error.message)));
   app.get("/plain", (c) => c.json({ ok: true }));
@@ -73,6 +85,14 @@ it("tells the body when the client goes away", async () => {
   expect(new TextDecoder().decode((await reader.read()).value)).toBe(": open\n\n");
   controller.abort();
   await gone; // resolves only through the body's onAbort listener
+});
+
+it("runs a body whose answer was replaced against a closed sink, so it releases what it holds", async () => {
+  const released = new Promise<void>((resolve) => (left = resolve));
+  const response = await fetch(`${server.url}/sse/replaced`);
+  expect(response.status).toBe(500);
+  expect(await response.text()).toBe("replaced");
+  await released; // resolves only through the body's onAbort listener
 });
 
 it("waits for the client when the connection is full, and delivers all of a large body", async () => {

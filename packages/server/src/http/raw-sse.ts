@@ -60,8 +60,12 @@ export function sseResponses(): MiddlewareHandler {
     if (!started) return;
     pending.delete(c);
     const out = nodeResponseOf(c);
-    // Something after the route replaced its answer (an error): that answer goes out instead.
-    if (!out || c.res.status !== 200 || c.res.headers.get("content-type") !== SSE_HEADERS["Content-Type"]) return;
+    // Something after the route replaced its answer (an error): that answer goes out instead,
+    // and the body still runs, against a sink already closed, so that it releases what it holds.
+    if (!out || c.res.status !== 200 || c.res.headers.get("content-type") !== SSE_HEADERS["Content-Type"]) {
+      void started.body(closedSink).catch(() => undefined);
+      return;
+    }
     out.writeHead(200, outgoingHeaders(c.res.headers));
     out.flushHeaders();
     // Cleared first: assigning over a response merges its headers into a copy, and the copy is
@@ -110,6 +114,12 @@ function nodeSink(out: ServerResponse): SseSink {
     },
   };
 }
+
+/** A sink whose client is already gone: writes go nowhere, abort listeners run at once. */
+const closedSink: SseSink = {
+  write: () => written,
+  onAbort: (listener) => queueMicrotask(listener),
+};
 
 function nodeResponseOf(c: Context): ServerResponse | undefined {
   const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
