@@ -4,7 +4,7 @@
  * frame, a client that leaves is noticed, a body larger than the socket buffers arrives whole,
  * and without a Node response (`app.request`) the same frames come through hono's helper.
  */
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { Hono } from "hono";
 import { listen, type Listening } from "../src/http/listen.js";
 import { respondWithSse, sseResponses, type SseBody } from "../src/http/raw-sse.js";
@@ -93,6 +93,18 @@ it("runs a body whose answer was replaced against a closed sink, so it releases 
   expect(response.status).toBe(500);
   expect(await response.text()).toBe("replaced");
   await released; // resolves only through the body's onAbort listener
+});
+
+it("answers HEAD with the headers alone and releases the body at once", async () => {
+  const logged = vi.spyOn(console, "error");
+  const released = new Promise<void>((resolve) => (left = resolve));
+  const response = await fetch(`${server.url}/sse/waits`, { method: "HEAD" });
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toBe("text/event-stream");
+  expect(response.headers.get("x-set-after-next")).toBe("yes");
+  await released; // the client still holds its keep-alive connection: only the closed sink ends the body
+  expect(logged).not.toHaveBeenCalled();
+  logged.mockRestore();
 });
 
 it("waits for the client when the connection is full, and delivers all of a large body", async () => {

@@ -40,6 +40,12 @@ const pending = new WeakMap<Context, { body: SseBody; onError: SseFailure }>();
 
 /** Answers `c` with an SSE stream produced by `body` (see the module comment). */
 export function respondWithSse(c: Context, body: SseBody, onError: SseFailure): Response {
+  // HEAD gets the headers alone (hono answers it from the GET route without a body); the body
+  // runs against a closed sink so that it releases what it holds.
+  if (c.req.method === "HEAD") {
+    void body(closedSink).catch(() => undefined);
+    return c.body(null, 200, SSE_HEADERS);
+  }
   if (nodeResponseOf(c)) {
     pending.set(c, { body, onError });
     return c.body(null, 200, SSE_HEADERS);
