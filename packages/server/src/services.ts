@@ -12,6 +12,7 @@ import type { Ledger } from "./billing/ledger-types.js";
 import { createStripeBilling, type StripeBilling } from "./billing/stripe/index.js";
 import { createFeedbackStore, type FeedbackStore } from "./annotations/feedback-store.js";
 import { createChatRepository, type ChatRepository } from "./chats/repository.js";
+import { createChatStates, type ChatStates } from "./log/chat-states.js";
 import type { EndUser } from "./env.js";
 import { createModelClient, type ModelClient } from "./generation/model-client.js";
 import { createGenerationRegistry, type GenerationRegistry } from "./generation/registry.js";
@@ -99,6 +100,8 @@ export interface Services {
   startStaleHoldSweep(): PeriodicJob<number>;
   /** The sessions behind this process's live tails, checked together (auth/live-sessions.ts). */
   liveSessions: LiveSessions;
+  /** Chats folded as their logs stand, kept between reads by this process (log/chat-states.ts). */
+  chatStates: ChatStates;
   /** Rate limits, quotas and live-tail slots (limits/). */
   limits: Limits;
   /** This process's cap on running answers: a send past it is a 503 at once (limits/answer-admission.ts). */
@@ -141,11 +144,14 @@ export function createServices(deps: AppDeps): Services {
     if (stop) generations.stop(stop.chatId, stop.by);
   });
   const ensureUserStream = createUserStreams(deps.streams, deps.prisma);
+  // Folded chats kept between sends, edits, selections and feedback: a turn reads only what is new.
+  const chatStates = createChatStates(deps.streams);
   const liveSessions = createLiveSessions({ prisma: deps.prisma, intervalMs: settings.tail.sessionCheckMs, clock });
   // A sign-out, deletion or merge in this process ends that session's live tails at once.
   deps.auth.sessions.onForget((gone) => liveSessions.revoke(gone));
   const turns = createTurns({
     chats,
+    chatStates,
     leases,
     generations,
     stopBus,
@@ -183,5 +189,5 @@ export function createServices(deps: AppDeps): Services {
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
   const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions, chatStates };
 }

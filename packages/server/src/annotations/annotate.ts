@@ -9,6 +9,7 @@ import type { ChatRepository } from "../chats/repository.js";
 import type { EndUser } from "../env.js";
 import { appendChatEvent, type UserActionPayload } from "../log/chat-events.js";
 import { readChatState } from "../log/chat-state.js";
+import type { ChatStates } from "../log/chat-states.js";
 import { toPublicOffset } from "../log/offsets.js";
 import { readChat } from "../log/read-chat.js";
 import { chatKey } from "../log/stream-names.js";
@@ -20,6 +21,8 @@ export interface AnnotateDeps {
   streams: Pick<StreamsClient, "append" | "read">;
   ensureUserStream: EnsureUserStream;
   clock: () => Date;
+  /** Chats folded as their logs stand, kept between reads (log/chat-states.ts). */
+  chatStates?: ChatStates;
 }
 
 /**
@@ -36,7 +39,7 @@ export async function annotate(
 ): Promise<{ offset: string }> {
   await deps.chats.get(user, chatId); // someone else's chat: 404 before its log is read
   const { name: stream, incarnation } = await deps.ensureUserStream(user);
-  const event = decide(await readChatState(deps.streams, stream, chatId));
+  const event = decide(await readChatState(deps, { name: stream, incarnation }, chatId));
   // The tier reports the offset after the append; when it does not, the log's end is at or after it.
   const tierOffset = (await appendChatEvent(deps, stream, chatId, event)) ?? (await readChat(deps.streams, stream, chatKey(chatId))).nextOffset;
   await afterAppend?.({ tierOffset, stream: `${stream}#${incarnation}` });

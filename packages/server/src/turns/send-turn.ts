@@ -11,7 +11,7 @@
  * Sits above chats/ (turn records, lease) and generation/ (prompt, registry) and composes
  * them; it gets exactly the dependencies it uses, not the whole service bag.
  */
-import { materialize, threadTo, type ChatMessage } from "@open-chat/shared";
+import { threadTo, type ChatMessage } from "@open-chat/shared";
 import type { TurnBilling } from "../billing/billing.js";
 import { chatNotFound, type ChatRepository, type TurnRecord } from "../chats/repository.js";
 import { DomainError } from "../domain-error.js";
@@ -23,10 +23,10 @@ import type { GenerationRegistry } from "../generation/registry.js";
 import type { Charge } from "../limits/limits.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import { isWellFormedId, newId } from "../ids.js";
-import { readChatState } from "../log/chat-state.js";
+import { chatStatesOf, readChatState } from "../log/chat-state.js";
+import type { ChatStates } from "../log/chat-states.js";
 import { createEventFactory } from "../log/event-factory.js";
 import { toPublicOffset } from "../log/offsets.js";
-import { readChat } from "../log/read-chat.js";
 import { chatKey } from "../log/stream-names.js";
 import type { EnsureUserStream } from "../log/user-streams.js";
 import type { StreamsClient } from "../streams/client/types.js";
@@ -87,6 +87,8 @@ export interface SendDeps {
   /** This process, as the lease holder. */
   holder: string;
   leaseMs: number;
+  /** Chats folded as their logs stand, kept between sends (log/chat-states.ts); unset = read whole each time. */
+  chatStates?: ChatStates;
 }
 
 export function sendTurn(deps: SendDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
@@ -144,7 +146,8 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   // An edit or a regenerate names a message the log must hold (checked before anything is
   // recorded); a plain send reads the log only to size its hold.
   const billed = deps.billing?.enabled === true;
-  const plan = input.request.kind !== "send" || billed ? planTurn(await readChatState(deps.streams, stream, chatId), input.request) : null;
+  const chatStates = chatStatesOf(deps);
+  const plan = input.request.kind !== "send" || billed ? planTurn(await readChatState(deps, userStream, chatId), input.request) : null;
   // Billing: hold the answer's maximum cost BEFORE anything is recorded or appended, so a 402
   // leaves no trace and the same send succeeds after a top-up. A redo holds once (idempotent).
   const reserve = async (generationId: string) => {
@@ -182,11 +185,11 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   const { producerId, eventProducer } = generationProducers(turn.assistantMessageId, 0);
   const events = createEventFactory(eventProducer, deps.clock);
   const opening = openingEvents(events, input.request, { ...turn, model, holder: deps.holder });
-  let history: Awaited<ReturnType<typeof readChat>>;
+  let history: Awaited<ReturnType<ChatStates["read"]>>;
   try {
     // Producer seq 0: if an earlier attempt's append did land, this one is a no-op duplicate.
     await deps.streams.append(stream, opening, { key, producer: { id: producerId, epoch: 0, seq: 0 } });
-    history = await readChat(deps.streams, stream, key);
+    history = await chatStates.read(userStream, chatId);
   } catch (error) {
     await deps.leases.release({ chatId, generationId: turn.assistantMessageId, epoch: 0 });
     if (error instanceof StreamsError) {
@@ -196,7 +199,7 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   }
   await chats.setTurnOffset(chatId, input.clientMessageId, history.nextOffset);
 
-  const state = materialize(history.records);
+  const state = history.state;
   void deps.generations.start({
     chatId,
     assistantMessageId: turn.assistantMessageId,
