@@ -3,13 +3,15 @@
  * server: Postgres, the Bun streams tier, our model server, real HTTP — all in this process
  * except Postgres and the tier, so `process.cpuUsage()` is the app's (plus this client's few
  * fetches) and every query of the app is counted at node-postgres (`pg.Client#query`, patched
- * here only to count). Each send asks for a one-token answer and waits for it to end before the
+ * here only to count). Each send asks for a short answer (`--tokens`) and waits for it to end before the
  * next, so the figure is the send path alone.
  *
- *   node --import tsx bench/send-cpu.bench.ts [sends=300] [--embedded] [--chats=10] [--profile=out.cpuprofile] [--queries]
+ *   node --import tsx bench/send-cpu.bench.ts [sends=300] [--embedded] [--chats=10] [--tokens=1] [--profile=out.cpuprofile] [--queries]
  *
  * Sends go round-robin to `--chats` chats (default 10, so each chat ends with about sends/10
- * turns; `--chats=1` measures one long chat, whose whole log each send reads for its prompt).
+ * turns; `--chats=1` measures one long chat). `--tokens` sets each answer's length (default 1):
+ * real answers put ~100 events per turn into the chat's log, which a send without kept chat
+ * states (log/chat-states.ts) would read and fold again.
  * `--burst=N` then also sends N at once, 3 times (N guests, one chat each): wall time per send
  * from the client in this same process (so it includes the client's share of the one loop).
  * `--profile` writes a CPU profile of the measured sends only (open it in Chrome DevTools);
@@ -29,6 +31,8 @@ const profileTo = process.argv.find((a) => a.startsWith("--profile="))?.slice("-
 const showQueries = process.argv.includes("--queries");
 const BURST = Number(process.argv.find((a) => a.startsWith("--burst="))?.slice("--burst=".length) ?? 0);
 const CHATS = Number(process.argv.find((a) => a.startsWith("--chats="))?.slice("--chats=".length) ?? 10);
+const TOKENS = Number(process.argv.find((a) => a.startsWith("--tokens="))?.slice("--tokens=".length) ?? 1);
+const PROMPT = `hi [[tokens:${TOKENS}]]`;
 
 let queries = 0;
 let statements: string[] = [];
@@ -51,7 +55,7 @@ try {
   for (let i = 0; i < CHATS; i++) chats.push((await api.call("POST", "/v1/chats", {}, { headers })).body.id);
 
   const one = async (i: number) => {
-    const reply = await api.call("POST", `/v1/chats/${chats[i % chats.length]}/messages`, { clientMessageId: `m${i}`, text: "hi [[tokens:1]]" }, { headers });
+    const reply = await api.call("POST", `/v1/chats/${chats[i % chats.length]}/messages`, { clientMessageId: `m${i}`, text: PROMPT }, { headers });
     if (reply.status !== 202) throw new Error(`send ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
     await server.idle();
   };
@@ -72,7 +76,7 @@ try {
     statements = [];
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
-    const reply = await api.call("POST", `/v1/chats/${chats[i % chats.length]}/messages`, { clientMessageId: `m${i}`, text: "hi [[tokens:1]]" }, { headers });
+    const reply = await api.call("POST", `/v1/chats/${chats[i % chats.length]}/messages`, { clientMessageId: `m${i}`, text: PROMPT }, { headers });
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     if (reply.status !== 202) throw new Error(`send ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
@@ -90,7 +94,7 @@ try {
   }
   walls.sort((a, b) => a - b);
   const p = (q: number) => walls[Math.min(walls.length - 1, Math.floor(q * walls.length))]!.toFixed(1);
-  console.log(`${SENDS} sends (${kind} tier, publishable key, one-token answers, one at a time, ${CHATS} chats: ${Math.ceil((WARMUP + SENDS) / CHATS)} turns each at the end)`);
+  console.log(`${SENDS} sends (${kind} tier, publishable key, ${TOKENS}-token answers, one at a time, ${CHATS} chats: ${Math.ceil((WARMUP + SENDS) / CHATS)} turns each at the end)`);
   console.log(`CPU per send            ${(cpuUs / SENDS).toFixed(0)} µs (app + this client)`);
   console.log(`queries per send        ${(sendQueries / SENDS).toFixed(1)} (node-postgres round trips until the 202)`);
   console.log(`wall per send           p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, mean ${(wallMs / SENDS).toFixed(1)} ms`);
@@ -111,7 +115,7 @@ try {
       await Promise.all(
         users.map(async ({ api, chat }, i) => {
           const t0 = performance.now();
-          const reply = await api.call("POST", `/v1/chats/${chat}/messages`, { clientMessageId: `b${round}-${i}`, text: "hi [[tokens:1]]" }, { headers });
+          const reply = await api.call("POST", `/v1/chats/${chat}/messages`, { clientMessageId: `b${round}-${i}`, text: PROMPT }, { headers });
           walls.push(performance.now() - t0);
           if (reply.status !== 202) throw new Error(`burst send: ${reply.status} ${JSON.stringify(reply.body)}`);
         }),
