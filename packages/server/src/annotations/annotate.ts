@@ -11,8 +11,6 @@ import { appendChatEvent, type UserActionPayload } from "../log/chat-events.js";
 import { readChatState } from "../log/chat-state.js";
 import type { ChatStates } from "../log/chat-states.js";
 import { toPublicOffset } from "../log/offsets.js";
-import { readChat } from "../log/read-chat.js";
-import { chatKey } from "../log/stream-names.js";
 import type { EnsureUserStream } from "../log/user-streams.js";
 import type { StreamsClient } from "../streams/client/types.js";
 
@@ -22,7 +20,7 @@ export interface AnnotateDeps {
   ensureUserStream: EnsureUserStream;
   clock: () => Date;
   /** Chats folded as their logs stand, kept between reads (log/chat-states.ts). */
-  chatStates?: ChatStates;
+  chatStates: ChatStates;
 }
 
 /**
@@ -39,9 +37,9 @@ export async function annotate(
 ): Promise<{ offset: string }> {
   await deps.chats.get(user, chatId); // someone else's chat: 404 before its log is read
   const { name: stream, incarnation } = await deps.ensureUserStream(user);
-  const event = decide(await readChatState(deps, { name: stream, incarnation }, chatId));
+  const event = decide(await readChatState(deps.chatStates, { name: stream, incarnation }, chatId));
   // The tier reports the offset after the append; when it does not, the log's end is at or after it.
-  const tierOffset = (await appendChatEvent(deps, stream, chatId, event)) ?? (await readChat(deps.streams, stream, chatKey(chatId))).nextOffset;
+  const tierOffset = (await appendChatEvent(deps, stream, chatId, event)) ?? (await deps.chatStates.read({ name: stream, incarnation }, chatId)).nextOffset;
   await afterAppend?.({ tierOffset, stream: `${stream}#${incarnation}` });
   return { offset: toPublicOffset(incarnation, tierOffset) };
 }

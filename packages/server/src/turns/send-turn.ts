@@ -23,7 +23,7 @@ import type { GenerationRegistry } from "../generation/registry.js";
 import type { Charge } from "../limits/limits.js";
 import type { LeaseStore } from "../leases/lease-store.js";
 import { isWellFormedId, newId } from "../ids.js";
-import { chatStatesOf, readChatState } from "../log/chat-state.js";
+import { readChatState } from "../log/chat-state.js";
 import type { ChatStates } from "../log/chat-states.js";
 import { createEventFactory } from "../log/event-factory.js";
 import { toPublicOffset } from "../log/offsets.js";
@@ -87,8 +87,8 @@ export interface SendDeps {
   /** This process, as the lease holder. */
   holder: string;
   leaseMs: number;
-  /** Chats folded as their logs stand, kept between sends (log/chat-states.ts); unset = read whole each time. */
-  chatStates?: ChatStates;
+  /** Chats folded as their logs stand, kept between turns (log/chat-states.ts). */
+  chatStates: ChatStates;
 }
 
 export function sendTurn(deps: SendDeps, user: EndUser, chatId: string, input: SendInput): Promise<SendResult> {
@@ -146,8 +146,7 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   // An edit or a regenerate names a message the log must hold (checked before anything is
   // recorded); a plain send reads the log only to size its hold.
   const billed = deps.billing?.enabled === true;
-  const chatStates = chatStatesOf(deps);
-  const plan = input.request.kind !== "send" || billed ? planTurn(await readChatState(deps, userStream, chatId), input.request) : null;
+  const plan = input.request.kind !== "send" || billed ? planTurn(await readChatState(deps.chatStates, userStream, chatId), input.request) : null;
   // Billing: hold the answer's maximum cost BEFORE anything is recorded or appended, so a 402
   // leaves no trace and the same send succeeds after a top-up. A redo holds once (idempotent).
   const reserve = async (generationId: string) => {
@@ -189,7 +188,7 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   try {
     // Producer seq 0: if an earlier attempt's append did land, this one is a no-op duplicate.
     await deps.streams.append(stream, opening, { key, producer: { id: producerId, epoch: 0, seq: 0 } });
-    history = await chatStates.read(userStream, chatId);
+    history = await deps.chatStates.read(userStream, chatId);
   } catch (error) {
     await deps.leases.release({ chatId, generationId: turn.assistantMessageId, epoch: 0 });
     if (error instanceof StreamsError) {
