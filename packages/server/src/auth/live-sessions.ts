@@ -18,6 +18,7 @@
  * ```
  */
 import type { PrismaClient } from "../generated/prisma/client.js";
+import type { ForgottenSessions } from "./session-cache.js";
 
 export interface LiveSessionsOptions {
   prisma: Pick<PrismaClient, "session">;
@@ -38,7 +39,7 @@ export interface LiveSessions {
   /** Checks every watched session now (the timer does this every interval). */
   check(): Promise<void>;
   /** Ends at once the tails of a session (or of a user) this process just signed out or deleted. */
-  revoke(gone: { token: string } | { userId: string }): void;
+  revoke(gone: ForgottenSessions): void;
   /** Tails watched (for tests and metrics). */
   readonly size: number;
 }

@@ -28,6 +28,9 @@ export interface CachedSession {
   expiresAt: Date;
 }
 
+/** What a forget names: one session's token, or every session of a user. */
+export type ForgottenSessions = { token: string } | { userId: string };
+
 export interface SessionCache {
   get(key: string): CachedSession | undefined;
   /** Remembers a session verified by a lookup that began at `epoch` (read `epoch` before it). */
@@ -39,7 +42,7 @@ export interface SessionCache {
   /** The user was deleted (all their sessions with it). */
   forgetUser(userId: string): void;
   /** Told of every forget (e.g. live tails of that session end at once: live-sessions.ts). Returns the unsubscribe. */
-  onForget(listener: (forgotten: { token: string } | { userId: string }) => void): () => void;
+  onForget(listener: (forgotten: ForgottenSessions) => void): () => void;
   readonly ttlMs: number;
 }
 
@@ -53,7 +56,7 @@ export interface SessionCacheOptions {
 
 export function createSessionCache({ ttlMs = 5_000, maxEntries = 10_000, now = Date.now }: SessionCacheOptions = {}): SessionCache {
   const entries = new Map<string, { session: CachedSession; until: number }>();
-  const listeners = new Set<(forgotten: { token: string } | { userId: string }) => void>();
+  const listeners = new Set<(forgotten: ForgottenSessions) => void>();
   let epoch = 0;
   const forget = (matches: (session: CachedSession) => boolean) => {
     epoch++;
