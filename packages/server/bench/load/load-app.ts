@@ -15,6 +15,7 @@
 import { materialize, type ChatEvent } from "@open-chat/shared";
 import { AnswerTrack, allDone, answerLoadFromEnv, staggerMs, summarizeAnswers } from "./answers.js";
 import { nowUs } from "./clock.js";
+import { guestWithChat } from "./guests.js";
 import { errorCodeOf, httpJson, openSse } from "./http.js";
 import { Samples } from "./stats.js";
 import { runWorker, sendToParent } from "./worker.js";
@@ -33,15 +34,7 @@ runWorker(async () => {
   const eventIds = tracks.map(() => new Set<string>());
   let wireDuplicates = 0;
   const wake = { notify: () => {} };
-  const sessions = await inBatches(users, 16, async (i) => {
-    const signIn = await httpJson("POST", `${appUrl}/v1/auth/sign-in/anonymous`, {}, {});
-    const token = signIn.headers["set-auth-token"];
-    if (signIn.status !== 200 || typeof token !== "string") throw new Error(`sign-in ${i}: ${errorCodeOf(signIn)}`);
-    const auth = { authorization: `Bearer ${token}` };
-    const chat = await httpJson("POST", `${appUrl}/v1/chats`, auth, {});
-    if (chat.status !== 201) throw new Error(`create chat ${i}: ${errorCodeOf(chat)}`);
-    return { auth, chatId: (chat.body as { id: string }).id };
-  });
+  const sessions = await inBatches(users, 16, () => guestWithChat(appUrl));
   const tails = await inBatches(users, 16, async (i) => {
     const { auth, chatId } = sessions[i]!;
     let caughtUp!: () => void;
@@ -110,11 +103,7 @@ runWorker(async () => {
 
 /** One answer, stopped after its first token (set-up, not measured; see the module comment). */
 async function warmUp(appUrl: string): Promise<void> {
-  const signIn = await httpJson("POST", `${appUrl}/v1/auth/sign-in/anonymous`, {}, {});
-  const auth = { authorization: `Bearer ${String(signIn.headers["set-auth-token"])}` };
-  const chat = await httpJson("POST", `${appUrl}/v1/chats`, auth, {});
-  if (chat.status !== 201) throw new Error(`warm-up chat: ${errorCodeOf(chat)}`);
-  const chatId = (chat.body as { id: string }).id;
+  const { auth, chatId } = await guestWithChat(appUrl);
   let firstToken!: () => void;
   let ended!: () => void;
   const started = new Promise<void>((resolve) => (firstToken = resolve));

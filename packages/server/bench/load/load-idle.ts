@@ -12,6 +12,7 @@
  */
 import { envNumber } from "./answers.js";
 import { nowUs } from "./clock.js";
+import { guestWithChat } from "./guests.js";
 import { errorCodeOf, httpJson, openSse } from "./http.js";
 import { cpuSeconds, fdCount, rssMb } from "./proc-stats.js";
 import { summarize, type Summary } from "./stats.js";
@@ -106,16 +107,6 @@ runWorker(async (): Promise<IdleResult> => {
   }
   return { levels: results, ...(refusedAt !== undefined ? { refusedAt } : {}), ...(fanOut ? { fanOut } : {}) };
 });
-
-async function guestWithChat(appUrl: string): Promise<{ auth: Record<string, string>; chatId: string }> {
-  const signIn = await httpJson("POST", `${appUrl}/v1/auth/sign-in/anonymous`, {}, {});
-  const token = signIn.headers["set-auth-token"];
-  if (signIn.status !== 200 || typeof token !== "string") throw new Error(`sign-in: ${errorCodeOf(signIn)}`);
-  const auth = { authorization: `Bearer ${token}` };
-  const chat = await httpJson("POST", `${appUrl}/v1/chats`, auth, {});
-  if (chat.status !== 201) throw new Error(`create chat: ${errorCodeOf(chat)}`);
-  return { auth, chatId: (chat.body as { id: string }).id };
-}
 
 /** Opens a live SSE tail and resolves (with its closer) once it has caught up. */
 async function caughtUpTail(appUrl: string, auth: Record<string, string>, chatId: string, onTypes: (types: string[]) => void): Promise<() => void> {
