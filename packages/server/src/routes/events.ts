@@ -12,6 +12,8 @@ import { Hono, type Context } from "hono";
 import { describeRoute } from "hono-openapi";
 import { CHAT_ROUTE, HEADER, LIVE_MODE, QUERY, START_OFFSET, isValidOffset } from "@open-chat/shared";
 import type { AppEnv } from "../env.js";
+import type { WatchedSession } from "../auth/live-sessions.js";
+import type { TailSlot } from "../limits/tail-slots.js";
 import { ApiError } from "../http/api-error.js";
 import { respondWithSse, type SseBody, type SseFailure } from "../http/raw-sse.js";
 import { isPastEnd } from "../log/past-end.js";
@@ -85,8 +87,8 @@ export function eventRoutes(services: Services) {
  */
 function liveTail(
   services: Services,
-  session: { token: string; userId: string },
-  slot: { release(): void },
+  session: WatchedSession,
+  slot: TailSlot,
   incarnation: string,
   view: Omit<SseViewOptions, "revoked" | "publicOffset">,
 ): { body: SseBody; onError: SseFailure } {
