@@ -143,6 +143,25 @@ describe("GET /v1/admin/tenants/:tenantId/usage/turns", () => {
     const byModel = await operator.call("GET", `${SHOP}/usage/turns?chatId=${chat.body.id}`);
     expect(byModel.body.rows.map((r: { key: string }) => r.key)).toEqual(["test-model"]);
   });
+
+  it("records one row per answer: a later or concurrent settlement keeps the first row and returns its cost", async () => {
+    const { billing, prisma } = server.services;
+    const settle = (inputTokens: number, outcome: "completed" | "lost") =>
+      billing.settleTurn({ tenantId: "shop", userId: "u_once", chatId: "c_once", generationId: "g_once", model: "test-model", outcome, usage: { inputTokens, outputTokens: 10 } });
+    const first = await settle(100, "completed");
+    expect(first).toBeGreaterThan(0n);
+    // Takeover settling again (the holder died after settling): a no-op that reports the same cost.
+    expect(await settle(5_000, "lost")).toBe(first);
+    const rows = await prisma.turnUsage.findMany({ where: { generationId: "g_once" } });
+    expect(rows).toMatchObject([{ inputTokens: 100, outcome: "completed", costMicroUsd: first }]);
+
+    // Racing writers of one answer agree on the winner's cost.
+    const racing = (n: number) =>
+      billing.settleTurn({ tenantId: "shop", userId: "u_once", chatId: "c_once", generationId: "g_race", model: "test-model", outcome: "completed", usage: { inputTokens: n, outputTokens: 1 } });
+    const costs = await Promise.all([racing(1), racing(2_000), racing(40_000), racing(800_000)]);
+    const [stored] = await prisma.turnUsage.findMany({ where: { generationId: "g_race" } });
+    expect(costs).toEqual(costs.map(() => stored!.costMicroUsd));
+  });
 });
 
 describe("open-chat usage", () => {

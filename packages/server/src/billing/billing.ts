@@ -171,26 +171,32 @@ export function createBilling(deps: BillingDeps): TurnBilling {
       // Settle even when billing was turned off meanwhile: a hold made while it was on must end.
       const settled = await ledger.settle(input.generationId, computed);
       if (!settled.applied && settled.costMicroUsd > 0n) charged = settled.costMicroUsd; // settled before: that cost stands
-      const row = await prisma.turnUsage.upsert({
-        where: { generationId: input.generationId },
-        create: {
-          generationId: input.generationId,
-          tenantId: input.tenantId,
-          userId: input.userId,
-          chatId: input.chatId,
-          model: input.model,
-          inputTokens: clampInt(input.usage.inputTokens),
-          outputTokens: clampInt(input.usage.outputTokens),
-          costMicroUsd: charged,
-          outcome: input.outcome,
-          createdAt: clock(),
-        },
-        update: {},
-        select: { costMicroUsd: true },
-      });
-      return row.costMicroUsd;
+      return insertUsageOnce(prisma, { ...input, costMicroUsd: charged, createdAt: clock() });
     },
   };
+}
+
+/**
+ * Writes the answer's TurnUsage row unless one exists (the first writer's row stands) and returns
+ * the cost it carries: one statement, where Prisma's `upsert` with an empty update made a
+ * transaction of five round trips (it runs once per answer, on the hot path).
+ */
+async function insertUsageOnce(prisma: PrismaClient, row: SettleInput & { costMicroUsd: bigint; createdAt: Date }): Promise<bigint> {
+  const { generationId } = row;
+  const [inserted] = await prisma.$queryRaw<Array<{ costMicroUsd: bigint }>>`
+    WITH ins AS (
+      INSERT INTO "turn_usage" ("generationId", "tenantId", "userId", "chatId", "model", "inputTokens", "outputTokens", "costMicroUsd", "outcome", "createdAt")
+      VALUES (${generationId}, ${row.tenantId}, ${row.userId}, ${row.chatId}, ${row.model}, ${clampInt(row.usage.inputTokens)}, ${clampInt(row.usage.outputTokens)}, ${row.costMicroUsd}, ${row.outcome}, ${row.createdAt})
+      ON CONFLICT ("generationId") DO NOTHING
+      RETURNING "costMicroUsd")
+    SELECT "costMicroUsd" FROM ins
+    UNION ALL SELECT "costMicroUsd" FROM "turn_usage" WHERE "generationId" = ${generationId}
+    LIMIT 1`;
+  if (inserted) return BigInt(inserted.costMicroUsd);
+  // A concurrent writer's row committed after this statement's snapshot: read it anew.
+  const [existing] = await prisma.$queryRaw<Array<{ costMicroUsd: bigint }>>`SELECT "costMicroUsd" FROM "turn_usage" WHERE "generationId" = ${generationId}`;
+  if (!existing) throw new Error(`turn usage of ${generationId} was neither written nor found`);
+  return BigInt(existing.costMicroUsd);
 }
 
 function clampInt(n: number): number {
