@@ -62,6 +62,8 @@ try {
   for (let i = 0; i < WARMUP; i++) await one(i);
 
   let cpuUs = 0;
+  let answerCpuUs = 0;
+  let answerQueries = 0;
   let wallMs = 0;
   let sendQueries = 0;
   const walls: number[] = [];
@@ -80,12 +82,20 @@ try {
     const wall = performance.now() - t0;
     const cpu = process.cpuUsage(cpu0);
     if (reply.status !== 202) throw new Error(`send ${i}: ${reply.status} ${JSON.stringify(reply.body)}`);
-    sendQueries += queries - q0;
-    if (showQueries && i === WARMUP + SENDS - 1) console.log(statements.slice(0, queries - q0).map((s, n) => `${n + 1}. ${s}`).join("\n"));
+    const q202 = queries;
+    sendQueries += q202 - q0;
     cpuUs += cpu.user + cpu.system;
     wallMs += wall;
     walls.push(wall);
+    const cpu1 = process.cpuUsage();
     await server.idle();
+    const answerCpu = process.cpuUsage(cpu1);
+    answerCpuUs += answerCpu.user + answerCpu.system;
+    answerQueries += queries - q202;
+    if (showQueries && i === WARMUP + SENDS - 1) {
+      console.log(statements.map((s, n) => `${n + 1}.${n < q202 - q0 ? " " : "*"} ${s}`).join("\n"));
+      console.log("(* = after the 202: the answer)");
+    }
   }
   if (inspector) {
     const { profile } = await inspector.post("Profiler.stop");
@@ -97,6 +107,7 @@ try {
   console.log(`${SENDS} sends (${kind} tier, publishable key, ${TOKENS}-token answers, one at a time, ${CHATS} chats: ${Math.ceil((WARMUP + SENDS) / CHATS)} turns each at the end)`);
   console.log(`CPU per send            ${(cpuUs / SENDS).toFixed(0)} µs (app + this client)`);
   console.log(`queries per send        ${(sendQueries / SENDS).toFixed(1)} (node-postgres round trips until the 202)`);
+  console.log(`then its answer         ${(answerCpuUs / SENDS).toFixed(0)} µs CPU, ${(answerQueries / SENDS).toFixed(1)} queries (202 → the answer ended)`);
   console.log(`wall per send           p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, mean ${(wallMs / SENDS).toFixed(1)} ms`);
   if (BURST > 0) await burst(BURST);
 
