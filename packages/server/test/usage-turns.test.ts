@@ -8,6 +8,7 @@ import { API_PATH, HEADER } from "@open-chat/shared";
 import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runOperatorCommand, type OperatorIo } from "../src/cli/operator.js";
+import pg from "pg";
 import { apiClient } from "./helpers/api.js";
 
 const OPERATOR_KEY = "operator-key-".padEnd(48, "o");
@@ -162,6 +163,26 @@ describe("GET /v1/admin/tenants/:tenantId/usage/turns", () => {
     const [stored] = await prisma.turnUsage.findMany({ where: { generationId: "g_race" } });
     expect(costs).toEqual(costs.map(() => stored!.costMicroUsd));
   });
+
+  it("returns the other writer's cost when that writer commits while this one waits on the row", async () => {
+    // The other writer's row is inserted but not committed: this settlement's insert waits on it,
+    // and once it commits, finds neither its own row nor (in its snapshot) the other's.
+    const other = new pg.Client({ connectionString: server.database.url });
+    await other.connect();
+    try {
+      await other.query("BEGIN");
+      await other.query(
+        `INSERT INTO "turn_usage" ("generationId", "tenantId", "userId", "chatId", "model", "inputTokens", "outputTokens", "costMicroUsd", "outcome", "createdAt")
+         VALUES ('g_wait', 'shop', 'u_once', 'c_once', 'test-model', 1, 1, 4242, 'completed', now())`,
+      );
+      const settled = server.services.billing.settleTurn({ tenantId: "shop", userId: "u_once", chatId: "c_once", generationId: "g_wait", model: "test-model", outcome: "lost", usage: { inputTokens: 9_999, outputTokens: 9_999 } });
+      await waitForLockWait(other, "turn_usage");
+      await other.query("COMMIT");
+      expect(await settled).toBe(4242n);
+    } finally {
+      await other.end();
+    }
+  });
 });
 
 describe("open-chat usage", () => {
@@ -222,3 +243,14 @@ describe("open-chat usage", () => {
     expect(unknown.err.join("\n")).toMatch(/no tenant nope/);
   });
 });
+
+/** Resolves once another session waits on a lock while running a statement on `table` (polls pg_stat_activity). */
+async function waitForLockWait(client: pg.Client, table: string): Promise<void> {
+  for (;;) {
+    const { rows } = await client.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`,
+      [table],
+    );
+    if (rows[0].n > 0) return;
+  }
+}
