@@ -12,6 +12,7 @@ import { mkdirSync } from "node:fs";
 import type { OpenChatApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.js";
+import { defaultAppendWindowMaxMs } from "./generation/append-window.js";
 import { defaultRunningAnswers } from "./limits/answer-admission.js";
 import { withAppendNotices } from "./streams/client/append-notices.js";
 import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
@@ -77,7 +78,15 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // embedded tier's append notices (TAIL_UPSTREAM=long-poll for a streams-local over HTTP).
     const tail = { ...config.settings.tail, upstream: config.settings.tail.upstream ?? "live" };
     const tails = parts.processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl, longPoll: tail.upstream === "long-poll" });
-    const settings = { ...config.settings, tail, limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess } };
+    // Group commit's widest window: fixed with the embedded tier (append-window.ts says why).
+    const { generation } = config.settings;
+    const appendIntervalMaxMs = generation.appendIntervalMaxMs ?? defaultAppendWindowMaxMs({ embeddedStreams: !config.streamsUrl, minMs: generation.appendIntervalMs });
+    const settings = {
+      ...config.settings,
+      tail,
+      limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess },
+      generation: { ...generation, appendIntervalMaxMs },
+    };
     const app = parts.createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));

@@ -1,11 +1,12 @@
 /**
  * Group commit's load-adapted window (generation/append-window.ts): it widens step by step
  * while the event loop is busy, never past its maximum, holds in between, and narrows back to
- * the idle window once the loop calms down; a window whose maximum is its minimum is fixed. And
- * the appender asks for the window before every append.
+ * the idle window once the loop calms down; a window whose maximum is its minimum is fixed (the
+ * default with the embedded tier, also checked on a running server in overload.test.ts). And the
+ * appender asks for the window before every append.
  */
 import { describe, expect, it } from "vitest";
-import { nextWindow, startAppendWindow } from "../src/generation/append-window.js";
+import { defaultAppendWindowMaxMs, nextWindow, startAppendWindow } from "../src/generation/append-window.js";
 import { createGroupCommitAppender, type GroupCommitTimer } from "../src/streams/client/group-commit.js";
 
 const rule = { minMs: 20, maxMs: 60 };
@@ -20,6 +21,11 @@ describe("append window", () => {
     const calm: number[] = [];
     for (let i = 0; i < 4; i++) calm.push((w = nextWindow(w, 0.1, rule)));
     expect(calm).toEqual([40, 80 / 3, 20, 20]);
+  });
+
+  it("is fixed by default with the embedded tier, up to 3 × the narrowest with a remote one", () => {
+    expect(defaultAppendWindowMaxMs({ embeddedStreams: true, minMs: 20 })).toBe(20);
+    expect(defaultAppendWindowMaxMs({ embeddedStreams: false, minMs: 20 })).toBe(60);
   });
 
   it("is fixed when the maximum is the minimum", () => {

@@ -5,7 +5,7 @@
  * detached generation has written its terminal event.
  */
 import { startLeaseKeeper, type LeaseKeeper } from "../leases/lease-keeper.js";
-import { startAppendWindow, type AppendWindow } from "./append-window.js";
+import { defaultAppendWindowMaxMs, startAppendWindow, type AppendWindow } from "./append-window.js";
 import type { LeaseRef, LeaseStore } from "../leases/lease-store.js";
 import { LeaseLost, runGeneration, StopRequested, type GenerationJob, type GenerationResult, type GeneratorDeps } from "./generator.js";
 
@@ -58,7 +58,7 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
   // Renewal runs only while something runs here; a third of the lease leaves two chances.
   const keepLeases = () => {
     const { appendIntervalMs, appendIntervalMaxMs } = deps.limits;
-    batching ??= startAppendWindow({ minMs: appendIntervalMs, maxMs: appendIntervalMaxMs ?? 3 * appendIntervalMs });
+    batching ??= startAppendWindow({ minMs: appendIntervalMs, maxMs: appendIntervalMaxMs ?? defaultAppendWindowMaxMs({ embeddedStreams: false, minMs: appendIntervalMs }) });
     keeper ??= startLeaseKeeper({
       store: deps.leases,
       holder: deps.holder,
