@@ -31,13 +31,6 @@ describe("the running-answers cap (runningAnswersPerProcess)", () => {
     expect(() => configFromEnv({ MAX_RUNNING_ANSWERS_PER_PROCESS: "-1" })).toThrow(/MAX_RUNNING_ANSWERS_PER_PROCESS/);
   });
 
-  it("a server on the embedded streams tier batches in a fixed window unless GENERATION_APPEND_INTERVAL_MAX_MS says otherwise", async () => {
-    const { generation } = server.services.settings;
-    expect(server.server.embedded.streams).toBe(true);
-    expect(generation.appendIntervalMaxMs).toBe(generation.appendIntervalMs);
-    expect(configFromEnv({ GENERATION_APPEND_INTERVAL_MAX_MS: "90" }).settings.generation.appendIntervalMaxMs).toBe(90);
-  });
-
   let server: TestServer;
   beforeAll(async () => {
     server = await startTestServer({ gateModel: true, settings: { limits: { ...TEST_LIMITS, sendsPerMinute: 2, runningAnswersPerProcess: 1 } } });
@@ -45,6 +38,13 @@ describe("the running-answers cap (runningAnswersPerProcess)", () => {
   afterAll(async () => {
     server.modelGate?.open();
     await server?.close();
+  });
+
+  it("a server on the embedded streams tier batches in a fixed window unless GENERATION_APPEND_INTERVAL_MAX_MS says otherwise", async () => {
+    const { generation } = server.services.settings;
+    expect(server.server.embedded.streams).toBe(true);
+    expect(generation.appendIntervalMaxMs).toBe(generation.appendIntervalMs);
+    expect(configFromEnv({ GENERATION_APPEND_INTERVAL_MAX_MS: "90" }).settings.generation.appendIntervalMaxMs).toBe(90);
   });
 
   it("refuses a send past the cap at once with 503 overloaded + Retry-After; it records and charges nothing", async () => {

@@ -2,13 +2,14 @@
  * Per-turn usage over real HTTP and real Postgres: TurnUsage rows seeded directly (two tenants,
  * several users, chats, models and days) grouped by model, UTC day, user and chat, filtered by
  * user, chat and model, windowed by [since, until); bad queries 400; another tenant's secret key
- * 404; one real answer is counted; and `open-chat usage` prints the same report as a table or JSON.
+ * 404; one real answer is counted, and an answer settled again or by racing writers keeps one row
+ * and one cost; and `open-chat usage` prints the same report as a table or JSON.
  */
 import { API_PATH, HEADER } from "@open-chat/shared";
 import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runOperatorCommand, type OperatorIo } from "../src/cli/operator.js";
 import pg from "pg";
+import { runOperatorCommand, type OperatorIo } from "../src/cli/operator.js";
 import { apiClient } from "./helpers/api.js";
 
 const OPERATOR_KEY = "operator-key-".padEnd(48, "o");
@@ -248,7 +249,8 @@ describe("open-chat usage", () => {
 async function waitForLockWait(client: pg.Client, table: string): Promise<void> {
   for (;;) {
     const { rows } = await client.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`,
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+       WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`,
       [table],
     );
     if (rows[0].n > 0) return;

@@ -16,7 +16,7 @@ import { performance } from "node:perf_hooks";
  * The widest window when GENERATION_APPEND_INTERVAL_MAX_MS is not set, by where the log lives.
  * With the embedded streams-local the tier's work runs on this same event loop, so a busy loop
  * already slows every answer's one append in flight, and that batches its tokens: widening the
- * window on top only added latency. bench:load, embedded, 2-core Intel, five alternating pairs:
+ * window on top only added latency. bench:load, embedded, 2-core Intel, six alternating pairs:
  * a fixed window gave token p50 3–4 ms instead of 7–37 ms at 10 answers (app CPU 61–63 vs 53–54 %),
  * p99 228–290 instead of 238–321 ms at 50 (the loop saturated either way, ~90 appends per
  * answer in both). With a remote tier the window protects this process's loop, and every
