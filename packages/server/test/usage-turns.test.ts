@@ -177,7 +177,7 @@ describe("GET /v1/admin/tenants/:tenantId/usage/turns", () => {
          VALUES ('g_wait', 'shop', 'u_once', 'c_once', 'test-model', 1, 1, 4242, 'completed', now())`,
       );
       const settled = server.services.billing.settleTurn({ tenantId: "shop", userId: "u_once", chatId: "c_once", generationId: "g_wait", model: "test-model", outcome: "lost", usage: { inputTokens: 9_999, outputTokens: 9_999 } });
-      await waitForLockWait(other, "turn_usage");
+      await waitForLockWait(server.database.url, "turn_usage");
       await other.query("COMMIT");
       expect(await settled).toBe(4242n);
     } finally {
@@ -245,14 +245,25 @@ describe("open-chat usage", () => {
   });
 });
 
-/** Resolves once another session waits on a lock while running a statement on `table` (polls pg_stat_activity). */
-async function waitForLockWait(client: pg.Client, table: string): Promise<void> {
-  for (;;) {
-    const { rows } = await client.query(
-      `SELECT count(*)::int AS n FROM pg_stat_activity
-       WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%' AND pid <> pg_backend_pid()`,
-      [table],
-    );
-    if (rows[0].n > 0) return;
+/**
+ * Resolves once a session of this database waits on a lock in a statement on `table`. Polled on
+ * a connection of its own, one statement per poll: inside a transaction Postgres would answer
+ * every poll from the first one's snapshot of pg_stat_activity.
+ */
+async function waitForLockWait(connectionString: string, table: string): Promise<void> {
+  const probe = new pg.Client({ connectionString });
+  await probe.connect();
+  try {
+    for (let poll = 0; poll < 10_000; poll++) {
+      const { rows } = await probe.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%' || $1 || '%'`,
+        [table],
+      );
+      if (rows[0].n > 0) return;
+    }
+    throw new Error(`no session waited on a lock on ${table}`);
+  } finally {
+    await probe.end();
   }
 }
