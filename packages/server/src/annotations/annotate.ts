@@ -36,10 +36,11 @@ export async function annotate(
   afterAppend?: (appended: { tierOffset: string; stream: string }) => Promise<void>,
 ): Promise<{ offset: string }> {
   await deps.chats.get(user, chatId); // someone else's chat: 404 before its log is read
-  const { name: stream, incarnation } = await deps.ensureUserStream(user);
-  const event = decide(await readChatState(deps.chatStates, { name: stream, incarnation }, chatId));
+  const userStream = await deps.ensureUserStream(user);
+  const { name: stream, incarnation } = userStream;
+  const event = decide(await readChatState(deps.chatStates, userStream, chatId));
   // The tier reports the offset after the append; when it does not, the log's end is at or after it.
-  const tierOffset = (await appendChatEvent(deps, stream, chatId, event)) ?? (await deps.chatStates.read({ name: stream, incarnation }, chatId)).nextOffset;
+  const tierOffset = (await appendChatEvent(deps, stream, chatId, event)) ?? (await deps.chatStates.read(userStream, chatId)).nextOffset;
   await afterAppend?.({ tierOffset, stream: `${stream}#${incarnation}` });
   return { offset: toPublicOffset(incarnation, tierOffset) };
 }
