@@ -9,7 +9,8 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { API_PATH, HEADER } from "@open-chat/shared";
 import { createTestTenant, signInAsGuest, startTestServer, type TestServer, type TestTenant } from "@open-chat/testing";
-import { MAX_ADMIN_BODY_BYTES, MAX_AUTH_BODY_BYTES, MAX_BODY_BYTES } from "../src/http/body.js";
+import { Hono } from "hono";
+import { MAX_ADMIN_BODY_BYTES, MAX_AUTH_BODY_BYTES, MAX_BODY_BYTES, bodyLimits } from "../src/http/body.js";
 import { MAX_HEADER_BYTES } from "../src/http/listen.js";
 
 const MB = 1024 * 1024;
@@ -175,5 +176,35 @@ describe("header limits", () => {
     expect((await fetch(`${server.url}/healthz`)).status).toBe(200);
     const response = await fetch(`${server.url}${API_PATH.chats}/${chatId}`, { headers: endUser() });
     expect(response.status).toBe(200);
+  });
+});
+
+describe("bodyLimits on requests without a body", () => {
+  /** A request that counts how often its body is asked for (@hono/node-server builds a whole web Request on that ask, kept for the connection's life). */
+  function counted(method: string): { request: Request; asked: () => number } {
+    const request = new Request("http://localhost/v1/chats/c1/events", { method });
+    let asked = 0;
+    Object.defineProperty(request, "body", {
+      get() {
+        asked++;
+        return null;
+      },
+    });
+    return { request, asked: () => asked };
+  }
+
+  it.each(["GET", "HEAD"])("a %s passes without its body being asked for", async (method) => {
+    const app = new Hono().use("*", bodyLimits()).on(["GET", "HEAD"], "*", (c) => c.text("ok"));
+    const { request, asked } = counted(method);
+    const response = await app.request(request);
+    expect(response.status).toBe(200);
+    expect(asked()).toBe(0);
+  });
+
+  it("a POST's body is still measured", async () => {
+    const app = new Hono().use("*", bodyLimits()).post("*", (c) => c.text("ok"));
+    const { request, asked } = counted("POST");
+    expect((await app.request(request)).status).toBe(200);
+    expect(asked()).toBeGreaterThan(0);
   });
 });

@@ -45,6 +45,10 @@ export function bodyLimits(): MiddlewareHandler {
   ];
   const rest = limited(MAX_BODY_BYTES);
   return async function bodyLimits(c, next) {
+    // A GET or HEAD has no body to limit. Asking for one (`c.req.raw.body`, hono's first step)
+    // makes @hono/node-server build a whole web Request for it, and node-server keeps that
+    // until the connection closes: on a live tail, for hours (~3 KB each).
+    if (c.req.method === "GET" || c.req.method === "HEAD") return next();
     const path = c.req.path;
     const match = byPrefix.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
     await (match?.[1] ?? rest)(c, next);
