@@ -39,8 +39,8 @@ export async function coldStart(modelUrl: string): Promise<ColdStart> {
 }
 
 /** Idle tails and fan-out against one configuration (a fresh app). */
-export async function idleTails(config: "bun" | "embedded", modelUrl: string, levels: number[], fanOutTails: number): Promise<IdleResult> {
-  const sut = await startApp(config, modelUrl, { MAX_TAILS_PER_USER: String(fanOutTails + 10) });
+export async function idleTails(config: "bun" | "embedded", modelUrl: string, levels: number[], fanOutTails: number, appEnv: Record<string, string> = {}): Promise<IdleResult> {
+  const sut = await startApp(config, modelUrl, { ...appEnv, MAX_TAILS_PER_USER: String(fanOutTails + 10) });
   try {
     const worker = startWorker("./load-idle.ts", {
       APP_URL: sut.app.url,

@@ -53,7 +53,8 @@ const tokens = Number(values.tokens);
 const rate = Number(values.rate);
 const loadEnv = { BENCH_TOKENS: String(tokens), BENCH_TOKENS_PER_SECOND: String(rate) };
 // APP_NODE_OPTIONS reaches the app only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); so does
-// BENCH_APP_ENV, "NAME=value,NAME=value" (e.g. "TAIL_UPSTREAM=long-poll" for an A/B run).
+// BENCH_APP_ENV, "NAME=value,NAME=value" (e.g. "TAIL_UPSTREAM=long-poll" for an A/B run), in
+// the load steps and the idle-tail runs alike.
 const appEnv: Record<string, string> = {
   ...(process.env.APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.APP_NODE_OPTIONS } : {}),
   ...Object.fromEntries((process.env.BENCH_APP_ENV ?? "").split(",").filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
@@ -159,7 +160,7 @@ try {
     for (const config of configs) {
       if (config === "proxy") continue;
       extras.idle ??= {};
-      extras.idle[config] = await attempt(`idle tails, ${CONFIG_LABELS[config]}`, () => idleTails(config, modelUrl, numbers(values["idle-levels"]), Number(values.fanout)));
+      extras.idle[config] = await attempt(`idle tails, ${CONFIG_LABELS[config]}`, () => idleTails(config, modelUrl, numbers(values["idle-levels"]), Number(values.fanout), appEnv));
       save();
     }
     if (configs.includes("bun")) extras.catchUp = await attempt("reconnect catch-up", () => catchUp(modelUrl, numbers(values.catchup)));
