@@ -8,107 +8,11 @@ import { startTcpProxy, type TcpProxy } from "@open-chat/testing";
 import { describe, expect, it } from "vitest";
 import { chatKey } from "../src/log/stream-names.js";
 import { createStreamHub, TailOverrunError, type StreamHub } from "../src/log/stream-hub.js";
+import { countingLiveReads, follower, recs } from "./helpers/hub-followers.js";
 import type { StreamsClient } from "../src/streams/client/types.js";
 import { withAppendNotices } from "../src/streams/client/append-notices.js";
 import { StreamsError } from "../src/streams/client/errors.js";
 import { forEachStreamsBackend, uniqueStreamName } from "./helpers/streams.js";
-
-interface Rec {
-  chatId: string;
-  n: number;
-}
-
-/** Reads one chat through the hub, recording every page, until stopped or ended. */
-function follower(hub: StreamHub, stream: string, chatId: string, offset = "-1") {
-  const abort = new AbortController();
-  const records: Rec[] = [];
-  const offsets: string[] = [];
-  /** After each page: its offset and how many records had arrived with it. */
-  const marks: Array<{ offset: string; total: number }> = [];
-  let failure: unknown;
-  let changed = Promise.withResolvers<void>();
-  const notify = () => {
-    changed.resolve();
-    changed = Promise.withResolvers<void>();
-  };
-  const done = (async () => {
-    try {
-      for await (const page of hub.follow(stream, { chatId, key: chatKey(chatId), offset, signal: abort.signal })) {
-        records.push(...(page.records as Rec[]));
-        offsets.push(page.nextOffset);
-        marks.push({ offset: page.nextOffset, total: records.length });
-        notify();
-      }
-    } catch (error) {
-      failure = error;
-    } finally {
-      notify();
-    }
-  })();
-  return {
-    records,
-    offsets,
-    marks,
-    get failure() {
-      return failure;
-    },
-    /** Resolves once `count` records arrived (the test's timeout is the failure). */
-    async has(count: number) {
-      while (records.length < count) {
-        if (failure) throw failure;
-        await changed.promise;
-      }
-    },
-    ended: done,
-    stop() {
-      abort.abort();
-      return done;
-    },
-  };
-}
-
-/** The real client, counting live reads in flight (the upstream reads the hub holds open: long-polls or SSE responses). */
-function countingLiveReads(client: StreamsClient) {
-  let inFlight = 0;
-  let most = 0;
-  let idle = Promise.withResolvers<void>();
-  const begin = () => {
-    inFlight++;
-    most = Math.max(most, inFlight);
-  };
-  const end = () => {
-    if (--inFlight === 0) {
-      idle.resolve();
-      idle = Promise.withResolvers<void>();
-    }
-  };
-  const read: StreamsClient["read"] = async (name, options = {}) => {
-    if (!options.live) return client.read(name, options);
-    begin();
-    try {
-      return await client.read(name, options);
-    } finally {
-      end();
-    }
-  };
-  async function* live(name: string, options: Parameters<StreamsClient["live"]>[1] = {}) {
-    begin();
-    try {
-      yield* client.live(name, options);
-    } finally {
-      end();
-    }
-  }
-  return {
-    client: { read, live },
-    get most() {
-      return most;
-    },
-    idle: () => (inFlight === 0 ? Promise.resolve() : idle.promise),
-  };
-}
-
-const recs = (chatId: string, from: number, count: number): Rec[] => Array.from({ length: count }, (_, i) => ({ chatId, n: from + i }));
 
 forEachStreamsBackend((backend, kind) => {
   // A live upstream is the streams-server's SSE, or for the embedded tier this process's own
@@ -155,10 +59,10 @@ forEachStreamsBackend((backend, kind) => {
       for (const tail of tails) expect(tail.records).toEqual(recs("a", 0, 13));
       expect(other.records.map((r) => r.chatId)).toEqual(Array(8).fill("b"));
       expect(counted.most).toBe(1); // one upstream live read for nine tails
-      expect(hub.stats()).toEqual({ upstreams: 1, attached: 9 });
+      expect(hub.stats()).toEqual({ upstreams: 1, attached: 9, parked: 0 });
 
       await Promise.all([...tails, other].map((t) => t.stop()));
-      expect(hub.stats()).toEqual({ upstreams: 0, attached: 0 });
+      expect(hub.stats()).toEqual({ upstreams: 0, attached: 0, parked: 0 });
       await counted.idle(); // the upstream read was aborted, not left hanging
     });
 
@@ -216,7 +120,7 @@ forEachStreamsBackend((backend, kind) => {
         await proxy.refuse(); // the tier is unreachable: the upstream read fails
         await Promise.all(tails.map((t) => t.ended));
         for (const tail of tails) expect(tail.failure).toBeInstanceOf(StreamsError);
-        expect(hub.stats()).toEqual({ upstreams: 0, attached: 0 });
+        expect(hub.stats()).toEqual({ upstreams: 0, attached: 0, parked: 0 });
         await direct.append(stream, recs("a", 3, 2), { key: chatKey("a") }); // written while the tails were away
 
         await proxy.accept();
@@ -254,7 +158,7 @@ forEachStreamsBackend((backend, kind) => {
         await client.deleteStream(stream);
         await tail.ended;
         expect(tail.failure).toMatchObject({ status: 404 });
-        expect(hub.stats()).toEqual({ upstreams: 0, attached: 0 });
+        expect(hub.stats()).toEqual({ upstreams: 0, attached: 0, parked: 0 });
       });
     }
   });

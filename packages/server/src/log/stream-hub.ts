@@ -26,9 +26,18 @@
  * leaves. When it fails (the tier went away, the stream was deleted) every attached tail ends
  * with that error and its client reconnects from its own last offset. A slow tail never delays
  * the others (stream-hub-feed.ts).
+ *
+ * Parking (a remote tier with wake notices, streams/wake/): a stream that brought no records for
+ * `parkAfterMs` has its live read closed; its tails stay attached at the upstream's position.
+ * Parked, it reads once from that position (anything appended before it watched is found
+ * there), then waits for a writer's wake notice naming the stream, a tail that read past it,
+ * or the re-check every `parkRecheckMs`; records end the parking. When the notices cannot be
+ * followed (a gap), every parked stream goes back to a live read. An idle tail then costs its
+ * client's socket and nothing towards the tier.
  */
 import { compareOffsets } from "@open-chat/shared";
 import type { ReadResult, StreamsClient } from "../streams/client/types.js";
+import type { WakeListener } from "../streams/wake/wake-listener.js";
 import { createFeed, type ChatPage, type Feed } from "./stream-hub-feed.js";
 
 export type { ChatPage } from "./stream-hub-feed.js";
@@ -54,6 +63,18 @@ export interface StreamHubOptions {
   keepAliveMs?: number;
   /** Events a tail may fall behind before it is dropped (its client reconnects). Default 4096. */
   maxBufferedEvents?: number;
+  /**
+   * Parking (live upstream only): a stream that brought no records for `parkAfterMs` has its
+   * upstream read closed while its tails stay open, and is read again when `wakes` names it
+   * (a writer's wake notice, streams/wake/), at the latest every `parkRecheckMs`. 0 or no
+   * `wakes`: never parked.
+   */
+  wakes?: WakeListener;
+  parkAfterMs?: number;
+  /** A parked stream is read again at least this often, for a notice that never came. Default 5 min. */
+  parkRecheckMs?: number;
+  /** Monotonic clock (ms) for parking. */
+  now?: () => number;
 }
 
 export interface FollowOptions {
@@ -76,8 +97,10 @@ export interface StreamHub {
    * nor reaches the end is never yielded; an offset found to be past the end of the log ends it.
    */
   follow(stream: string, options: FollowOptions): AsyncIterable<ChatPage>;
-  /** Upstream reads open and tails attached to them (for tests and metrics). */
-  stats(): { upstreams: number; attached: number };
+  /** Upstream reads open (parked ones included), tails attached to them, and parked upstreams (for tests and metrics). */
+  stats(): { upstreams: number; attached: number; parked: number };
+  /** Parks every upstream quiet for `parkAfterMs` and re-reads those parked for `parkRecheckMs` (a timer does this). */
+  sweep(): void;
 }
 
 interface Range {
@@ -92,6 +115,10 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
   const keepAliveMs = options.keepAliveMs ?? 60_000;
   const maxBufferedEvents = options.maxBufferedEvents ?? 4_096;
   const upstreams = new Map<string, Upstream>();
+  const wakes = live && options.parkAfterMs ? options.wakes : undefined;
+  const parkAfterMs = options.parkAfterMs ?? 0;
+  const parkRecheckMs = options.parkRecheckMs ?? 5 * 60_000;
+  const now = options.now ?? (() => performance.now());
 
   class Upstream {
     position: string;
@@ -100,6 +127,11 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     readonly attached = new Map<Feed, string>();
     private progressed = Promise.withResolvers<void>();
     private readonly abort = new AbortController();
+    /** The open live read (aborted to park). */
+    private read: AbortController | undefined;
+    /** When records last came (or the read began, or it was last looked at while parked). */
+    lastActive = now();
+    parked: { woken: PromiseWithResolvers<void>; resume: boolean; unwatch: () => void } | undefined;
 
     constructor(
       readonly stream: string,
@@ -138,7 +170,26 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     private close(): void {
       if (upstreams.get(this.stream) === this) upstreams.delete(this.stream);
       this.abort.abort();
+      this.read?.abort();
+      this.parked?.unwatch();
+      this.parked?.woken.resolve();
       this.progressed.resolve();
+    }
+
+    /** Closes the live read; the tails stay attached and the stream is read again on a wake. */
+    park(): void {
+      if (this.parked || !wakes || this.abort.signal.aborted) return;
+      this.parked = { woken: Promise.withResolvers<void>(), resume: false, unwatch: wakes.watch(this.stream, () => this.nudge()) };
+      // The pages kept for joining tails are dropped: a tail joins at the current position.
+      this.recent.length = 0;
+      this.read?.abort();
+    }
+
+    /** Makes a parked upstream read the stream again; with `resume`, go back to a live read whatever it finds. */
+    nudge(resume = false): void {
+      if (!this.parked) return;
+      this.parked.resume ||= resume;
+      this.parked.woken.resolve();
     }
 
     private fail(error: unknown): void {
@@ -169,9 +220,44 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       }
     }
 
-    /** Live upstream: one `live()` read for as long as tails are attached, each page pushed to it. */
+    /** Live upstream: a `live()` read for as long as tails are attached (closed while parked), each page pushed to them. */
     private async followLive(): Promise<void> {
+      while (!this.abort.signal.aborted) {
+        if (this.parked) await this.whileParked();
+        else await this.readLive();
+      }
+    }
+
+    /**
+     * Parked: reads from the position (anything appended before the watch began is found here,
+     * anything after it brings a notice), then waits for a notice, a re-check or a gap.
+     * Records, or a gap in the notices, end the parking.
+     */
+    private async whileParked(): Promise<void> {
       const signal = this.abort.signal;
+      const parked = this.parked!;
+      while (!signal.aborted) {
+        const page = await streams.read(this.stream, { offset: this.position, signal });
+        await this.checkNotPastEnd(page);
+        if (signal.aborted) return;
+        this.lastActive = now();
+        if (page.records.length > 0 || !page.upToDate || parked.resume || !wakes?.healthy) {
+          this.deliver(page);
+          parked.unwatch();
+          this.parked = undefined;
+          return;
+        }
+        this.deliver(page);
+        await parked.woken.promise;
+        parked.woken = Promise.withResolvers<void>();
+      }
+    }
+
+    private async readLive(): Promise<void> {
+      const read = new AbortController();
+      this.read = read;
+      const signal = read.signal;
+      this.lastActive = now();
       while (!signal.aborted) {
         let delivered = false;
         try {
@@ -193,6 +279,15 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       }
     }
 
+    /** Parks when quiet for `parkAfterMs`; when parked for `parkRecheckMs`, reads once more. */
+    sweep(at: number): void {
+      if (this.parked) {
+        if (at - this.lastActive >= parkRecheckMs) this.nudge();
+      } else if (at - this.lastActive >= parkAfterMs && wakes?.healthy) {
+        this.park();
+      }
+    }
+
     private async checkNotPastEnd(page: ReadResult): Promise<void> {
       if (page.records.length === 0 && !page.upToDate && (await pastEnd(this.stream, this.position))) {
         throw new Error(`the end of stream ${this.stream} now lies before offset ${this.position} (the streams tier lost data)`);
@@ -203,6 +298,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       const range: Range = { prev: this.position, next: page.nextOffset, byChat: pagesByChat(page) };
       this.position = page.nextOffset;
       this.upToDate = page.upToDate;
+      if (page.records.length > 0) this.lastActive = now();
       if (range.prev !== range.next || range.byChat.size > 0) {
         this.recent.push(range);
         if (this.recent.length > RECENT_PAGES) this.recent.shift();
@@ -215,6 +311,18 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       this.progressed = Promise.withResolvers<void>();
       progressed.resolve();
     }
+  }
+
+  function sweep(): void {
+    const at = now();
+    for (const upstream of upstreams.values()) upstream.sweep(at);
+  }
+  if (wakes) {
+    setInterval(sweep, Math.max(1_000, Math.min(parkAfterMs, parkRecheckMs) / 4)).unref();
+    // Notices may be missed or late: every parked stream goes back to a live read.
+    wakes.onGap(() => {
+      for (const upstream of upstreams.values()) upstream.nudge(true);
+    });
   }
 
   async function pastEnd(stream: string, offset: string): Promise<boolean> {
@@ -238,9 +346,12 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
           return;
         }
         if (upstream.tryAttach(feed, chatId, offset)) return;
-        // The upstream has not read this far yet: wait for its next page, then try again.
+        // The upstream has not read this far yet: wait for its next page, then try again (a
+        // parked one reads at once: the tail found records it has not seen).
         if (compareOffsets(offset, upstream.position) > 0) {
-          await upstream.progress();
+          const progressed = upstream.progress();
+          upstream.nudge();
+          await progressed;
           continue;
         }
       }
@@ -280,9 +391,14 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     },
     stats() {
       let attached = 0;
-      for (const upstream of upstreams.values()) attached += upstream.attached.size;
-      return { upstreams: upstreams.size, attached };
+      let parked = 0;
+      for (const upstream of upstreams.values()) {
+        attached += upstream.attached.size;
+        if (upstream.parked) parked++;
+      }
+      return { upstreams: upstreams.size, attached, parked };
     },
+    sweep,
   };
 }
 

@@ -68,7 +68,12 @@ export function createStreamsClient(options: StreamsClientOptions): StreamsClien
 
     async ensureStream(name, opts = {}) {
       const path = pathOf(name);
-      const res = await send("PUT", path, { headers: { [STREAMS_HEADER.contentType]: STREAMS_JSON }, signal: opts.signal });
+      const headers: Record<string, string> = { [STREAMS_HEADER.contentType]: STREAMS_JSON };
+      if (opts.ttlSeconds !== undefined) {
+        if (!Number.isSafeInteger(opts.ttlSeconds) || opts.ttlSeconds <= 0) throw new RangeError("ttlSeconds must be an integer > 0");
+        headers[STREAMS_HEADER.streamTtl] = String(opts.ttlSeconds);
+      }
+      const res = await send("PUT", path, { headers, signal: opts.signal });
       if (res.status !== 200 && res.status !== 201) throw await errorFromResponse("PUT", path, res);
       await res.drain();
       return { created: res.status === 201 };

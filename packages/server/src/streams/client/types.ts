@@ -75,8 +75,12 @@ export interface ReadResult {
 
 export interface StreamsClient {
   readonly baseUrl: string;
-  /** Creates the JSON stream if missing (PUT). Resolves `{ created }` (201 vs 200). */
-  ensureStream(name: string, options?: { signal?: AbortSignal }): Promise<{ created: boolean }>;
+  /**
+   * Creates the JSON stream if missing (PUT). Resolves `{ created }` (201 vs 200). With
+   * `ttlSeconds` the tier deletes the stream that long after its creation (`Stream-TTL`); asking
+   * again with the same TTL is a no-op, with another one a 409.
+   */
+  ensureStream(name: string, options?: { signal?: AbortSignal; ttlSeconds?: number }): Promise<{ created: boolean }>;
   /**
    * Appends `records` in one request, each as its own record (POST flattens the JSON array one
    * level, so a record that is itself an array stays one record). `records` must not be empty.

@@ -24,6 +24,8 @@ export const STREAMS_HEADER = {
   /** On 409: the sequence number the server received. */
   producerReceivedSeq: "producer-received-seq",
   retryAfter: "retry-after",
+  /** On create: seconds until the tier deletes the stream. */
+  streamTtl: "stream-ttl",
 } as const;
 
 /** Query parameters of a streams-tier read. */
