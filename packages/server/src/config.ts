@@ -76,6 +76,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
         longPollMs: Math.min(int(env, "TAIL_LONG_POLL_MS", defaults.tail.longPollMs), 5_000),
         sessionCheckMs: positive(env, "TAIL_SESSION_CHECK_MS", defaults.tail.sessionCheckMs),
         ...tailUpstream(env.TAIL_UPSTREAM),
+        parkAfterMs: int(env, "TAIL_PARK_AFTER_MS", defaults.tail.parkAfterMs ?? 0),
       },
       systemPrompt: env.SYSTEM_PROMPT || undefined,
       models: modelSettings(env, defaults.models),

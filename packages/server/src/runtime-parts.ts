@@ -14,3 +14,5 @@ export { createLocalStopBus, createPgStopBus } from "./leases/stop-bus.js";
 export { createMemoryCounters, createPostgresCounters } from "./limits/counters.js";
 export { processTailBudget } from "./limits/fd-budget.js";
 export { createStreamsClient } from "./streams/client/http-client.js";
+export { withWakeNotices } from "./streams/wake/wake-notices.js";
+export { startWakeListener } from "./streams/wake/wake-listener.js";

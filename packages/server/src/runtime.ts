@@ -61,7 +61,12 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     stops.push(() => db.close());
     const client = parts.createStreamsClient({ baseUrl: streamsUrl, apiKey: config.streamsApiKey });
     // The embedded tier has one writer, this process: its live reads wait for our own appends.
-    const streams = config.streamsUrl ? client : withAppendNotices(client);
+    // A remote tier has many: a quiet stream's tails park and wait for the writers' wake notices.
+    const parkAfterMs = config.settings.tail.parkAfterMs ?? 0;
+    const parking = config.streamsUrl !== undefined && parkAfterMs > 0 && config.settings.tail.upstream !== "long-poll";
+    const streams = !config.streamsUrl ? withAppendNotices(client) : parking ? parts.withWakeNotices(client, { quietMs: parkAfterMs / 2 }) : client;
+    const wakes = parking ? parts.startWakeListener({ streams: client }) : undefined;
+    if (wakes) stops.push(async () => wakes.close());
     const models = parts.createModelClient({ baseURL: model.baseURL, apiKey: model.apiKey, defaultModel: config.defaultModel });
 
     const secret = config.authSecret ?? parts.loadOrCreateSecret(dataDir.authSecret);
@@ -77,7 +82,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // Each user stream's live tails follow one live() read: the streams-server's SSE, or the
     // embedded tier's append notices (TAIL_UPSTREAM=long-poll for a streams-local over HTTP).
     const tail = { ...config.settings.tail, upstream: config.settings.tail.upstream ?? "live" };
-    const tails = parts.processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl, longPoll: tail.upstream === "long-poll" });
+    const tails = parts.processTailBudget(config.settings.limits.tailsPerProcess, { embeddedStreams: !config.streamsUrl, longPoll: tail.upstream === "long-poll", parking });
     // Group commit's widest window: fixed with the embedded tier (append-window.ts says why).
     const { generation } = config.settings;
     const appendIntervalMaxMs = generation.appendIntervalMaxMs ?? defaultAppendWindowMaxMs({ embeddedStreams: !config.streamsUrl, minMs: generation.appendIntervalMs });
@@ -87,7 +92,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess },
       generation: { ...generation, appendIntervalMaxMs },
     };
-    const app = parts.createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters });
+    const app = parts.createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters, ...(wakes ? { wakes } : {}) });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));
     // Answers whose holder died (this process before a restart, or another one) end or go on here.

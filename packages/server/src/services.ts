@@ -39,6 +39,8 @@ import { createTurns, type Turns } from "./turns/turns.js";
 import type { PeriodicJob } from "./jobs/periodic.js";
 import { startGuestPurge } from "./users/guest-purge.js";
 import { startStaleHoldSweep } from "./billing/stale-holds.js";
+import type { WakeListener } from "./streams/wake/wake-listener.js";
+import { createStreamHub, type StreamHub } from "./log/stream-hub.js";
 
 /** A credit hold this old with nothing ending it is stale: far past any answer's total time (10 min). */
 const STALE_HOLD_MS = 60 * 60_000;
@@ -66,6 +68,11 @@ export interface AppDeps {
    * tests); `startServer` passes Postgres counters on a real database (shared by app servers).
    */
   counters?: Counters;
+  /**
+   * The wake notices of a remote streams tier (streams/wake/): live tails of a quiet user
+   * stream park their upstream read and wait for them. Default: none (never parked).
+   */
+  wakes?: WakeListener;
 }
 
 export interface Services {
@@ -112,6 +119,10 @@ export interface Services {
   billing: TurnBilling;
   /** Stripe top-ups, its webhook, operator grants and the billing stream (billing/stripe/). */
   stripe: StripeBilling;
+  /** Wake notices of a remote streams tier, followed by this process (none: tails never park). */
+  wakes?: WakeListener;
+  /** One upstream read per user stream, shared by every live SSE tail of it here (log/stream-hub.ts). */
+  streamHub: StreamHub;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -188,6 +199,13 @@ export function createServices(deps: AppDeps): Services {
   const stripe = createStripeBilling({ prisma: deps.prisma, streams: deps.streams, ledger, clock, settings: settings.stripe });
   const startGuestPurgeJob = () =>
     startGuestPurge({ prisma: deps.prisma, streams: deps.streams, clock }, { retentionDays: settings.guests.retentionDays, intervalMs: settings.guests.purgeIntervalMs });
+  // With a remote tier's wake notices, a quiet stream's upstream read is parked meanwhile.
+  const streamHub = createStreamHub({
+    streams: deps.streams,
+    upstream: settings.tail.upstream ?? "long-poll",
+    longPollMs: settings.tail.longPollMs,
+    ...(deps.wakes && settings.tail.parkAfterMs ? { wakes: deps.wakes, parkAfterMs: settings.tail.parkAfterMs } : {}),
+  });
   const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions, chatStates };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions, chatStates, streamHub };
 }

@@ -59,7 +59,8 @@ export interface ServerSettings {
   takeover: TakeoverSettings;
   /** sessionCheckMs: how often a live SSE tail re-checks its session (a sign-out ends it). */
   /** upstream: how a process's hub follows a user stream (log/stream-hub.ts); runtime.ts picks `"live"` unless told. */
-  tail: { heartbeatMs: number; retryMs: number; longPollMs: number; sessionCheckMs: number; upstream?: "live" | "long-poll" };
+  /** parkAfterMs: a remote tier's user stream quiet this long has its upstream read parked until a wake notice (unset or 0 = never). */
+  tail: { heartbeatMs: number; retryMs: number; longPollMs: number; sessionCheckMs: number; upstream?: "live" | "long-poll"; parkAfterMs?: number };
   systemPrompt?: string;
   models: ModelSettings;
   /** Origins allowed to call the API from browsers; `*` for any (bearer tokens, no cookies). */
@@ -84,7 +85,7 @@ export const DEFAULT_SETTINGS: ServerSettings = {
   holder: `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`,
   generation: { idleMs: 60_000, totalMs: 10 * 60_000, leaseMs: 10_000, appendIntervalMs: 20, outageMs: 30_000 },
   takeover: { sweepMs: 3_000, continueAnswers: true, maxResumes: 3 },
-  tail: { heartbeatMs: 15_000, retryMs: 1_000, longPollMs: 4_000, sessionCheckMs: 15_000 },
+  tail: { heartbeatMs: 15_000, retryMs: 1_000, longPollMs: 4_000, sessionCheckMs: 15_000, parkAfterMs: 60_000 },
   models: { allowed: [], maxOutputTokens: DEFAULT_MAX_OUTPUT_TOKENS, contextTokens: DEFAULT_CONTEXT_TOKENS },
   corsOrigins: "*",
   guests: { retentionDays: 30, purgeIntervalMs: 60 * 60_000 },

@@ -28,5 +28,8 @@ describe("configFromEnv", () => {
     expect(configFromEnv({ TAIL_UPSTREAM: "long-poll" }).settings.tail.upstream).toBe("long-poll");
     expect(configFromEnv({}).settings.tail.upstream).toBeUndefined(); // runtime.ts picks by tier
     expect(() => configFromEnv({ TAIL_UPSTREAM: "websocket" })).toThrow(/TAIL_UPSTREAM must be "live" or "long-poll"/);
+    expect(configFromEnv({}).settings.tail.parkAfterMs).toBe(60_000);
+    expect(configFromEnv({ TAIL_PARK_AFTER_MS: "0" }).settings.tail.parkAfterMs).toBe(0); // never park
+    expect(() => configFromEnv({ TAIL_PARK_AFTER_MS: "soon" })).toThrow(/TAIL_PARK_AFTER_MS must be a non-negative integer/);
   });
 });

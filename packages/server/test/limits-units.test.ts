@@ -80,6 +80,7 @@ describe("connection budget from the open-file limit", () => {
     expect(tailBudget(1024, { embeddedStreams: true, longPoll: true })).toBe(Math.floor((819 - FD_RESERVE) / 3));
     expect(tailBudget(1024, { embeddedStreams: true, longPoll: true })).toBeLessThan(700 / 2);
     expect(tailBudget(65_536, { embeddedStreams: false })).toBe(26_150);
+    expect(tailBudget(1024, { embeddedStreams: false, parking: true })).toBe(Math.floor((819 - FD_RESERVE) / 1.5)); // idle tails park: the socket, and a live read for every third
     expect(tailBudget(10, { embeddedStreams: false })).toBe(1);
     expect(processTailBudget(50, { embeddedStreams: false })).toEqual({ tails: 50, source: "MAX_TAILS_PER_PROCESS" });
     expect(processTailBudget(undefined, { embeddedStreams: false, limitsFile: "/nonexistent" }).source).toBe("open-file limit unknown");

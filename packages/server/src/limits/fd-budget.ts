@@ -10,7 +10,9 @@
  * Each live tail holds the client's socket and, at worst (every tail another user's), one
  * upstream read of its user's stream: 2 descriptors with a remote tier; with the embedded tier
  * 1 when its reads wait for this process's appends (append notices, the default), 3 when they
- * long-poll it over loopback (both ends of that request are in this process).
+ * long-poll it over loopback (both ends of that request are in this process). With a remote
+ * tier whose quiet streams park (log/stream-hub.ts, the default), an idle tail holds only its
+ * client's socket: the budget counts 1.5, room for every third tail's stream to be live at once.
  * The budget keeps 20 % of the limit and a fixed reserve free for everything else: Postgres
  * pools, the stop bus, model requests, sends, files, health probes.
  */
@@ -40,11 +42,13 @@ export interface TailShape {
   embeddedStreams: boolean;
   /** The upstream reads are long-polls (`TAIL_UPSTREAM=long-poll`), not live reads. Default false. */
   longPoll?: boolean;
+  /** A remote tier's quiet streams park their upstream reads (TAIL_PARK_AFTER_MS > 0). Default false. */
+  parking?: boolean;
 }
 
 /** Live tails this process can hold with `softLimit` open files. At least 1. */
 export function tailBudget(softLimit: number, options: TailShape): number {
-  const perTail = !options.embeddedStreams ? 2 : options.longPoll ? 3 : 1;
+  const perTail = !options.embeddedStreams ? (options.parking ? 1.5 : 2) : options.longPoll ? 3 : 1;
   return Math.max(1, Math.floor((Math.floor(softLimit * 0.8) - FD_RESERVE) / perTail));
 }
 

@@ -6,7 +6,7 @@
  * A live tail (SSE, or a long-poll that waits) holds one of the user's and the process's tail
  * slots (limits/tail-slots.ts) until it ends or the client goes away; past either cap it is
  * refused with 429 `rate_limited` before anything is read. Live SSE tails share one upstream
- * read per user stream in this process (log/stream-hub.ts).
+ * read per user stream in this process (`services.streamHub`, log/stream-hub.ts).
  */
 import { Hono, type Context } from "hono";
 import { describeRoute } from "hono-openapi";
@@ -18,7 +18,6 @@ import { ApiError } from "../http/api-error.js";
 import { respondWithSse, type SseBody, type SseFailure } from "../http/raw-sse.js";
 import { isPastEnd } from "../log/past-end.js";
 import { pipeSseView, type SseViewOptions } from "../log/sse-view.js";
-import { createStreamHub } from "../log/stream-hub.js";
 import { fromPublicOffset, toPublicOffset } from "../log/offsets.js";
 import { chatKey } from "../log/stream-names.js";
 import { StreamsError } from "../streams/client/errors.js";
@@ -26,9 +25,7 @@ import type { Services } from "../services.js";
 import { CHAT_DOCS } from "./chat-docs.js";
 
 export function eventRoutes(services: Services) {
-  const { streams, settings } = services;
-  // One upstream read per user stream, shared by every live SSE tail of it in this process.
-  const hub = createStreamHub({ streams, upstream: settings.tail.upstream ?? "long-poll", longPollMs: settings.tail.longPollMs });
+  const { streams, settings, streamHub: hub } = services;
 
   return new Hono<AppEnv>().get(CHAT_ROUTE.events, describeRoute(CHAT_DOCS.events), async (c) => {
     const user = c.var.user;
