@@ -8,7 +8,10 @@
  * 2. Fan-out: FANOUT_TAILS tails of one chat (one user); one rename of the chat (one append);
  *    the time from the request to each tail's receipt.
  *
- * Environment: APP_URL, APP_PID, TIER_PID (optional), IDLE_LEVELS, IDLE_WINDOW_MS, FANOUT_TAILS.
+ *    Before the window, IDLE_SETTLE_MS lets the app park the upstream reads of the quiet streams
+ *    (a remote tier; the app then runs with a shorter TAIL_PARK_AFTER_MS, see extras.ts).
+ *
+ * Environment: APP_URL, APP_PID, TIER_PID (optional), IDLE_LEVELS, IDLE_WINDOW_MS, IDLE_SETTLE_MS, FANOUT_TAILS.
  */
 import { envNumber } from "./answers.js";
 import { nowUs } from "./clock.js";
@@ -31,7 +34,7 @@ export interface IdleResult {
   levels: IdleLevel[];
   /** The app refused a tail (429: its live-tail budget, from its open-file limit) at this many open tails; later levels were not run. */
   refusedAt?: number;
-  fanOut?: { tails: number; latency: Summary; missing: number };
+  fanOut?: { tails: number; latency: Summary; missing: number; parked?: { latency: Summary; missing: number } };
 }
 
 runWorker(async (): Promise<IdleResult> => {
@@ -41,6 +44,7 @@ runWorker(async (): Promise<IdleResult> => {
   const tierPid = envNumber("TIER_PID", 0);
   const levels = (process.env.IDLE_LEVELS ?? "500,1000,2000").split(",").map(Number);
   const windowMs = envNumber("IDLE_WINDOW_MS", 12_000);
+  const settleMs = envNumber("IDLE_SETTLE_MS", 0);
   const fanOutTails = envNumber("FANOUT_TAILS", 1000);
 
   const closers: Array<() => void> = [];
@@ -60,6 +64,7 @@ runWorker(async (): Promise<IdleResult> => {
       break;
     }
     const openMs = (nowUs() - start) / 1000;
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs)); // quiet streams park meanwhile
     const cpuBefore = cpuSeconds(appPid);
     const tierBefore = tierPid ? cpuSeconds(tierPid) : 0;
     await new Promise((resolve) => setTimeout(resolve, windowMs)); // the measuring window itself
@@ -80,29 +85,42 @@ runWorker(async (): Promise<IdleResult> => {
   let fanOut: IdleResult["fanOut"];
   if (fanOutTails > 0) {
     const { auth, chatId } = await guestWithChat(appUrl);
-    const received: number[] = [];
+    /** Receipt latencies of the current round's rename, one per tail. */
+    let received: number[] = [];
+    let title = "";
     let renameAt = 0;
-    let allReceived!: () => void;
-    const everyTail = new Promise<void>((resolve) => (allReceived = resolve));
+    let allReceived = Promise.withResolvers<void>();
     await inParallel(fanOutTails, 16, async () => {
-      let seen = false;
+      let seen = "";
       closers.push(
         await caughtUpTail(appUrl, auth, chatId, (types) => {
-          if (!seen && types.includes("chat.renamed")) {
-            seen = true;
+          if (seen !== title && types.includes("chat.renamed")) {
+            seen = title;
             received.push((nowUs() - renameAt) / 1000);
-            if (received.length === fanOutTails) allReceived();
+            if (received.length === fanOutTails) allReceived.resolve();
           }
         }),
       );
     });
-    renameAt = nowUs();
-    const renamed = await httpJson("PATCH", `${appUrl}/v1/chats/${chatId}`, auth, { title: "fan-out" });
-    if (renamed.status !== 200) throw new Error(`rename: ${errorCodeOf(renamed)}`);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([everyTail, new Promise((resolve) => (timer = setTimeout(resolve, 30_000)))]); // a tail that never gets it counts as missing
-    clearTimeout(timer);
-    fanOut = { tails: fanOutTails, latency: summarize(received), missing: fanOutTails - received.length };
+    /** One rename, and when each tail had it (a tail that never gets it within 30 s counts as missing). */
+    const round = async (name: string) => {
+      received = [];
+      title = name;
+      allReceived = Promise.withResolvers<void>();
+      renameAt = nowUs();
+      const renamed = await httpJson("PATCH", `${appUrl}/v1/chats/${chatId}`, auth, { title: name });
+      if (renamed.status !== 200) throw new Error(`rename: ${errorCodeOf(renamed)}`);
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([allReceived.promise, new Promise((resolve) => (timer = setTimeout(resolve, 30_000)))]);
+      clearTimeout(timer);
+      return { latency: summarize(received), missing: fanOutTails - received.length };
+    };
+    fanOut = { tails: fanOutTails, ...(await round("fan-out")) };
+    if (settleMs > 0) {
+      // The chat is quiet again: its upstream read parks, and the next rename wakes it.
+      await new Promise((resolve) => setTimeout(resolve, settleMs));
+      fanOut.parked = await round("fan-out, parked");
+    }
     for (const close of closers.splice(0)) close();
   }
   return { levels: results, ...(refusedAt !== undefined ? { refusedAt } : {}), ...(fanOut ? { fanOut } : {}) };

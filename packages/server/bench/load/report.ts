@@ -196,6 +196,10 @@ function renderExtras(extras: NonNullable<RunReport["extras"]>): string[] {
     if (idle.fanOut) {
       const f = idle.fanOut;
       lines.push("", `Fan-out: one append (a rename) to a chat with ${f.tails} live tails reached them in p50 ${ms(f.latency.p50)} / p99 ${ms(f.latency.p99)} / max ${ms(f.latency.max)} ms${f.missing ? `; ${f.missing} tails never got it` : ""}.`);
+      if (f.parked) {
+        const p = f.parked;
+        lines.push("", `The same once the chat was quiet and its upstream read parked (woken by the wake notice): p50 ${ms(p.latency.p50)} / p99 ${ms(p.latency.p99)} / max ${ms(p.latency.max)} ms${p.missing ? `; ${p.missing} tails never got it` : ""}.`);
+      }
     }
     lines.push("");
   }
