@@ -41,6 +41,7 @@ import { startGuestPurge } from "./users/guest-purge.js";
 import { startStaleHoldSweep } from "./billing/stale-holds.js";
 import type { WakeListener } from "./streams/wake/wake-listener.js";
 import { createStreamHub, type StreamHub } from "./log/stream-hub.js";
+import { createHeartbeats, type Heartbeats } from "./http/heartbeats.js";
 
 /** A credit hold this old with nothing ending it is stale: far past any answer's total time (10 min). */
 const STALE_HOLD_MS = 60 * 60_000;
@@ -123,6 +124,8 @@ export interface Services {
   wakes?: WakeListener;
   /** One upstream read per user stream, shared by every live SSE tail of it here (log/stream-hub.ts). */
   streamHub: StreamHub;
+  /** Every live SSE tail's heartbeat, on one timer (http/heartbeats.ts). */
+  heartbeats: Heartbeats;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -207,5 +210,5 @@ export function createServices(deps: AppDeps): Services {
     ...(deps.wakes && settings.tail.parkAfterMs ? { wakes: deps.wakes, parkAfterMs: settings.tail.parkAfterMs } : {}),
   });
   const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions, chatStates, streamHub };
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions, chatStates, streamHub, heartbeats: createHeartbeats({ intervalMs: settings.tail.heartbeatMs }) };
 }

@@ -12,6 +12,7 @@
  * id): JSON never contains a line break, so no line splitting is needed. The tail ends as soon as the client goes away (its hub subscription with it).
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
+import type { Heartbeats } from "../http/heartbeats.js";
 import type { SseSink } from "../http/raw-sse.js";
 import { StreamsError } from "../streams/client/errors.js";
 import type { ReadResult } from "../streams/client/types.js";
@@ -30,8 +31,8 @@ export interface SseViewOptions {
   first?: ReadResult;
   /** The offset clients see for a streams-tier offset (it carries the stream's incarnation). */
   publicOffset: (tierOffset: string) => string;
-  /** Comment line interval while idle. */
-  heartbeatMs: number;
+  /** The process's heartbeats (http/heartbeats.ts): a comment line once per interval. */
+  heartbeats: Heartbeats;
   /** Client reconnect hint (`retry:`). */
   retryMs: number;
   /**
@@ -45,9 +46,9 @@ export interface SseViewOptions {
 export async function pipeSseView(sse: SseSink, options: SseViewOptions): Promise<void> {
   const upstream = new AbortController();
   sse.onAbort(() => upstream.abort());
-  const heartbeat = setInterval(() => {
+  const stopBeating = options.heartbeats.add(() => {
     sse.write(": ping\n\n").catch(() => upstream.abort());
-  }, options.heartbeatMs);
+  });
   const revoke = () => upstream.abort();
   options.revoked?.addEventListener("abort", revoke, { once: true });
   if (options.revoked?.aborted) revoke();
@@ -81,7 +82,7 @@ export async function pipeSseView(sse: SseSink, options: SseViewOptions): Promis
     if (error instanceof StreamsError && error.status === 404) return;
     if (!upstream.signal.aborted) throw error;
   } finally {
-    clearInterval(heartbeat);
+    stopBeating();
     options.revoked?.removeEventListener("abort", revoke);
     upstream.abort();
   }

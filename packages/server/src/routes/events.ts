@@ -56,7 +56,7 @@ export function eventRoutes(services: Services) {
         throw error;
       }
       // The tail's body and error report are made outside this handler (see liveTail).
-      const tail = liveTail(services, { token: session.token, userId: user.id }, slot, incarnation, { hub, stream, chatId: chat.id, key, offset, first, ...settings.tail });
+      const tail = liveTail(services, { token: session.token, userId: user.id }, slot, incarnation, { hub, heartbeats: services.heartbeats, stream, chatId: chat.id, key, offset, first, ...settings.tail });
       return respondWithSse(c, tail.body, tail.onError);
     }
 
