@@ -14,6 +14,7 @@
  * for await (const page of streams.live("user:u1", { offset, signal })) deliver(page);
  * ```
  */
+import { afterWrites } from "./after-writes.js";
 import type { StreamsClient } from "./types.js";
 
 interface Watched {
@@ -36,26 +37,8 @@ export function withAppendNotices(client: StreamsClient): StreamsClient {
   };
 
   return {
-    baseUrl: client.baseUrl,
-    ensureStream: (name, options) => client.ensureStream(name, options),
-    read: (name, options) => client.read(name, options),
-    ping: (options) => client.ping(options),
-    // An append that failed may still have been stored (a timeout after the tier wrote it):
-    // readers look again either way, a read that finds nothing new is harmless.
-    async append(name, records, options) {
-      try {
-        return await client.append(name, records, options);
-      } finally {
-        touched(name);
-      }
-    },
-    async deleteStream(name, options) {
-      try {
-        return await client.deleteStream(name, options);
-      } finally {
-        touched(name);
-      }
-    },
+    // Readers look again after every write, failed ones too: a read that finds nothing new is harmless.
+    ...afterWrites(client, { appended: touched, deleted: touched }),
     async *live(name, options = {}) {
       const { signal } = options;
       let stream = watched.get(name);

@@ -22,6 +22,7 @@
  * await streams.append("oc.t1.u1", [event]); // after a quiet spell: `{ wake: ["oc.t1.u1"] }` follows
  * ```
  */
+import { afterWrites } from "../client/after-writes.js";
 import type { StreamsClient } from "../client/types.js";
 import { WAKE_BUCKET_MS, WAKE_TTL_SECONDS, wakeBucket, wakeStreamName, type WakeRecord } from "./wake-streams.js";
 
@@ -107,25 +108,14 @@ export function withWakeNotices(client: StreamsClient, options: WakeNoticeOption
   }
 
   return {
-    ...client,
-    baseUrl: client.baseUrl,
-    // An append that failed may still have been stored (a timeout after the tier wrote it).
-    async append(name, records, appendOptions) {
-      try {
-        return await client.append(name, records, appendOptions);
-      } finally {
-        finished(name);
-      }
-    },
-    // A deleted stream's parked tails end on the notice (their read meets the 404).
-    async deleteStream(name, deleteOptions) {
-      try {
-        return await client.deleteStream(name, deleteOptions);
-      } finally {
+    ...afterWrites(client, {
+      appended: finished,
+      // A deleted stream's parked tails end on the notice (their read meets the 404).
+      deleted(name) {
         lastAppend.delete(name);
         announce(name);
-      }
-    },
+      },
+    }),
     async flushed() {
       while (flushing) await flushing;
     },
