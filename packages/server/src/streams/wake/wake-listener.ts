@@ -56,7 +56,7 @@ export function startWakeListener(options: WakeListenerOptions): WakeListener {
   const onError = options.onError ?? ((error: unknown) => console.warn(`[open-chat] wake notices: ${(error as Error).message}`));
   const watchers = new Map<string, () => void>();
   const gapListeners: Array<() => void> = [];
-  const closed = new AbortController();
+  let closed = false;
   let current = wakeBucket(now(), bucketMs);
   let healthy = false;
   const firstReady = Promise.withResolvers<void>();
@@ -114,7 +114,6 @@ export function startWakeListener(options: WakeListenerOptions): WakeListener {
   function startRead(bucket: number, from: "now" | "-1"): void {
     const read = new AbortController();
     reads.set(bucket, read);
-    closed.signal.addEventListener("abort", () => read.abort(), { once: true });
     void follow(bucket, from, read.signal).finally(() => reads.delete(bucket));
   }
 
@@ -129,7 +128,7 @@ export function startWakeListener(options: WakeListenerOptions): WakeListener {
       };
     },
     get healthy() {
-      return healthy && !closed.signal.aborted;
+      return healthy && !closed;
     },
     onGap(listener) {
       gapListeners.push(listener);
@@ -137,7 +136,8 @@ export function startWakeListener(options: WakeListenerOptions): WakeListener {
     ready: () => firstReady.promise,
     close() {
       clearTimeout(turnTimer);
-      closed.abort();
+      closed = true;
+      for (const read of reads.values()) read.abort();
     },
   };
 }
