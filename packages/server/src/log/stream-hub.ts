@@ -241,13 +241,12 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
         await this.checkNotPastEnd(page);
         if (signal.aborted) return;
         this.lastActive = now();
+        this.deliver(page);
         if (page.records.length > 0 || !page.upToDate || parked.resume || !wakes?.healthy) {
-          this.deliver(page);
           parked.unwatch();
           this.parked = undefined;
           return;
         }
-        this.deliver(page);
         await parked.woken.promise;
         parked.woken = Promise.withResolvers<void>();
       }
