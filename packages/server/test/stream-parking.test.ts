@@ -58,6 +58,17 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
     return { writer, stream };
   }
 
+  /** One tail of chat a, caught up on its three records, whose upstream read is parked. */
+  async function oneParkedTail() {
+    const { writer, stream } = await streamWithRecords();
+    const { hub, later } = await parkingHub();
+    const tail = follower(hub, stream, "a");
+    await tail.has(3);
+    later(PARK_AFTER_MS);
+    expect(hub.stats().parked).toBe(1);
+    return { writer, stream, hub, later, tail };
+  }
+
   it("a quiet stream's live read is closed; a writer's append wakes it and every tail gets exactly the rest", async () => {
     const { writer, stream } = await streamWithRecords();
     const { hub, counted, later } = await parkingHub();
@@ -88,13 +99,7 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
   });
 
   it("an append that sent no notice is found at the re-check", async () => {
-    const { writer, stream } = await streamWithRecords();
-    const { hub, later } = await parkingHub();
-    const tail = follower(hub, stream, "a");
-    await tail.has(3);
-    later(PARK_AFTER_MS);
-    expect(hub.stats().parked).toBe(1);
-
+    const { writer, stream, later, tail } = await oneParkedTail();
     await backend().client().append(stream, recs("a", 3, 2), { key: chatKey("a") }); // no wake notice
     later(RECHECK_MS);
     await tail.has(5);
@@ -104,11 +109,7 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
   });
 
   it("a tail that read past a parked upstream's position wakes it to attach", async () => {
-    const { stream } = await streamWithRecords();
-    const { hub, later } = await parkingHub();
-    const first = follower(hub, stream, "a");
-    await first.has(3);
-    later(PARK_AFTER_MS);
+    const { stream, hub, tail: first } = await oneParkedTail();
     const silent = backend().client();
     await silent.append(stream, recs("a", 3, 2), { key: chatKey("a") }); // no notice: the hub does not know
 
@@ -123,11 +124,7 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
   });
 
   it("a stream deleted while parked ends its tails with the tier's 404", async () => {
-    const { writer, stream } = await streamWithRecords();
-    const { hub, later } = await parkingHub();
-    const tail = follower(hub, stream, "a");
-    await tail.has(3);
-    later(PARK_AFTER_MS);
+    const { writer, stream, hub, tail } = await oneParkedTail();
     await writer.deleteStream(stream);
     await tail.ended;
     expect(tail.failure).toBeInstanceOf(StreamsError);
