@@ -68,6 +68,21 @@ describe("createLiveSessions", () => {
     stops.forEach((stop) => stop());
   });
 
+  it("matches tokens and users whatever characters they hold (they travel as array parameters)", async () => {
+    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000, clock: () => NOW });
+    const odd = ['a,b', 'q"uote', "{brace}", "back\\slash", "NULL", "sp ace", "ünï"];
+    for (const token of odd) await session(`u-${token}`, token);
+    const ended: string[] = [];
+    for (const token of odd) live.watch({ token, userId: `u-${token}` }, () => ended.push(token));
+    await live.check();
+    expect(ended).toEqual([]);
+    await pg.db.prisma.session.delete({ where: { token: 'q"uote' } });
+    await pg.db.prisma.session.delete({ where: { token: "NULL" } });
+    await live.check();
+    expect(ended.sort()).toEqual(["NULL", 'q"uote']);
+    expect(live.size).toBe(odd.length - 2);
+  });
+
   it("revoke ends at once the tails of one session, or of every session of a user", () => {
     const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000 });
     const ended: string[] = [];
@@ -83,7 +98,7 @@ describe("createLiveSessions", () => {
   });
 
   it("keeps its tails when the database fails, and decides at the next check", async () => {
-    const failing = { session: { findMany: () => Promise.reject(new Error("connection lost")) } } as unknown as Parameters<typeof createLiveSessions>[0]["prisma"];
+    const failing = { $queryRaw: () => Promise.reject(new Error("connection lost")) } as unknown as Parameters<typeof createLiveSessions>[0]["prisma"];
     const live = createLiveSessions({ prisma: failing, intervalMs: 60_000 });
     let ended = false;
     const stop = live.watch({ token: "t", userId: "u" }, () => (ended = true));
