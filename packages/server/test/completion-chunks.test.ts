@@ -63,8 +63,8 @@ describe("completionChunks", () => {
     })().catch((e: unknown) => e);
     expect(contents(seen)).toEqual(["a"]);
     expect(error).toBeInstanceOf(OpenAI.APIError);
-    expect((error as OpenAI.APIError).status).toBeUndefined();
-    expect((error as OpenAI.APIError).message).toContain("upstream overloaded");
+    expect((error as InstanceType<typeof OpenAI.APIError>).status).toBeUndefined();
+    expect((error as InstanceType<typeof OpenAI.APIError>).message).toContain("upstream overloaded");
     expect(classifyModelError(error)).toMatchObject({ code: "model_unavailable", retryable: true });
   });
 
@@ -87,6 +87,12 @@ describe("completionChunks", () => {
     }
     expect(state.cancelled).toBe(true);
     expect(state.pulled).toBeLessThan(4);
+  });
+
+  it("a response without a body throws (the SDK's rule), classified as a retryable model_unavailable", async () => {
+    const error = await all(new Response(null)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OpenAI.OpenAIError);
+    expect(classifyModelError(error)).toMatchObject({ code: "model_unavailable", retryable: true });
   });
 
   it("comments and blank keep-alive lines are ignored", async () => {

@@ -9,7 +9,7 @@
  *
  * The SDK's rules are kept: `data: [DONE]` ends the answer; a JSON payload carrying `error` (or an
  * `event: error`) is the provider failing mid-answer and throws its `APIError` (no status, so
- * model-client.ts classifies it as retryable); a body that is not JSON throws.
+ * model-client.ts classifies it as retryable); a body that is not JSON, or no body, throws.
  */
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import OpenAI from "openai";
@@ -17,7 +17,7 @@ import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 
 export async function* completionChunks(response: Response): AsyncGenerator<ChatCompletionChunk> {
   const body = response.body;
-  if (!body) return;
+  if (!body) throw new OpenAI.OpenAIError("the model answered without a body to stream");
   const ready: ChatCompletionChunk[] = [];
   let done = false;
   let failure: Error | undefined;

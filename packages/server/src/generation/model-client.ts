@@ -47,30 +47,27 @@ export function createModelClient(options: ModelClientOptions): ModelClient {
       const response = await openai.chat.completions
         .create({ model, messages, max_tokens: maxTokens, stream: true, stream_options: { include_usage: true } }, { signal })
         .asResponse();
-      for await (const chunk of abortQuietly(completionChunks(response), signal)) {
-        const choice = chunk.choices[0];
-        const text = choice?.delta?.content;
-        if (text) yield { type: "delta", text };
-        if (choice?.finish_reason) yield { type: "finish", reason: choice.finish_reason };
-        if (chunk.usage) {
-          yield {
-            type: "usage",
-            inputTokens: chunk.usage.prompt_tokens,
-            outputTokens: chunk.usage.completion_tokens,
-          };
+      try {
+        for await (const chunk of completionChunks(response)) {
+          const choice = chunk.choices[0];
+          const text = choice?.delta?.content;
+          if (text) yield { type: "delta", text };
+          if (choice?.finish_reason) yield { type: "finish", reason: choice.finish_reason };
+          if (chunk.usage) {
+            yield {
+              type: "usage",
+              inputTokens: chunk.usage.prompt_tokens,
+              outputTokens: chunk.usage.completion_tokens,
+            };
+          }
         }
+      } catch (error) {
+        // Aborted (a stop, a lost lease, a watchdog): the answer ends quietly, as the SDK's own
+        // stream did; the generator reads the reason from the signal.
+        if (!signal.aborted) throw error;
       }
     },
   };
-}
-
-/** Ends quietly when the answer was aborted (a stop, a lost lease), as the SDK's own stream does. */
-async function* abortQuietly<T>(chunks: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
-  try {
-    yield* chunks;
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
 }
 
 /** Classifies a model failure into a protocol error code and whether a retry may help. */
