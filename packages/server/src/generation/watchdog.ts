@@ -15,11 +15,11 @@ export class GenerationTimeout extends Error {
  * silence it allows. Re-creating a timer per chunk (clearTimeout + setTimeout) cost ~3 % of a
  * loaded app's CPU.
  */
-export function startWatchdog(controller: AbortController, limits: { idleMs: number; totalMs: number }, now: () => number = Date.now) {
+export function startWatchdog(controller: AbortController, limits: { idleMs: number; totalMs: number }) {
   const total = setTimeout(() => controller.abort(new GenerationTimeout("total", limits.totalMs)), limits.totalMs);
-  let lastChunkAt = now();
+  let lastChunkAt = Date.now();
   const checkIdle = () => {
-    const left = lastChunkAt + limits.idleMs - now();
+    const left = lastChunkAt + limits.idleMs - Date.now();
     if (left > 0) idle = setTimeout(checkIdle, left);
     else controller.abort(new GenerationTimeout("idle", limits.idleMs));
   };
@@ -27,7 +27,7 @@ export function startWatchdog(controller: AbortController, limits: { idleMs: num
   return {
     /** Call on every chunk from the model. */
     touch() {
-      lastChunkAt = now();
+      lastChunkAt = Date.now();
     },
     stop() {
       clearTimeout(total);
