@@ -172,7 +172,9 @@ export class ChatController implements ReactiveController {
     client.resolveChat(localId).then(
       (chatId) => {
         if (this.client !== client || this.chatId !== localId) return;
-        this.select(chatId);
+        // Everything in the chat this view just started is news, even what its first read
+        // catches up with (an answer that failed before the tail opened).
+        this.select(chatId, { fresh: true });
         this.options.onChatsChanged?.();
       },
       () => {
@@ -215,10 +217,14 @@ export class ChatController implements ReactiveController {
 
   private readonly onVersionAction = (event: Event): void => void this.perform((event as CustomEvent<VersionAction>).detail);
 
-  /** Shows the chat with this id. */
-  select(chatId: string): void {
+  /**
+   * Shows the chat with this id. `fresh`: the chat has no history for this view (it started it),
+   * so answers that end in its first catch-up are announced too.
+   */
+  select(chatId: string, { fresh = false }: { fresh?: boolean } = {}): void {
     if (!this.client || (chatId === this.chatId && this.tail)) return;
     this.detach();
+    if (fresh) this.tracker.markLive();
     this.chatId = chatId;
     writeCurrentChat(this.config!.api, chatId);
     const tail = this.client.openChat(chatId);

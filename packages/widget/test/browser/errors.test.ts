@@ -6,9 +6,42 @@
 import { expect, fixture, html, oneEvent } from "@open-wc/testing";
 import "../../src/index.js";
 import type { OpenChatElement } from "../../src/element/open-chat.js";
+import { EVENT_TYPE, LIVE_MODE, QUERY } from "@open-chat/shared";
 import { DEFAULT_STRINGS } from "../../src/common/strings.js";
 import type { OpenChatView } from "../../src/view/open-chat-view.js";
 import { $, lastAnswer, serverUrl, type, until, viewOf } from "./helpers.js";
+
+/**
+ * Holds the page's first live read of a chat's events until `marker` is in that chat's log (read
+ * meanwhile by a request of its own), so everything up to it reaches the widget in the first
+ * catch-up. Returns the function that restores `fetch`.
+ */
+function holdFirstLiveRead(marker: string): () => void {
+  const original = window.fetch;
+  let held = false;
+  window.fetch = async (input, init) => {
+    const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+    if (!held && url.includes("/events?") && url.includes(`${QUERY.live}=${LIVE_MODE.sse}`)) {
+      held = true;
+      await readUntil(original, url, init, marker);
+    }
+    return original(input, init);
+  };
+  return () => void (window.fetch = original);
+}
+
+async function readUntil(fetcher: typeof fetch, url: string, init: RequestInit | undefined, marker: string): Promise<void> {
+  const controller = new AbortController();
+  const response = await fetcher(url, { ...init, signal: controller.signal });
+  const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes(marker)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error(`the chat's events ended without ${marker}`);
+    text += value;
+  }
+  controller.abort();
+}
 
 const banner = (view: OpenChatView) => $(view, "[part=error]");
 const bannerText = (view: OpenChatView) => banner(view)?.querySelector("p")?.textContent ?? null;
@@ -66,6 +99,25 @@ describe("<open-chat> errors", () => {
     const region = $(view, "[role=status][aria-live=polite]")!.textContent!;
     expect(region).to.equal(`${DEFAULT_STRINGS.failed}: ${DEFAULT_STRINGS.errorModel}`);
     expect(region).to.not.contain("Scripted failure");
+  });
+
+  it("an answer that failed before the new chat's first read is still announced once", async () => {
+    // The tail of a chat this view just started opens only after the server made the chat; on a
+    // slow network the answer may fail before its first read, so the failure is in the catch-up.
+    const release = holdFirstLiveRead(`"${EVENT_TYPE.messageError}"`);
+    try {
+      const el = await fixture<OpenChatElement>(html`<open-chat api=${api} mode="inline"></open-chat>`);
+      const view = await viewOf(el);
+      const errors: string[] = [];
+      el.addEventListener("open-chat:error", (event) => errors.push((event as CustomEvent<{ code: string }>).detail.code));
+      await type(view, "please fail at once [[fail:http:500]]");
+      expect((await lastAnswer(view)).status).to.equal("error");
+      await view.updateComplete;
+      expect(errors).to.have.length(1);
+      expect($(view, "[role=status][aria-live=polite]")!.textContent).to.equal(`${DEFAULT_STRINGS.failed}: ${DEFAULT_STRINGS.errorModel}`);
+    } finally {
+      release();
+    }
   });
 
   it("the banner clears when a later send is accepted", async () => {
