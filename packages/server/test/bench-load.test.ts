@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { checkAnswer, parseTokens, stampToken } from "../bench/load/clock.js";
+import { inLanes } from "../bench/load/lanes.js";
 import { capacity, type StepResult } from "../bench/load/report.js";
 import { peakOverlap, summarize } from "../bench/load/stats.js";
 
@@ -46,5 +47,29 @@ describe("load harness", () => {
     expect(capacity([step(10, 100), step(50, 100, { failedSends: { "503 streams_unavailable": 1 } }), step(100, 100)], "bun").users).toBe(10);
     expect(capacity([step(10, 100), step(50, 100, { lost: 1 })], "bun").users).toBe(10);
     expect(capacity([step(10, 100), step(50, 100)], "bun")).toEqual({ users: 50, allPassed: true });
+  });
+
+  it("runs a setup in lanes: results in order, at most `width` at once, the first failure stops every lane", async () => {
+    let running = 0;
+    let widest = 0;
+    const results = await inLanes(10, 3, async (i) => {
+      widest = Math.max(widest, ++running);
+      await Promise.resolve();
+      running--;
+      return i * 2;
+    });
+    expect(results).toEqual([0, 2, 4, 6, 8, 10, 12, 14, 16, 18]);
+    expect(widest).toBe(3);
+
+    const started: number[] = [];
+    const failing = inLanes(100, 4, async (i) => {
+      started.push(i);
+      await Promise.resolve();
+      if (i === 1) throw new Error("refused");
+      return i;
+    });
+    await expect(failing).rejects.toThrow("refused");
+    expect(started.length).toBeLessThan(10);
+    expect(await inLanes(0, 4, async () => 1)).toEqual([]);
   });
 });

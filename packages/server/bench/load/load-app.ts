@@ -18,6 +18,7 @@ import { materialize, type ChatEvent } from "@open-chat/shared";
 import { AnswerTrack, allDone, answerLoadFromEnv, envNumber, staggerMs, summarizeAnswers } from "./answers.js";
 import { nowUs } from "./clock.js";
 import { guestWithChat } from "./guests.js";
+import { inLanes } from "./lanes.js";
 import { errorCodeOf, httpJson, openSse } from "./http.js";
 import { Samples } from "./stats.js";
 import { runWorker, sendToParent } from "./worker.js";
@@ -36,8 +37,8 @@ runWorker(async () => {
   const eventIds = tracks.map(() => new Set<string>());
   let wireDuplicates = 0;
   const wake = { notify: () => {} };
-  const sessions = await inBatches(users, 16, () => guestWithChat(appUrl));
-  const tails = await inBatches(users, 16, async (i) => {
+  const sessions = await inLanes(users, 16, () => guestWithChat(appUrl));
+  const tails = await inLanes(users, 16, async (i) => {
     const { auth, chatId } = sessions[i]!;
     let caughtUp!: () => void;
     const upToDate = new Promise<void>((resolve) => (caughtUp = resolve));
@@ -132,19 +133,4 @@ async function warmUp(appUrl: string): Promise<void> {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Runs `task(0..count-1)` at most `width` at a time, results in order. */
-async function inBatches<T>(count: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(width, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        results[i] = await task(i);
-      }
-    }),
-  );
-  return results;
 }

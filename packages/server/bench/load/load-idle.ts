@@ -16,6 +16,7 @@
 import { envNumber } from "./answers.js";
 import { nowUs } from "./clock.js";
 import { guestWithChat } from "./guests.js";
+import { inLanes } from "./lanes.js";
 import { errorCodeOf, httpJson, openSse } from "./http.js";
 import { cpuSeconds, fdCount, rssMb } from "./proc-stats.js";
 import { summarize, type Summary } from "./stats.js";
@@ -54,7 +55,7 @@ runWorker(async (): Promise<IdleResult> => {
   for (const level of levels) {
     const start = nowUs();
     try {
-      await inParallel(level - closers.length, 16, async () => {
+      await inLanes(level - closers.length, 16, async () => {
         const { auth, chatId } = await guestWithChat(appUrl);
         closers.push(await caughtUpTail(appUrl, auth, chatId, () => {}));
       });
@@ -90,7 +91,7 @@ runWorker(async (): Promise<IdleResult> => {
     let title = "";
     let renameAt = 0;
     let allReceived = Promise.withResolvers<void>();
-    await inParallel(fanOutTails, 16, async () => {
+    await inLanes(fanOutTails, 16, async () => {
       let seen = "";
       closers.push(
         await caughtUpTail(appUrl, auth, chatId, (types) => {
@@ -145,23 +146,3 @@ async function caughtUpTail(appUrl: string, auth: Record<string, string>, chatId
 
 /** The app is at its live-tail budget. */
 class TailRefused extends Error {}
-
-/** Runs `task` `count` times, `width` at once; the first failure stops every lane (each finishes its task in hand) and is thrown. */
-async function inParallel(count: number, width: number, task: () => Promise<void>): Promise<void> {
-  let left = count;
-  const lanes = await Promise.allSettled(
-    Array.from({ length: Math.max(0, Math.min(width, count)) }, async () => {
-      while (left > 0) {
-        left--;
-        try {
-          await task();
-        } catch (error) {
-          left = 0;
-          throw error;
-        }
-      }
-    }),
-  );
-  const failure = lanes.find((lane) => lane.status === "rejected");
-  if (failure) throw failure.reason;
-}
