@@ -27,6 +27,8 @@ export interface ServerConfig {
   encryptionKey?: string;
   /** How long shutdown waits for running answers before closing them as stopped. */
   shutdownGraceMs?: number;
+  /** HEAP_GROWTH_PERCENT (heap-growth.ts); unset = V8's own rule. */
+  heapGrowthPercent?: number;
   settings: ServerSettings;
 }
 
@@ -55,6 +57,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     authSecret: env.AUTH_SECRET || env.BETTER_AUTH_SECRET || undefined,
     encryptionKey: env.ENCRYPTION_KEY || undefined,
     shutdownGraceMs: int(env, "SHUTDOWN_GRACE_MS", 10_000),
+    ...heapGrowth(env),
     settings: {
       holder: env.HOLDER_ID ?? defaults.holder,
       generation: {
@@ -172,6 +175,13 @@ function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
   return value;
+}
+
+/** HEAP_GROWTH_PERCENT: 1–400 (V8's own rule grows the heap by up to 4× its live size); unset or 0 = V8's rule. */
+function heapGrowth(env: NodeJS.ProcessEnv): { heapGrowthPercent?: number } {
+  const percent = int(env, "HEAP_GROWTH_PERCENT", 0);
+  if (percent > 400) throw new Error(`HEAP_GROWTH_PERCENT must be at most 400, got ${JSON.stringify(env.HEAP_GROWTH_PERCENT)}`);
+  return percent ? { heapGrowthPercent: percent } : {};
 }
 
 /** Intervals that must not be 0 (a 0 ms lease or sweep would spin). */
