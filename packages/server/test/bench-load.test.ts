@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { checkAnswer, parseTokens, stampToken } from "../bench/load/clock.js";
 import { inLanes } from "../bench/load/lanes.js";
-import { capacity, type StepResult } from "../bench/load/report.js";
+import { capacity, renderReport, type RunReport, type StepResult } from "../bench/load/report.js";
 import { peakOverlap, summarize } from "../bench/load/stats.js";
 
 const script = (indices: number[]) => indices.map((i) => `${i}@${1000 + i} `).join("");
@@ -71,5 +71,13 @@ describe("load harness", () => {
     await expect(failing).rejects.toThrow("refused");
     expect(started.length).toBeLessThan(10);
     expect(await inLanes(0, 4, async () => 1)).toEqual([]);
+  });
+
+  it("says in the report which settings were not the defaults", () => {
+    const machine = { cpu: "cpu", cores: 2, memoryGiB: 24, loadAverageAtStart: 0, node: "v24", bun: "1", postgres: "15", packages: {} };
+    const run = (overrides?: Record<string, string>): RunReport => ({ startedAt: "t", quick: true, machine, settings: { tokens: 200, rate: 30, steps: [], configs: ["bun"], ...(overrides ? { overrides } : {}) }, results: [] });
+    expect(renderReport(run({ HEAP_GROWTH_PERCENT: "20", BENCH_WORKERS: "2" }))).toContain("Not the defaults: HEAP_GROWTH_PERCENT=20, BENCH_WORKERS=2.");
+    expect(renderReport(run({}))).not.toContain("Not the defaults");
+    expect(renderReport(run())).not.toContain("Not the defaults");
   });
 });

@@ -48,7 +48,7 @@ export interface RunReport {
   startedAt: string;
   quick: boolean;
   machine: MachineInfo;
-  settings: { tokens: number; rate: number; steps: number[]; configs: ConfigName[] };
+  settings: { tokens: number; rate: number; steps: number[]; configs: ConfigName[]; overrides?: Record<string, string> };
   results: StepResult[];
   /** Steps that could not be measured (twice), with why. */
   failures?: Array<{ config: ConfigName; users: number; error: string }>;
@@ -92,6 +92,9 @@ export function renderReport(report: RunReport): string {
       `Capacity: largest N with p99 ≤ ${CAPACITY_P99_MS} ms, 0 lost, 0 duplicated, 0 failed sends, every answer finished.`,
     "",
   );
+  // A run with other settings than the defaults must never pass for a default run.
+  const overrides = Object.entries(settings.overrides ?? {});
+  if (overrides.length > 0) lines.push(`Not the defaults: ${overrides.map(([name, value]) => `${name}=${value}`).join(", ")}.`, "");
 
   if (results.length > 0) lines.push(...renderSteps(report));
   for (const f of report.failures ?? []) lines.push(`Not measured: ${CONFIG_LABELS[f.config]} at N=${f.users}: ${f.error}`, "");

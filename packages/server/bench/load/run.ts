@@ -59,6 +59,14 @@ const appEnv: Record<string, string> = {
   ...(process.env.APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.APP_NODE_OPTIONS } : {}),
   ...Object.fromEntries((process.env.BENCH_APP_ENV ?? "").split(",").filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
 };
+/** What this run changed from the defaults (written into the report). */
+const benchOverrides = (): Record<string, string> =>
+  Object.fromEntries(
+    [
+      ...Object.entries(appEnv),
+      ...["BENCH_WORKERS", "BENCH_MAX_RUNNING", "BENCH_WARMUP"].map((name) => [name, process.env[name]]),
+    ].filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ""),
+  );
 
 if (!existsSync(new URL("../../dist/cli.js", import.meta.url))) {
   console.error("bench:load runs the built server: pnpm --filter @open-chat/shared --filter @open-chat/server build");
@@ -115,7 +123,7 @@ async function step(config: ConfigName, users: number): Promise<StepResult> {
   }
 }
 
-const report = (): RunReport => ({ startedAt, quick: values.quick, machine, settings: { tokens, rate, steps, configs }, results, ...(failures.length ? { failures } : {}), ...(runExtras ? { extras } : {}) });
+const report = (): RunReport => ({ startedAt, quick: values.quick, machine, settings: { tokens, rate, steps, configs, overrides: benchOverrides() }, results, ...(failures.length ? { failures } : {}), ...(runExtras ? { extras } : {}) });
 /** Written after every step: a run cut short keeps what it measured. */
 const save = () => (values["no-write"] ? [] : writeReport(report()));
 
