@@ -13,6 +13,7 @@ import type { OpenChatApp } from "./app.js";
 import type { ServerConfig } from "./config.js";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.js";
 import { defaultAppendWindowMaxMs } from "./generation/append-window.js";
+import { applyHeapGrowth } from "./heap-growth.js";
 import { defaultRunningAnswers } from "./limits/answer-admission.js";
 import { withAppendNotices } from "./streams/client/append-notices.js";
 import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
@@ -40,6 +41,7 @@ export interface StartOptions {
 type Stops = Array<() => Promise<unknown>>;
 
 export async function startServer(config: ServerConfig, log: (line: string) => void = console.log, options: StartOptions = {}): Promise<RunningServer> {
+  applyHeapGrowth(config.heapGrowthPercent);
   const stops: Stops = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop().catch((error) => console.error("[open-chat] shutdown:", error));

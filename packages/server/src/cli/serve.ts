@@ -9,12 +9,10 @@ import { loadOrCreateSecret } from "../auth/secret.js";
 import { dataDirLayout, encryptionKeyOf } from "../data-dir.js";
 import { configFromEnv } from "../config.js";
 import { workerPlan } from "../cluster-plan.js";
-import { applyHeapGrowth } from "../heap-growth.js";
 import { createShutdown, stopOnSignals } from "./signals.js";
 
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = configFromEnv(env);
-  applyHeapGrowth(config.heapGrowthPercent);
   if (cluster.isWorker) {
     const { runWorker } = await import("../cluster-worker.js");
     return runWorker(config, env);
