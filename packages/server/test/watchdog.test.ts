@@ -3,6 +3,14 @@ import { GenerationTimeout, startWatchdog } from "../src/generation/watchdog.js"
 
 const reason = (controller: AbortController) => controller.signal.reason as GenerationTimeout | undefined;
 
+/** `count` chunks, one every `everyMs`. */
+function chunks(watchdog: { touch(): void }, count: number, everyMs: number): void {
+  for (let i = 0; i < count; i++) {
+    vi.advanceTimersByTime(everyMs);
+    watchdog.touch();
+  }
+}
+
 describe("startWatchdog", () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
@@ -10,10 +18,7 @@ describe("startWatchdog", () => {
   it("never fires while chunks keep coming, however long the answer (within the total)", () => {
     const controller = new AbortController();
     const watchdog = startWatchdog(controller, { idleMs: 1_000, totalMs: 60_000 });
-    for (let i = 0; i < 50; i++) {
-      vi.advanceTimersByTime(900);
-      watchdog.touch();
-    }
+    chunks(watchdog, 50, 900);
     expect(controller.signal.aborted).toBe(false);
     watchdog.stop();
   });
@@ -41,10 +46,7 @@ describe("startWatchdog", () => {
   it("aborts `total` even while chunks keep coming", () => {
     const controller = new AbortController();
     const watchdog = startWatchdog(controller, { idleMs: 1_000, totalMs: 5_000 });
-    for (let i = 0; i < 10; i++) {
-      vi.advanceTimersByTime(500);
-      watchdog.touch();
-    }
+    chunks(watchdog, 10, 500);
     expect(reason(controller)?.kind).toBe("total");
   });
 
