@@ -7,6 +7,8 @@
  * Parking is driven by the hub's clock (`now`) and `sweep()`, not by waiting: the tests move the
  * clock past `parkAfterMs` and sweep.
  */
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { startTcpProxy } from "@open-chat/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { chatKey } from "../src/log/stream-names.js";
@@ -96,6 +98,32 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
     expect(counted.most).toBe(1); // never two upstream reads of one stream
     await Promise.all([...tails, other].map((t) => t.stop()));
     expect(hub.stats()).toEqual({ upstreams: 0, attached: 0, parked: 0 });
+  });
+
+  it("a parked stream keeps nothing of its closed live read (held for hours by every quiet stream)", async () => {
+    const { stream } = await streamWithRecords();
+    const wakes = startWakeListener({ streams: backend().client(), onError: () => {} });
+    closers.push(() => wakes.close());
+    await wakes.ready();
+    const counted = countingLiveReads(backend().client());
+    const readSignals: Array<WeakRef<AbortSignal>> = [];
+    const live: StreamsClient["live"] = (name, options = {}) => {
+      if (options.signal) readSignals.push(new WeakRef(options.signal));
+      return counted.client.live(name, options);
+    };
+    let clock = 0;
+    const hub = createStreamHub({ streams: { read: counted.client.read, live }, upstream: "live", longPollMs: 1_000, wakes, parkAfterMs: PARK_AFTER_MS, parkRecheckMs: RECHECK_MS, now: () => clock });
+    const tail = follower(hub, stream, "a");
+    await tail.has(3);
+    clock += PARK_AFTER_MS;
+    hub.sweep();
+    expect(hub.stats().parked).toBe(1);
+    await counted.idle();
+
+    expect(readSignals).toHaveLength(1);
+    await collectGarbage();
+    expect(readSignals[0]!.deref()).toBeUndefined();
+    await tail.stop();
   });
 
   it("an append that sent no notice is found at the re-check", async () => {
@@ -212,6 +240,16 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("wake notices, Bun 
     await expect(client.ensureStream(uniqueStreamName("ttl"), { ttlSeconds: 1.5 })).rejects.toThrow(RangeError);
   });
 });
+
+/** Two full collections, each after the current job (a WeakRef's target is kept until its job ends). */
+async function collectGarbage(): Promise<void> {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  for (let i = 0; i < 2; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    gc();
+  }
+}
 
 /** Polls `condition` every few ms until it holds (the test's timeout is the failure). */
 async function waitUntil(condition: () => boolean): Promise<void> {

@@ -43,6 +43,12 @@ import { createFeed, type ChatPage, type Feed } from "./stream-hub-feed.js";
 export type { ChatPage } from "./stream-hub-feed.js";
 export { TailOverrunError } from "./stream-hub-feed.js";
 
+/**
+ * The reason a live read is closed to park it. One shared value: an abort without a reason makes
+ * a DOMException, whose stack text (~0.6 KB) the aborted signal would keep.
+ */
+const PARKED = new Error("parked");
+
 /** Pages an upstream keeps so a tail that caught up to one of their starts attaches without another read. */
 const RECENT_PAGES = 8;
 
@@ -127,7 +133,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     readonly attached = new Map<Feed, string>();
     private progressed = Promise.withResolvers<void>();
     private readonly abort = new AbortController();
-    /** The open live read (aborted to park). */
+    /** The open live read (aborted to park); unset once it has ended. */
     private read: AbortController | undefined;
     /** When records last came (or the read began, or it was last looked at while parked). */
     lastActive = now();
@@ -182,7 +188,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       this.parked = { woken: Promise.withResolvers<void>(), resume: false, unwatch: wakes.watch(this.stream, () => this.nudge()) };
       // The pages kept for joining tails are dropped: a tail joins at the current position.
       this.recent.length = 0;
-      this.read?.abort();
+      this.read?.abort(PARKED);
     }
 
     /** Makes a parked upstream read the stream again; with `resume`, go back to a live read whatever it finds. */
@@ -255,7 +261,15 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     private async readLive(): Promise<void> {
       const read = new AbortController();
       this.read = read;
-      const signal = read.signal;
+      try {
+        await this.followReads(read.signal);
+      } finally {
+        // A parked stream is held for hours: it keeps no ended read (nor its abort reason).
+        if (this.read === read) this.read = undefined;
+      }
+    }
+
+    private async followReads(signal: AbortSignal): Promise<void> {
       this.lastActive = now();
       while (!signal.aborted) {
         let delivered = false;
@@ -365,29 +379,28 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     }
   }
 
+  /** One tail's pages (see StreamHub.follow). A generator function made once: a tail holds its generator and nothing made per call besides. */
+  async function* follow(stream: string, followOptions: FollowOptions): AsyncGenerator<ChatPage> {
+    const feed = createFeed(maxBufferedEvents);
+    const { signal } = followOptions;
+    const stop = () => feed.end();
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
+    join(feed, stream, followOptions).catch((error: unknown) => feed.end(signal.aborted ? undefined : error));
+    try {
+      for (;;) {
+        const page = await feed.next();
+        if (!page) return;
+        yield page;
+      }
+    } finally {
+      signal.removeEventListener("abort", stop);
+      feed.end();
+    }
+  }
+
   return {
-    follow(stream, followOptions) {
-      return {
-        async *[Symbol.asyncIterator]() {
-          const feed = createFeed(maxBufferedEvents);
-          const { signal } = followOptions;
-          const stop = () => feed.end();
-          signal.addEventListener("abort", stop, { once: true });
-          if (signal.aborted) stop();
-          join(feed, stream, followOptions).catch((error: unknown) => feed.end(signal.aborted ? undefined : error));
-          try {
-            for (;;) {
-              const page = await feed.next();
-              if (!page) return;
-              yield page;
-            }
-          } finally {
-            signal.removeEventListener("abort", stop);
-            feed.end();
-          }
-        },
-      };
-    },
+    follow,
     stats() {
       let attached = 0;
       let parked = 0;
