@@ -82,43 +82,51 @@ export function sseResponses(): MiddlewareHandler {
   };
 }
 
-async function run(out: ServerResponse, body: SseBody, onError: SseFailure): Promise<void> {
-  const sink = nodeSink(out);
-  try {
-    await body(sink);
-  } catch (error) {
-    const failure = error instanceof Error ? error : new Error(String(error));
-    onError(failure);
-    // As hono's helper does: one error frame (no line breaks in it), then the end.
-    await sink.write(`event: error\ndata: ${failure.message.replace(/[\r\n]+/g, " ")}\n\n`);
-  } finally {
-    if (!out.writableEnded) out.end();
-  }
+/**
+ * Runs the body, then ends the response. A promise chain, not an async function: a live tail
+ * is idle for hours, and a suspended frame per tail is memory for nothing.
+ */
+function run(out: ServerResponse, body: SseBody, onError: SseFailure): Promise<void> {
+  const sink = new NodeSink(out);
+  const ran = new Promise<void>((resolve) => resolve(body(sink)));
+  return ran
+    .catch((error: unknown) => {
+      const failure = error instanceof Error ? error : new Error(String(error));
+      onError(failure);
+      // As hono's helper does: one error frame (no line breaks in it), then the end.
+      return sink.write(`event: error\ndata: ${failure.message.replace(/[\r\n]+/g, " ")}\n\n`);
+    })
+    .finally(() => {
+      if (!out.writableEnded) out.end();
+    }) as Promise<void>;
 }
 
 const written = Promise.resolve();
 
-function nodeSink(out: ServerResponse): SseSink {
-  return {
-    write(text) {
-      // A response the client has left takes nothing; the body learns it from onAbort.
-      if (out.writableEnded || out.destroyed) return written;
-      if (out.write(text)) return written;
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          out.off("drain", done);
-          out.off("close", done);
-          resolve();
-        };
-        out.on("drain", done);
-        out.on("close", done);
-      });
-    },
-    onAbort(listener) {
-      if (out.destroyed) queueMicrotask(listener);
-      else out.once("close", listener);
-    },
-  };
+/** The sink over Node's response (a class: its methods are shared, not made per tail). */
+class NodeSink implements SseSink {
+  constructor(private readonly out: ServerResponse) {}
+
+  write(text: string): Promise<unknown> {
+    const out = this.out;
+    // A response the client has left takes nothing; the body learns it from onAbort.
+    if (out.writableEnded || out.destroyed) return written;
+    if (out.write(text)) return written;
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        out.off("drain", done);
+        out.off("close", done);
+        resolve();
+      };
+      out.on("drain", done);
+      out.on("close", done);
+    });
+  }
+
+  onAbort(listener: () => void): void {
+    if (this.out.destroyed) queueMicrotask(listener);
+    else this.out.once("close", listener);
+  }
 }
 
 /** A sink whose client is already gone: writes go nowhere, abort listeners run at once. */

@@ -9,14 +9,20 @@
  *
  * A batch shared by many tails of one chat is encoded once (the frames are cached per batch),
  * and frames are written as plain text in the field order hono's `writeSSE` uses (event, data,
- * id): JSON never contains a line break, so no line splitting is needed. The tail ends as soon as the client goes away (its hub subscription with it).
+ * id): JSON never contains a line break, so no line splitting is needed. The tail ends as soon
+ * as the client goes away (its hub subscription with it).
+ *
+ * Tails are numerous and mostly idle for hours, so one is a single {@link SseTail} the hub pushes
+ * pages to (`hub.attach`): it writes each page at once, and queues pages only while the client's
+ * connection is full. Nothing waits while a tail is idle — no suspended reader, no per-tail abort
+ * controller — which is most of what an idle tail used to hold.
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { Heartbeats } from "../http/heartbeats.js";
 import type { SseSink } from "../http/raw-sse.js";
 import { StreamsError } from "../streams/client/errors.js";
 import type { ReadResult } from "../streams/client/types.js";
-import type { ChatPage, StreamHub } from "./stream-hub.js";
+import { overrun, type ChatPage, type FeedTarget, type StreamHub } from "./stream-hub.js";
 
 export interface SseViewOptions {
   hub: StreamHub;
@@ -36,56 +42,122 @@ export interface SseViewOptions {
   /** Client reconnect hint (`retry:`). */
   retryMs: number;
   /**
-   * Aborted when the reader may no longer read (its session was revoked by a sign-out or a user
-   * deletion: auth/live-sessions.ts): the response ends, and the client's reconnect meets 401.
-   * A read-only tail would otherwise outlive its session by hours.
+   * Watches whether the reader may still read: called once with the tail's `end`, to call when
+   * its session is revoked by a sign-out or a user deletion (auth/live-sessions.ts); returns the
+   * unwatch. The response ends, and the client's reconnect meets 401. A read-only tail would
+   * otherwise outlive its session by hours.
    */
-  revoked?: AbortSignal;
+  watchRevocation?: (end: () => void) => () => void;
 }
 
-export async function pipeSseView(sse: SseSink, options: SseViewOptions): Promise<void> {
-  const upstream = new AbortController();
-  sse.onAbort(() => upstream.abort());
-  const stopBeating = options.heartbeats.add(() => {
-    sse.write(": ping\n\n").catch(() => upstream.abort());
-  });
-  const revoke = () => upstream.abort();
-  options.revoked?.addEventListener("abort", revoke, { once: true });
-  if (options.revoked?.aborted) revoke();
-  let announced = false;
-  /** Writes one batch; true when it closed the chat (its tombstone is in it). */
-  const write = async (page: ChatPage): Promise<boolean> => {
-    const closed = page.records.some((r) => (r as { type?: unknown } | null)?.type === EVENT_TYPE.chatDeleted);
-    // Control after every batch, and once when the catch-up first reaches the end.
-    if (page.records.length > 0 || (page.upToDate && !announced) || closed) {
-      await sse.write(framesOf(page, options.publicOffset, closed));
-      announced ||= page.upToDate;
-    }
-    return closed;
-  };
-  try {
-    await sse.write(`retry: ${options.retryMs}\n\n`);
-    // Dropped once sent (neither the options nor this frame keep it): a tail lives for hours
-    // and its catch-up page can be large.
-    let first = options.first;
+/** Sends the view until the client goes away, the session is revoked or the chat is deleted; rejects when the tail failed. */
+export function pipeSseView(sse: SseSink, options: SseViewOptions): Promise<void> {
+  const tail = new SseTail(sse, options);
+  tail.start(options);
+  return tail.done;
+}
+
+/** One live tail: the hub's target for its chat's pages, writing them to the client's sink. */
+class SseTail implements FeedTarget {
+  ended = false;
+  /** Pages waiting while the client's connection is full (or the catch-up is being written). */
+  private queue: ChatPage[] = [];
+  private queued = 0; // records queued (an empty page counts as one)
+  private writing = false;
+  /** Whether a control frame said the catch-up reached the end (sent once without records). */
+  private announced = false;
+  private readonly endListeners: Array<() => void> = [];
+  private readonly finished = Promise.withResolvers<void>();
+  private readonly stopBeating: () => void;
+  private readonly unwatch: (() => void) | undefined;
+  private readonly sse: SseSink;
+  private readonly publicOffset: (tierOffset: string) => string;
+  private readonly maxQueued: number;
+
+  constructor(sse: SseSink, options: SseViewOptions) {
+    this.sse = sse;
+    this.publicOffset = options.publicOffset;
+    this.maxQueued = options.hub.maxBufferedEvents;
+    sse.onAbort(() => this.end());
+    // A ping only while nothing is queued: a full connection is not idle, and it drains first.
+    this.stopBeating = options.heartbeats.add(() => {
+      if (!this.writing) this.send(": ping\n\n");
+    });
+    this.unwatch = options.watchRevocation?.(() => this.end());
+  }
+
+  get done(): Promise<void> {
+    return this.finished.promise;
+  }
+
+  /** Writes the retry hint and the route's catch-up page, then attaches to the hub after it. */
+  start(options: SseViewOptions): void {
+    const first = options.first;
+    // Dropped once queued (the options are not kept): a tail lives for hours, and its catch-up
+    // page can be large.
     options.first = undefined;
-    if (first && (await write(first))) return;
+    this.send(`retry: ${options.retryMs}\n\n`);
+    if (first) this.push(first);
+    if (this.ended || (first && closesChat(first))) return;
     const from = { offset: first?.nextOffset ?? options.offset, upToDate: first?.upToDate ?? false };
-    first = undefined;
-    const pages = options.hub.follow(options.stream, { chatId: options.chatId, key: options.key, ...from, signal: upstream.signal });
-    for await (const page of pages) {
-      if (await write(page)) return;
-    }
-  } catch (error) {
+    options.hub.attach(options.stream, { chatId: options.chatId, key: options.key, ...from }, this);
+  }
+
+  push(page: ChatPage): void {
+    if (this.ended) return;
+    this.queue.push(page);
+    this.queued += Math.max(1, page.records.length);
+    if (this.queued > this.maxQueued) return this.end(overrun(this.maxQueued));
+    if (!this.writing) void this.drain();
+  }
+
+  end(error?: unknown): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.queue = [];
+    this.stopBeating();
+    this.unwatch?.();
+    for (const listener of this.endListeners.splice(0)) listener();
     // A stream deleted under the tail (its user was deleted, or merged into a verified user)
     // ends the tail; the reconnect meets 401/404. Not a failure worth a log line.
-    if (error instanceof StreamsError && error.status === 404) return;
-    if (!upstream.signal.aborted) throw error;
-  } finally {
-    stopBeating();
-    options.revoked?.removeEventListener("abort", revoke);
-    upstream.abort();
+    if (error === undefined || (error instanceof StreamsError && error.status === 404)) this.finished.resolve();
+    else this.finished.reject(error);
   }
+
+  onEnd(listener: () => void): void {
+    if (this.ended) listener();
+    else this.endListeners.push(listener);
+  }
+
+  /** Writes the queued pages in order; waits only when the client's connection is full. */
+  private async drain(): Promise<void> {
+    this.writing = true;
+    try {
+      for (let page = this.queue.shift(); page && !this.ended; page = this.queue.shift()) {
+        this.queued -= Math.max(1, page.records.length);
+        const closed = closesChat(page);
+        // Control after every batch, and once when the catch-up first reaches the end.
+        if (page.records.length > 0 || (page.upToDate && !this.announced) || closed) {
+          await this.sse.write(framesOf(page, this.publicOffset, closed));
+          this.announced ||= page.upToDate;
+        }
+        if (closed) this.end();
+      }
+    } catch (error) {
+      this.end(error);
+    } finally {
+      this.writing = false;
+    }
+  }
+
+  private send(text: string): void {
+    this.sse.write(text).catch((error: unknown) => this.end(error));
+  }
+}
+
+/** True when the page closes the chat (its tombstone is in it). */
+function closesChat(page: ChatPage): boolean {
+  return page.records.some((r) => (r as { type?: unknown } | null)?.type === EVENT_TYPE.chatDeleted);
 }
 
 /** Frames of a batch with records, encoded once however many tails of the chat send them. */

@@ -21,16 +21,27 @@ export class TailOverrunError extends Error {
   override readonly name = "TailOverrunError";
 }
 
-export interface Feed {
-  /** Queues a page (never waits). Past the buffer bound the feed ends with {@link TailOverrunError}. */
+/** What the hub delivers one tail's pages to: a feed read with `next()`, or a writer that sends each page on at once (sse-view.ts). */
+export interface FeedTarget {
+  /** Takes a page (never waits). Past its buffer bound the target ends itself with {@link TailOverrunError}. */
   push(page: ChatPage): void;
-  /** Ends the feed: `next()` then answers null, or throws `error` when one is given. Idempotent. */
+  /** Ends the target (with `error`: the tail failed). Idempotent. */
   end(error?: unknown): void;
   readonly ended: boolean;
+  /** Runs once when the target ends (the hub detaches it from its upstream read). */
+  onEnd(listener: () => void): void;
+}
+
+export interface Feed extends FeedTarget {
+  /** Ends the feed: `next()` then answers null, or throws `error` when one is given. Idempotent. */
+  end(error?: unknown): void;
   /** The next page, or null once the feed ended without an error. */
   next(): Promise<ChatPage | null>;
-  /** Runs once when the feed ends (the hub detaches it from its upstream read). */
-  onEnd(listener: () => void): void;
+}
+
+/** The overrun error of a reader more than `maxBufferedEvents` behind. */
+export function overrun(maxBufferedEvents: number): TailOverrunError {
+  return new TailOverrunError(`the reader is more than ${maxBufferedEvents} events behind the log; reconnect from the last offset`);
 }
 
 export function createFeed(maxBufferedEvents: number): Feed {
@@ -55,7 +66,7 @@ export function createFeed(maxBufferedEvents: number): Feed {
       queue.push(page);
       buffered += Math.max(1, page.records.length);
       if (buffered > maxBufferedEvents) {
-        feed.end(new TailOverrunError(`the reader is more than ${maxBufferedEvents} events behind the log; reconnect from the last offset`));
+        feed.end(overrun(maxBufferedEvents));
         return;
       }
       wake();

@@ -38,10 +38,10 @@
 import { compareOffsets } from "@open-chat/shared";
 import type { ReadResult, StreamsClient } from "../streams/client/types.js";
 import type { WakeListener } from "../streams/wake/wake-listener.js";
-import { createFeed, type ChatPage, type Feed } from "./stream-hub-feed.js";
+import { createFeed, type ChatPage, type FeedTarget } from "./stream-hub-feed.js";
 
-export type { ChatPage } from "./stream-hub-feed.js";
-export { TailOverrunError } from "./stream-hub-feed.js";
+export type { ChatPage, FeedTarget } from "./stream-hub-feed.js";
+export { TailOverrunError, overrun } from "./stream-hub-feed.js";
 
 /**
  * The reason a live read is closed to park it. One shared value: an abort without a reason makes
@@ -95,6 +95,9 @@ export interface FollowOptions {
   signal: AbortSignal;
 }
 
+/** A tail's position for `attach`: what `follow` takes, without the signal (the target ends itself). */
+export type AttachOptions = Omit<FollowOptions, "signal">;
+
 export interface StreamHub {
   /**
    * The chat's pages strictly after `offset`, live, until `signal` aborts (then it returns) or
@@ -103,6 +106,14 @@ export interface StreamHub {
    * nor reaches the end is never yielded; an offset found to be past the end of the log ends it.
    */
   follow(stream: string, options: FollowOptions): AsyncIterable<ChatPage>;
+  /**
+   * The same pages pushed to `target` as they come, until it ends (a live SSE tail holds no
+   * suspended reader this way: an idle tail is its target object and nothing more). Its buffer
+   * bound is its own (`maxBufferedEvents` for the hub's feed); a failure ends it with the error.
+   */
+  attach(stream: string, options: AttachOptions, target: FeedTarget): void;
+  /** Events a tail may fall behind before it is dropped (the bound `follow` applies; `attach` targets apply it themselves). */
+  readonly maxBufferedEvents: number;
   /** Upstream reads open (parked ones included), tails attached to them, and parked upstreams (for tests and metrics). */
   stats(): { upstreams: number; attached: number; parked: number };
   /** Parks every upstream quiet for `parkAfterMs` and re-reads those parked for `parkRecheckMs` (a timer does this). */
@@ -130,7 +141,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     position: string;
     private upToDate = true;
     private readonly recent: Range[] = [];
-    readonly attached = new Map<Feed, string>();
+    readonly attached = new Map<FeedTarget, string>();
     private progressed = Promise.withResolvers<void>();
     private readonly abort = new AbortController();
     /** The open live read (aborted to park); unset once it has ended. */
@@ -147,7 +158,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     }
 
     /** Attaches `feed` when `offset` is a page boundary it knows, replaying the pages after it. */
-    tryAttach(feed: Feed, chatId: string, offset: string): boolean {
+    tryAttach(feed: FeedTarget, chatId: string, offset: string): boolean {
       let replay = this.recent.length;
       if (offset !== this.position) {
         replay = this.recent.findIndex((range) => range.prev === offset);
@@ -168,7 +179,7 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
       return this.progressed.promise;
     }
 
-    private detach(feed: Feed): void {
+    private detach(feed: FeedTarget): void {
       this.attached.delete(feed);
       if (this.attached.size === 0) this.close();
     }
@@ -205,7 +216,14 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
 
     async run(): Promise<void> {
       try {
-        await (live ? this.followLive() : this.poll());
+        if (!live) return await this.poll();
+        // Live upstream: a `live()` read for as long as tails are attached (closed while parked),
+        // each page pushed to them. Inline, not a method: a parked stream waits for hours, and
+        // each suspended frame it waits in is memory it holds.
+        while (!this.abort.signal.aborted) {
+          if (this.parked) await this.whileParked();
+          else await this.readLive();
+        }
       } catch (error) {
         if (!this.abort.signal.aborted) this.fail(error);
       }
@@ -223,14 +241,6 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
         await this.checkNotPastEnd(page);
         if (signal.aborted) return;
         this.deliver(page);
-      }
-    }
-
-    /** Live upstream: a `live()` read for as long as tails are attached (closed while parked), each page pushed to them. */
-    private async followLive(): Promise<void> {
-      while (!this.abort.signal.aborted) {
-        if (this.parked) await this.whileParked();
-        else await this.readLive();
       }
     }
 
@@ -344,11 +354,11 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
   }
 
   /** Catches `feed` up with its own key-filtered reads until it can attach to the upstream read. */
-  async function join(feed: Feed, stream: string, options: FollowOptions): Promise<void> {
+  async function join(feed: FeedTarget, stream: string, options: AttachOptions & { signal?: AbortSignal }): Promise<void> {
     const { chatId, key, signal } = options;
     let offset = options.offset;
     let caughtUp = options.upToDate ?? false;
-    while (!feed.ended && !signal.aborted) {
+    while (!feed.ended && !signal?.aborted) {
       if (caughtUp) {
         const upstream = upstreams.get(stream);
         if (!upstream) {
@@ -399,8 +409,14 @@ export function createStreamHub(options: StreamHubOptions): StreamHub {
     }
   }
 
+  function attach(stream: string, options: AttachOptions, target: FeedTarget): void {
+    join(target, stream, options).catch((error: unknown) => target.end(error));
+  }
+
   return {
     follow,
+    attach,
+    maxBufferedEvents,
     stats() {
       let attached = 0;
       let parked = 0;

@@ -87,20 +87,19 @@ function liveTail(
   session: WatchedSession,
   slot: TailSlot,
   incarnation: string,
-  view: Omit<SseViewOptions, "revoked" | "publicOffset">,
+  view: Omit<SseViewOptions, "watchRevocation" | "publicOffset">,
 ): { body: SseBody; onError: SseFailure } {
-  const body: SseBody = async (sse) => {
+  // Not an async function: an idle tail then holds no suspended frame of its own.
+  const body: SseBody = (sse) => {
     // Released as soon as the client goes away, and in any case when the view ends.
     sse.onAbort(() => slot.release());
-    // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
-    const revoked = new AbortController();
-    const unwatch = services.liveSessions.watch(session, () => revoked.abort());
-    try {
-      await pipeSseView(sse, { ...view, publicOffset: (o) => toPublicOffset(incarnation, o), revoked: revoked.signal });
-    } finally {
-      unwatch();
-      slot.release();
-    }
+    const piped = pipeSseView(sse, {
+      ...view,
+      publicOffset: (o) => toPublicOffset(incarnation, o),
+      // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
+      watchRevocation: (end) => services.liveSessions.watch(session, end),
+    });
+    return piped.finally(() => slot.release());
   };
   // The client reconnects from its last id; one line is enough.
   const onError: SseFailure = (error) => console.warn(`[open-chat] tail of ${view.chatId} ended: ${error.message}`);
