@@ -183,4 +183,15 @@ describe("a live SSE tail", () => {
     clientLeaves();
     expect(stopped).toBe(1);
   });
+
+  it("ends quietly when a ping cannot be written (the client is gone)", async () => {
+    const beats: Array<() => void> = [];
+    const heartbeats = { size: 0, add: (beat: () => void) => (beats.push(beat), () => undefined) };
+    const sink: SseSink = { write: (text) => (text.startsWith(":") ? Promise.reject(new Error("socket closed")) : Promise.resolve()), onAbort: () => undefined };
+    const { hub, attached } = pushingHub();
+    const done = pipeSseView(sink, view(hub, { heartbeats }));
+    beats[0]!();
+    await expect(done).resolves.toBeUndefined();
+    expect(attached[0]!.target.ended).toBe(true);
+  });
 });

@@ -80,8 +80,9 @@ class SseTail implements FeedTarget {
     this.maxQueued = options.hub.maxBufferedEvents;
     sse.onAbort(() => this.end());
     // A ping only while nothing is queued: a full connection is not idle, and it drains first.
+    // A ping that cannot be written means the client is gone: the tail ends without a failure.
     this.stopBeating = options.heartbeats.add(() => {
-      if (!this.writing) this.send(": ping\n\n");
+      if (!this.writing) sse.write(": ping\n\n").catch(() => this.end());
     });
     this.unwatch = options.watchRevocation?.(() => this.end());
   }
@@ -96,7 +97,7 @@ class SseTail implements FeedTarget {
     // Dropped once queued (the options are not kept): a tail lives for hours, and its catch-up
     // page can be large.
     options.first = undefined;
-    this.send(`retry: ${options.retryMs}\n\n`);
+    this.sse.write(`retry: ${options.retryMs}\n\n`).catch((error: unknown) => this.end(error));
     if (first) this.push(first);
     if (this.ended || (first && closesChat(first))) return;
     const from = { offset: first?.nextOffset ?? options.offset, upToDate: first?.upToDate ?? false };
@@ -148,10 +149,6 @@ class SseTail implements FeedTarget {
     } finally {
       this.writing = false;
     }
-  }
-
-  private send(text: string): void {
-    this.sse.write(text).catch((error: unknown) => this.end(error));
   }
 }
 
