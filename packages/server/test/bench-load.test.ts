@@ -79,5 +79,8 @@ describe("load harness", () => {
     expect(renderReport(run({ HEAP_GROWTH_PERCENT: "20", BENCH_WORKERS: "2" }))).toContain("Not the defaults: HEAP_GROWTH_PERCENT=20, BENCH_WORKERS=2.");
     expect(renderReport(run({}))).not.toContain("Not the defaults");
     expect(renderReport(run())).not.toContain("Not the defaults");
+    // The commit measured, when known (older results have none).
+    expect(renderReport(run())).not.toContain("Code:");
+    expect(renderReport({ ...run(), machine: { ...machine, code: "abc1234 + changes" } })).toContain("Code: abc1234 + changes.");
   });
 });

@@ -17,6 +17,8 @@ export interface MachineInfo {
   bun: string;
   postgres: string;
   packages: Record<string, string>;
+  /** The commit measured (short hash), "+ changes" when tracked files differed from it; absent in older results. */
+  code?: string;
 }
 
 const require = createRequire(import.meta.url);
@@ -37,6 +39,17 @@ function packageVersion(name: string): string {
     // reported as unknown
   }
   return "unknown";
+}
+
+/** The checkout's commit, so a result can be traced to the code it measured ("unknown" outside git). */
+function codeVersion(): string {
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dirname(new URL(import.meta.url).pathname), encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  try {
+    const changed = git("status", "--porcelain", "--untracked-files=no") !== "";
+    return `${git("rev-parse", "--short", "HEAD")}${changed ? " + changes" : ""}`;
+  } catch {
+    return "unknown";
+  }
 }
 
 export async function machineInfo(): Promise<MachineInfo> {
@@ -64,6 +77,7 @@ export async function machineInfo(): Promise<MachineInfo> {
     node: process.version,
     bun,
     postgres,
+    code: codeVersion(),
     packages: Object.fromEntries(["@prisma/streams-local", "@prisma/streams-server", "hono", "openai", "@prisma/client"].map((name) => [name, packageVersion(name)])),
   };
 }

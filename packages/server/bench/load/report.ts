@@ -87,6 +87,7 @@ export function renderReport(report: RunReport): string {
       `Node ${machine.node}, Bun ${machine.bun}, Postgres ${machine.postgres}; ` +
       Object.entries(machine.packages).map(([name, version]) => `${name} ${version}`).join(", ") + ".",
     "",
+    ...(machine.code ? [`Code: ${machine.code}.`, ""] : []),
     `Every answer: ${settings.tokens} tokens at ${settings.rate} tokens/s from a timestamping model process; latency = client receipt − emission ` +
       `(one monotonic clock for all processes). One chat per user, one live SSE tail per chat, one send per user. ` +
       `Capacity: largest N with p99 ≤ ${CAPACITY_P99_MS} ms, 0 lost, 0 duplicated, 0 failed sends, every answer finished.`,
