@@ -154,6 +154,19 @@ describe("a live SSE tail", () => {
     expect(watching).toBe(0);
   });
 
+  it("ends at once, and stops watching, when the session is found revoked as the watch begins", async () => {
+    let watching = 0;
+    const watchRevocation = (end: () => void) => {
+      watching++;
+      end();
+      return () => void watching--;
+    };
+    const { hub, attached } = pushingHub();
+    await expect(pipeSseView(recordingSink().sink, view(hub, { watchRevocation }))).resolves.toBeUndefined();
+    expect(attached).toHaveLength(0);
+    expect(watching).toBe(0);
+  });
+
   it("ends quietly when its stream is deleted (404), and fails with any other upstream error", async () => {
     const gone = pushingHub();
     const quiet = pipeSseView(recordingSink().sink, view(gone.hub));

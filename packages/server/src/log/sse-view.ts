@@ -85,6 +85,8 @@ class SseTail implements FeedTarget {
       if (!this.writing) sse.write(": ping\n\n").catch(() => this.end());
     });
     this.unwatch = options.watchRevocation?.(() => this.end());
+    // Revoked while the watch began: end() ran before there was an unwatch to call.
+    if (this.ended) this.unwatch?.();
   }
 
   get done(): Promise<void> {
