@@ -81,20 +81,27 @@ export function eventRoutes(services: Services) {
 /**
  * The body of one live SSE tail and its error report. Made outside the route handler: a
  * closure made inside it would keep the request's whole context alive with the tail (hours).
+ * Exported for its test only.
  */
-function liveTail(
+export function liveTail(
   services: Services,
   session: WatchedSession,
   slot: TailSlot,
   incarnation: string,
   view: Omit<SseViewOptions, "watchRevocation" | "publicOffset">,
 ): { body: SseBody; onError: SseFailure } {
+  // The closures below never name `view`: they would keep it — and its catch-up page, up to a
+  // page of events — for as long as the tail is open. The page is handed over once, then dropped.
+  const { chatId } = view;
+  let opening: Omit<SseViewOptions, "watchRevocation" | "publicOffset"> | undefined = view;
   // Not an async function: an idle tail then holds no suspended frame of its own.
   const body: SseBody = (sse) => {
+    const options = opening!;
+    opening = undefined;
     // Released as soon as the client goes away, and in any case when the view ends.
     sse.onAbort(() => slot.release());
     const piped = pipeSseView(sse, {
-      ...view,
+      ...options,
       publicOffset: (o) => toPublicOffset(incarnation, o),
       // A sign-out (or the user's deletion) ends a live tail within sessionCheckMs.
       watchRevocation: (end) => services.liveSessions.watch(session, end),
@@ -102,7 +109,7 @@ function liveTail(
     return piped.finally(() => slot.release());
   };
   // The client reconnects from its last id; one line is enough.
-  const onError: SseFailure = (error) => console.warn(`[open-chat] tail of ${view.chatId} ended: ${error.message}`);
+  const onError: SseFailure = (error) => console.warn(`[open-chat] tail of ${chatId} ended: ${error.message}`);
   return { body, onError };
 }
 
