@@ -3,13 +3,12 @@
  * for hours, so the route's catch-up page (up to a page of events) must not stay with it once
  * written. Through HTTP: sse-fanout.test.ts.
  */
-import v8 from "node:v8";
-import { runInNewContext } from "node:vm";
 import { expect, it } from "vitest";
 import type { SseSink } from "../src/http/raw-sse.js";
 import { createHeartbeats } from "../src/http/heartbeats.js";
 import type { FeedTarget, StreamHub } from "../src/log/stream-hub.js";
 import { liveTail } from "../src/routes/events.js";
+import { collectGarbage } from "./helpers/gc.js";
 import type { Services } from "../src/services.js";
 
 it("an open tail does not keep the catch-up page it was opened with", async () => {
@@ -36,13 +35,3 @@ it("an open tail does not keep the catch-up page it was opened with", async () =
   await done;
   expect(released).toBeGreaterThan(0);
 });
-
-/** Two full collections, each after the current job (a WeakRef's target is kept until its job ends). */
-async function collectGarbage(): Promise<void> {
-  v8.setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  for (let i = 0; i < 2; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-  }
-}

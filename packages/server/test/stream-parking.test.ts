@@ -7,8 +7,6 @@
  * Parking is driven by the hub's clock (`now`) and `sweep()`, not by waiting: the tests move the
  * clock past `parkAfterMs` and sweep.
  */
-import v8 from "node:v8";
-import { runInNewContext } from "node:vm";
 import { startTcpProxy } from "@open-chat/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { chatKey } from "../src/log/stream-names.js";
@@ -18,6 +16,7 @@ import type { StreamsClient } from "../src/streams/client/types.js";
 import { startWakeListener, type WakeListener } from "../src/streams/wake/wake-listener.js";
 import { withWakeNotices } from "../src/streams/wake/wake-notices.js";
 import { WAKE_TTL_SECONDS, wakeBucket, wakeStreamName, wokenStreams } from "../src/streams/wake/wake-streams.js";
+import { collectGarbage } from "./helpers/gc.js";
 import { countingLiveReads, follower, recs } from "./helpers/hub-followers.js";
 import { streamsBackendKinds, uniqueStreamName, useStreamsBackend } from "./helpers/streams.js";
 
@@ -241,15 +240,6 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("wake notices, Bun 
   });
 });
 
-/** Two full collections, each after the current job (a WeakRef's target is kept until its job ends). */
-async function collectGarbage(): Promise<void> {
-  v8.setFlagsFromString("--expose-gc");
-  const gc = runInNewContext("gc") as () => void;
-  for (let i = 0; i < 2; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-  }
-}
 
 /** Polls `condition` every few ms until it holds (the test's timeout is the failure). */
 async function waitUntil(condition: () => boolean): Promise<void> {
