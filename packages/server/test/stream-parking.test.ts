@@ -30,14 +30,16 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
     for (const close of closers.splice(0).reverse()) await close();
   });
 
-  /** A hub on its own clock over a wake listener that is following its notices. */
-  async function parkingHub(options: { listenerClient?: StreamsClient } = {}) {
+  /** A hub on its own clock over a wake listener that is following its notices; `onLiveRead` sees each upstream live read's options. */
+  async function parkingHub(options: { listenerClient?: StreamsClient; onLiveRead?: (read: Parameters<StreamsClient["live"]>[1]) => void } = {}) {
     const wakes = startWakeListener({ streams: options.listenerClient ?? backend().client(), onError: () => {} });
     closers.push(() => wakes.close());
     await wakes.ready();
     const counted = countingLiveReads(backend().client());
+    const { onLiveRead } = options;
+    const live: StreamsClient["live"] = onLiveRead ? (name, read) => (onLiveRead(read), counted.client.live(name, read)) : counted.client.live;
     let clock = 0;
-    const hub = createStreamHub({ streams: counted.client, upstream: "live", longPollMs: 1_000, wakes, parkAfterMs: PARK_AFTER_MS, parkRecheckMs: RECHECK_MS, now: () => clock });
+    const hub = createStreamHub({ streams: { read: counted.client.read, live }, upstream: "live", longPollMs: 1_000, wakes, parkAfterMs: PARK_AFTER_MS, parkRecheckMs: RECHECK_MS, now: () => clock });
     return {
       hub,
       wakes,
@@ -101,21 +103,11 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
 
   it("a parked stream keeps nothing of its closed live read (held for hours by every quiet stream)", async () => {
     const { stream } = await streamWithRecords();
-    const wakes = startWakeListener({ streams: backend().client(), onError: () => {} });
-    closers.push(() => wakes.close());
-    await wakes.ready();
-    const counted = countingLiveReads(backend().client());
     const readSignals: Array<WeakRef<AbortSignal>> = [];
-    const live: StreamsClient["live"] = (name, options = {}) => {
-      if (options.signal) readSignals.push(new WeakRef(options.signal));
-      return counted.client.live(name, options);
-    };
-    let clock = 0;
-    const hub = createStreamHub({ streams: { read: counted.client.read, live }, upstream: "live", longPollMs: 1_000, wakes, parkAfterMs: PARK_AFTER_MS, parkRecheckMs: RECHECK_MS, now: () => clock });
+    const { hub, counted, later } = await parkingHub({ onLiveRead: (read) => read?.signal && readSignals.push(new WeakRef(read.signal)) });
     const tail = follower(hub, stream, "a");
     await tail.has(3);
-    clock += PARK_AFTER_MS;
-    hub.sweep();
+    later(PARK_AFTER_MS);
     expect(hub.stats().parked).toBe(1);
     await counted.idle();
 
