@@ -22,7 +22,7 @@ import type { Heartbeats } from "../http/heartbeats.js";
 import type { SseSink } from "../http/raw-sse.js";
 import { StreamsError } from "../streams/client/errors.js";
 import type { ReadResult } from "../streams/client/types.js";
-import { overrun, type ChatPage, type FeedTarget, type StreamHub } from "./stream-hub.js";
+import { bufferedEvents, overrun, type ChatPage, type FeedTarget, type StreamHub } from "./stream-hub.js";
 
 export interface SseViewOptions {
   hub: StreamHub;
@@ -62,7 +62,7 @@ class SseTail implements FeedTarget {
   ended = false;
   /** Pages waiting while the client's connection is full (or the catch-up is being written). */
   private queue: ChatPage[] = [];
-  private queued = 0; // records queued (an empty page counts as one)
+  private queued = 0; // the queue's bufferedEvents
   private writing = false;
   /** Whether a control frame said the catch-up reached the end (sent once without records). */
   private announced = false;
@@ -109,7 +109,7 @@ class SseTail implements FeedTarget {
   push(page: ChatPage): void {
     if (this.ended) return;
     this.queue.push(page);
-    this.queued += Math.max(1, page.records.length);
+    this.queued += bufferedEvents(page);
     if (this.queued > this.maxQueued) return this.end(overrun(this.maxQueued));
     if (!this.writing) void this.drain();
   }
@@ -137,7 +137,7 @@ class SseTail implements FeedTarget {
     this.writing = true;
     try {
       for (let page = this.queue.shift(); page && !this.ended; page = this.queue.shift()) {
-        this.queued -= Math.max(1, page.records.length);
+        this.queued -= bufferedEvents(page);
         const closed = closesChat(page);
         // Control after every batch, and once when the catch-up first reaches the end.
         if (page.records.length > 0 || (page.upToDate && !this.announced) || closed) {

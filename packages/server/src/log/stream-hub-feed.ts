@@ -39,6 +39,11 @@ export interface Feed extends FeedTarget {
   next(): Promise<ChatPage | null>;
 }
 
+/** What a queued page counts towards `maxBufferedEvents`: its records, and an empty page as one. */
+export function bufferedEvents(page: ChatPage): number {
+  return Math.max(1, page.records.length);
+}
+
 /** The overrun error of a reader more than `maxBufferedEvents` behind. */
 export function overrun(maxBufferedEvents: number): TailOverrunError {
   return new TailOverrunError(`the reader is more than ${maxBufferedEvents} events behind the log; reconnect from the last offset`);
@@ -64,7 +69,7 @@ export function createFeed(maxBufferedEvents: number): Feed {
     push(page) {
       if (ended) return;
       queue.push(page);
-      buffered += Math.max(1, page.records.length);
+      buffered += bufferedEvents(page);
       if (buffered > maxBufferedEvents) {
         feed.end(overrun(maxBufferedEvents));
         return;
@@ -89,7 +94,7 @@ export function createFeed(maxBufferedEvents: number): Feed {
       for (;;) {
         const page = queue.shift();
         if (page) {
-          buffered -= Math.max(1, page.records.length);
+          buffered -= bufferedEvents(page);
           return page;
         }
         if (failure) throw failure.error;

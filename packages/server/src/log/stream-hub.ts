@@ -41,7 +41,7 @@ import type { WakeListener } from "../streams/wake/wake-listener.js";
 import { createFeed, type ChatPage, type FeedTarget } from "./stream-hub-feed.js";
 
 export type { ChatPage, FeedTarget } from "./stream-hub-feed.js";
-export { TailOverrunError, overrun } from "./stream-hub-feed.js";
+export { TailOverrunError, bufferedEvents, overrun } from "./stream-hub-feed.js";
 
 /**
  * The reason a live read is closed to park it. One shared value: an abort without a reason makes
