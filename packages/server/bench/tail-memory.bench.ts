@@ -10,23 +10,17 @@
  * Measured 2026-11-30 (EPYC): before the tail dropped its catch-up page, 294 KB per tail at 500
  * events and 53 KB at 20; after, 38 and 42 KB.
  */
-import v8 from "node:v8";
-import { runInNewContext } from "node:vm";
 import { signInAsGuest, startTestServer } from "@open-chat/testing";
 import { apiClient } from "../test/helpers/api.js";
+import { collectGarbage } from "../test/helpers/gc.js";
 import { startStreamsBackend } from "../test/helpers/streams.js";
 
 const EVENTS = Number(process.argv[2] ?? 500);
 const TAILS = Number(process.argv[3] ?? 50);
 
-v8.setFlagsFromString("--expose-gc");
-const gc = runInNewContext("gc") as () => void;
-/** Heap used after full collections, each after the current job. */
+/** Heap used after full collections. */
 async function settledHeap(): Promise<number> {
-  for (let i = 0; i < 3; i++) {
-    await new Promise((resolve) => setImmediate(resolve));
-    gc();
-  }
+  await collectGarbage();
   return process.memoryUsage().heapUsed;
 }
 
