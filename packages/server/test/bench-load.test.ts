@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { checkAnswer, parseTokens, stampToken } from "../bench/load/clock.js";
 import { inLanes } from "../bench/load/lanes.js";
-import { capacity, renderReport, type RunReport, type StepResult } from "../bench/load/report.js";
+import { appendBudget, capacity, cpuPerAppendUs, renderReport, type FloorResult, type RunReport, type StepResult } from "../bench/load/report.js";
 import { peakOverlap, summarize } from "../bench/load/stats.js";
 
 const script = (indices: number[]) => indices.map((i) => `${i}@${1000 + i} `).join("");
@@ -83,4 +83,42 @@ describe("load harness", () => {
     expect(renderReport(run())).not.toContain("Code:");
     expect(renderReport({ ...run(), machine: { ...machine, code: "abc1234 + changes" } })).toContain("Code: abc1234 + changes.");
   });
+
+  it("puts each process's CPU per append and the answers one core carries beside the step", () => {
+    expect(cpuPerAppendUs(50, 1000)).toBe(500);
+    expect(cpuPerAppendUs(undefined, 1000)).toBeNaN();
+    expect(cpuPerAppendUs(50, 0)).toBeNaN();
+    // 100 answers of 100 appends each over 10 s: 1,000 appends/s; the app at 80 % of a core, the tier at 20 %.
+    const load = { ...summaryLoad(100), piecesPerAnswer: 100, durationMs: 10_000 };
+    const step: StepResult = { config: "bun", users: 100, load, usage: { app: { cpuPercent: 80, peakRssMb: 1 }, streams: { cpuPercent: 20, peakRssMb: 1 } } };
+    expect(appendBudget(step)).toEqual({ appendsPerSecond: 1000, appUs: 800, tierUs: 200, answersPerAppCore: 125, answersPerTierCore: 500 });
+    // Refused sends made no appends and are not answers.
+    const refused = appendBudget({ ...step, load: { ...load, failedSends: { "503 overloaded": 50 } } });
+    expect(refused.appendsPerSecond).toBe(500);
+    expect(refused.answersPerAppCore).toBeCloseTo(62.5);
+  });
+
+  it("reports the tier's own limit: achieved rate, latency and CPU per append at each offered rate", () => {
+    const machine = { cpu: "cpu", cores: 2, memoryGiB: 24, loadAverageAtStart: 0, node: "v24", bun: "1", postgres: "15", packages: {} };
+    const floor = (rate: number, achieved: number, cpuPercent: number): FloorResult => ({
+      users: 200, appendsPerUser: 30, ratePerUser: rate / 200, latency: summarize([1, 2, 3]), failures: {}, behindScheduleMs: 0, durationMs: 6000,
+      appendsPerSecond: achieved, usage: { streams: { cpuPercent, peakRssMb: 1 }, loadgen: { cpuPercent: 30, peakRssMb: 1 } },
+    });
+    const report: RunReport = {
+      startedAt: "t", quick: false, machine, settings: { tokens: 200, rate: 30, steps: [], configs: ["bun"] }, results: [],
+      extras: { tierLimit: [floor(1000, 1000, 40), floor(8000, 7500, 90)] },
+    };
+    const text = renderReport(report);
+    expect(text).toContain("| 1000 | 1000 | 2.0 | 3.0 | 3.0 | 3.0 | 0 | 40 | 400 | 30 | 0 |");
+    expect(text).toContain("| 8000 | 7500 |");
+    expect(text).toContain("| 90 | 120 |");
+    expect(renderReport({ ...report, extras: { tierLimit: { error: "tier did not start" } } })).toContain("The tier's own limit: failed (tier did not start).");
+  });
 });
+
+function summaryLoad(users: number): StepResult["load"] {
+  return {
+    users, latency: summarize([1]), lost: 0, duplicated: 0, outOfOrder: 0, wireDuplicates: 0, send: summarize([1]), ttft: summarize([1]),
+    failedSends: {}, unfinished: 0, terminals: {}, peakConcurrent: users, piecesPerAnswer: 1, piecesPerSecond: 1, durationMs: 1,
+  };
+}

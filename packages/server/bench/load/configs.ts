@@ -14,8 +14,6 @@ import { randomBytes } from "node:crypto";
 import { createBenchDatabase } from "./database.js";
 import { freePort, startCli, type Started } from "./processes.js";
 
-
-
 /** Limits raised far above the load (they stay counted, as in production). */
 const BENCH_LIMITS = {
   RATE_SIGNINS_PER_MINUTE: "1000000",
@@ -31,6 +29,17 @@ export interface AppUnderTest {
   close(): Promise<void>;
 }
 
+/** The production tier alone (`open-chat streams`, tuned as above), its data under `dataDir`. */
+export async function startTier(dataDir: string): Promise<Started & { apiKey: string }> {
+  const apiKey = randomBytes(16).toString("hex");
+  const started = await startCli(
+    "streams",
+    { STREAMS_API_KEY: apiKey, STREAMS_PORT: String(await freePort()), STREAMS_DATA_DIR: join(dataDir, "streams-server"), DS_INGEST_CONCURRENCY: "64", DS_INGEST_FLUSH_MS: "1" },
+    "streams",
+  );
+  return { ...started, apiKey };
+}
+
 /** `extraEnv` adds app settings (e.g. a higher MAX_TAILS_PER_USER for fan-out). */
 export async function startApp(config: "bun" | "embedded", modelUrl: string, extraEnv: Record<string, string> = {}): Promise<AppUnderTest> {
   const dataDir = mkdtempSync(join(tmpdir(), "open-chat-bench-"));
@@ -43,15 +52,9 @@ export async function startApp(config: "bun" | "embedded", modelUrl: string, ext
     let streams: AppUnderTest["streams"];
     const streamsEnv: Record<string, string> = {};
     if (config === "bun") {
-      const apiKey = randomBytes(16).toString("hex");
-      const started = await startCli(
-        "streams",
-        { STREAMS_API_KEY: apiKey, STREAMS_PORT: String(await freePort()), STREAMS_DATA_DIR: join(dataDir, "streams-server"), DS_INGEST_CONCURRENCY: "64", DS_INGEST_FLUSH_MS: "1" },
-        "streams",
-      );
-      cleanups.push(() => started.stop());
-      streams = { ...started, apiKey };
-      Object.assign(streamsEnv, { STREAMS_URL: started.url, STREAMS_API_KEY: apiKey });
+      streams = await startTier(dataDir);
+      cleanups.push(() => streams!.stop());
+      Object.assign(streamsEnv, { STREAMS_URL: streams.url, STREAMS_API_KEY: streams.apiKey });
     } else {
       Object.assign(streamsEnv, { DS_INGEST_FLUSH_MS: "1" });
     }

@@ -1,13 +1,16 @@
 /**
  * The measurements beside the load steps: cold start to ready, idle live tails (memory, file
- * descriptors, idle CPU) with the fan-out of one append, and reconnect catch-up of long chats.
+ * descriptors, idle CPU) with the fan-out of one append, reconnect catch-up of long chats, and
+ * the streams tier's own limit (appends per second it takes, and its CPU per append).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startApp } from "./configs.js";
+import { startApp, startTier } from "./configs.js";
 import type { CatchUpResult } from "./load-catchup.js";
 import type { IdleResult } from "./load-idle.js";
+import type { FloorResult } from "./report.js";
+import { measureUsage } from "./proc-stats.js";
 import { freePort, startCli } from "./processes.js";
 import { startWorker } from "./worker.js";
 
@@ -70,5 +73,40 @@ export async function catchUp(modelUrl: string, sizes: number[]): Promise<CatchU
     return (await worker.next("result")).result as CatchUpResult[];
   } finally {
     await sut.close();
+  }
+}
+
+/** Appenders (one stream each) of the tier-limit run: as many as the largest load step's answers. */
+const TIER_LIMIT_STREAMS = 200;
+/** Seconds of appends per offered rate. */
+const TIER_LIMIT_SECONDS = 6;
+
+/**
+ * The Bun tier alone under rising append rates (`rates`, appends/s in all, spread over
+ * TIER_LIMIT_STREAMS streams with one append in flight each, delta-sized events with producer
+ * headers, as the app appends): what it achieves, its latency and its CPU per append — the
+ * tier's limit on this machine, next to which the app's own cost per append is read.
+ */
+export async function tierLimit(rates: number[]): Promise<FloorResult[]> {
+  const dataDir = mkdtempSync(join(tmpdir(), "open-chat-bench-tier-"));
+  const tier = await startTier(dataDir);
+  try {
+    const results: FloorResult[] = [];
+    for (const rate of rates) {
+      const perStream = rate / TIER_LIMIT_STREAMS;
+      const worker = startWorker("./load-floor.ts", {
+        TIER_URL: tier.url,
+        TIER_API_KEY: tier.apiKey,
+        BENCH_USERS: String(TIER_LIMIT_STREAMS),
+        FLOOR_APPENDS: String(Math.max(10, Math.round(perStream * TIER_LIMIT_SECONDS))),
+        FLOOR_RATE: String(perStream),
+      });
+      const { result, usage } = await measureUsage<Omit<FloorResult, "usage">>(worker, { streams: tier.pid });
+      results.push({ ...result, usage });
+    }
+    return results;
+  } finally {
+    await tier.stop();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }

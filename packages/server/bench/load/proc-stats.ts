@@ -3,6 +3,7 @@
  * /proc: utime + stime in clock ticks, RSS from VmRSS. Linux only; elsewhere the figures are empty.
  */
 import { readdirSync, readFileSync } from "node:fs";
+import type { Worker } from "./worker.js";
 
 const TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux ABI we run on
 
@@ -97,4 +98,13 @@ export class UsageWindow {
     }
     return usage;
   }
+}
+
+/** Runs one load worker to its result, measuring the named processes (and the worker itself, as `loadgen`) between its measure-start and -end. */
+export async function measureUsage<T>(worker: Worker, pids: Record<string, number>): Promise<{ result: T; usage: Record<string, ProcessUsage> }> {
+  const window = new UsageWindow({ ...pids, loadgen: worker.pid });
+  let usage: Record<string, ProcessUsage> = {};
+  worker.onPhase((phase) => (phase === "measure-start" ? window.start() : (usage = window.stop())));
+  const { result } = await worker.next("result");
+  return { result: result as T, usage };
 }

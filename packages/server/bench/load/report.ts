@@ -56,6 +56,8 @@ export interface RunReport {
     coldStart?: ColdStart | Failed;
     idle?: Partial<Record<"bun" | "embedded", IdleResult | Failed>>;
     catchUp?: CatchUpResult[] | Failed;
+    /** The Bun tier alone under rising append rates (extras.ts tierLimit). */
+    tierLimit?: FloorResult[] | Failed;
   };
 }
 
@@ -75,7 +77,31 @@ export function capacity(results: StepResult[], config: ConfigName): { users: nu
   return { users, allPassed: true };
 }
 
+/** CPU microseconds per append of one process: its share of a core over the appends per second it handled. */
+export function cpuPerAppendUs(cpuPercent: number | undefined, appendsPerSecond: number): number {
+  return cpuPercent === undefined || appendsPerSecond <= 0 ? Number.NaN : (cpuPercent / 100) * 1e6 / appendsPerSecond;
+}
+
+/**
+ * Where a Bun step's CPU went: the app's appends per second over the measured window (every
+ * piece a tail received was one append), the app's and the tier's CPU per append, and how many
+ * answers like these (send included) one whole core would carry for each process alone.
+ */
+export function appendBudget(step: StepResult): { appendsPerSecond: number; appUs: number; tierUs: number; answersPerAppCore: number; answersPerTierCore: number } {
+  const answered = step.load.users - failedSends(step.load);
+  const appendsPerSecond = (step.load.piecesPerAnswer * answered) / (step.load.durationMs / 1000);
+  const perCore = (cpuPercent: number | undefined) => (cpuPercent ? answered / (cpuPercent / 100) : Number.NaN);
+  return {
+    appendsPerSecond,
+    appUs: cpuPerAppendUs(step.usage.app?.cpuPercent, appendsPerSecond),
+    tierUs: cpuPerAppendUs(step.usage.streams?.cpuPercent, appendsPerSecond),
+    answersPerAppCore: perCore(step.usage.app?.cpuPercent),
+    answersPerTierCore: perCore(step.usage.streams?.cpuPercent),
+  };
+}
+
 const ms = (value: number) => (Number.isNaN(value) ? "–" : value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const count = (value: number) => (Number.isFinite(value) ? value.toFixed(0) : "–");
 const ratio = (ours: number, floor: number) => (floor > 0 ? `${(ours / floor).toFixed(1)}×` : "–");
 
 export function renderReport(report: RunReport): string {
@@ -165,6 +191,18 @@ function renderSteps({ settings, results }: RunReport): string[] {
         lines.push(`| ${s.users} | ${f.ratePerUser.toFixed(1)} | ${f.appendsPerSecond.toFixed(0)} | ${ms(f.latency.p50)} | ${ms(f.latency.p90)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${failed} | ${f.usage.streams?.cpuPercent ?? "–"} / ${f.usage.streams?.peakRssMb ?? "–"} | ${f.usage.loadgen?.cpuPercent ?? "–"} |`);
       }
       lines.push("");
+      lines.push(
+        "CPU per append in the steps above (every piece a tail received was one append, carrying every token since the previous one; over the measured window, sends included). " +
+          "\"Answers per core\": how many such answers one whole core would carry for that process alone:",
+        "",
+        "| N | app appends/s | app CPU µs per append | tier CPU µs per append | answers per core: app / tier |",
+        "| --- | --- | --- | --- | --- |",
+      );
+      for (const s of floors) {
+        const b = appendBudget(s);
+        lines.push(`| ${s.users} | ${b.appendsPerSecond.toFixed(0)} | ${count(b.appUs)} | ${count(b.tierUs)} | ${count(b.answersPerAppCore)} / ${count(b.answersPerTierCore)} |`);
+      }
+      lines.push("");
       if (floors.some((s) => (s.floor!.usage.loadgen?.cpuPercent ?? 0) >= 90)) {
         lines.push("A floor step whose load generator used ≥ 90% of a core measured the generator as much as the tier: read it as an upper bound.", "");
       }
@@ -177,7 +215,7 @@ function renderSteps({ settings, results }: RunReport): string[] {
 }
 
 function renderExtras(extras: NonNullable<RunReport["extras"]>): string[] {
-  const lines: string[] = ["## Cold start, idle tails, fan-out, catch-up", ""];
+  const lines: string[] = ["## Cold start, idle tails, fan-out, catch-up, the tier's limit", ""];
   const cold = extras.coldStart;
   if (cold) {
     lines.push(failed(cold)
@@ -214,6 +252,24 @@ function renderExtras(extras: NonNullable<RunReport["extras"]>): string[] {
       lines.push("Reconnect catch-up from the start of a chat (Bun tier):", "", "| events in the chat | SSE until caught up ms | events received | catch-up JSON pages ms | pages |", "| --- | --- | --- | --- | --- |");
       for (const c of catchUp) lines.push(`| ${c.events} | ${c.sseMs.toFixed(0)} | ${c.sseEvents} | ${c.jsonMs.toFixed(0)} | ${c.jsonPages} |`);
       lines.push("");
+    }
+  }
+  const limit = extras.tierLimit;
+  if (limit) {
+    if (failed(limit)) lines.push(`The tier's own limit: failed (${limit.error}).`, "");
+    else {
+      lines.push(
+        `The Bun tier's own limit (the tier alone, ${limit[0]?.users ?? 0} streams with one append in flight each, delta-sized events with producer headers, rising rates; nothing else of ours running):`,
+        "",
+        "| offered appends/s | achieved appends/s | p50 | p90 | p99 | max | failed | tier CPU % | tier CPU µs per append | loadgen CPU % | behind schedule ms |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+      );
+      for (const f of limit) {
+        const failures = Object.entries(f.failures).map(([code, n]) => `${n}× ${code}`).join(", ") || "0";
+        const cpu = f.usage.streams?.cpuPercent;
+        lines.push(`| ${(f.ratePerUser * f.users).toFixed(0)} | ${f.appendsPerSecond.toFixed(0)} | ${ms(f.latency.p50)} | ${ms(f.latency.p90)} | ${ms(f.latency.p99)} | ${ms(f.latency.max)} | ${failures} | ${cpu ?? "–"} | ${count(cpuPerAppendUs(cpu, f.appendsPerSecond))} | ${f.usage.loadgen?.cpuPercent ?? "–"} | ${f.behindScheduleMs.toFixed(0)} |`);
+      }
+      lines.push("", "Achieved below offered, or a load generator near 100 % of a core, means the rate was not reached: read that row as a bound.", "");
     }
   }
   return lines;

@@ -7,12 +7,13 @@
  *                                       [--tokens 200] [--rate 30] [--no-write]
  *                                       [--no-extras | --extras-only] [--idle-levels 500,1000,2000]
  *                                       [--fanout 1000] [--catchup 100,1000,10000]
+ *                                       [--tier-rates 1000,2000,4000,8000] [--extras cold,idle,catchup,tier]
  *
  *   APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" …   (profile the app in every step)
  *   BENCH_APP_ENV="TAIL_UPSTREAM=long-poll,GENERATION_APPEND_INTERVAL_MAX_MS=100" …   (the app's settings, A/B)
  *
  * `--quick` (inside `pnpm bench`): steps 10 and 50, the proxy and the Bun tier only, no extras.
- * Extras (extras.ts): cold start, idle tails + fan-out, reconnect catch-up.
+ * Extras (extras.ts): cold start, idle tails + fan-out, reconnect catch-up, the tier's own limit.
  * Needs Postgres (TEST_DATABASE_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres)
  * and the built server (`pnpm --filter @open-chat/server build`).
  */
@@ -20,13 +21,13 @@ import { existsSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { CONFIG_LABELS, type ConfigName } from "./config-names.js";
 import { startApp } from "./configs.js";
-import { catchUp, coldStart, idleTails } from "./extras.js";
+import { catchUp, coldStart, idleTails, tierLimit } from "./extras.js";
 import { machineInfo } from "./machine.js";
-import { UsageWindow, type ProcessUsage } from "./proc-stats.js";
+import { measureUsage } from "./proc-stats.js";
 import { renderReport, writeReport, type FloorResult, type RunReport, type StepResult } from "./report.js";
 import type { LoadResult } from "./answers.js";
 import { useDistSnapshot } from "./processes.js";
-import { startWorker, type Worker } from "./worker.js";
+import { startWorker } from "./worker.js";
 
 const { values } = parseArgs({
   allowPositionals: true, // a stray "--" from a package manager is harmless
@@ -42,10 +43,13 @@ const { values } = parseArgs({
     "idle-levels": { type: "string", default: "500,1000,2000" },
     fanout: { type: "string", default: "1000" },
     catchup: { type: "string", default: "100,1000,10000" },
+    "tier-rates": { type: "string", default: "1000,2000,4000,8000" },
+    extras: { type: "string", default: "cold,idle,catchup,tier" },
   },
 });
 const steps = values["extras-only"] ? [] : (values.steps ?? (values.quick ? "10,50" : "10,50,100,200,400")).split(",").map(Number);
 const runExtras = !values.quick && !values["no-extras"];
+const extrasToRun = new Set(values.extras.split(","));
 const numbers = (list: string) => list.split(",").map(Number);
 const configs = (values.configs ?? (values.quick ? "proxy,bun" : "proxy,bun,embedded")).split(",") as ConfigName[];
 for (const config of configs) if (!(config in CONFIG_LABELS)) throw new Error(`unknown config ${config}: one of ${Object.keys(CONFIG_LABELS).join(", ")}`);
@@ -83,26 +87,17 @@ const results: StepResult[] = [];
 const failures: NonNullable<RunReport["failures"]> = [];
 const extras: NonNullable<RunReport["extras"]> = {};
 
-/** Runs one load worker, measuring the named processes between its measure-start and -end. */
-async function measured<T>(worker: Worker, pids: Record<string, number>): Promise<{ result: T; usage: Record<string, ProcessUsage> }> {
-  const window = new UsageWindow({ ...pids, loadgen: worker.pid });
-  let usage: Record<string, ProcessUsage> = {};
-  worker.onPhase((phase) => (phase === "measure-start" ? window.start() : (usage = window.stop())));
-  const { result } = await worker.next("result");
-  return { result: result as T, usage };
-}
-
 /** One step against one configuration. */
 async function step(config: ConfigName, users: number): Promise<StepResult> {
   const env = { ...loadEnv, BENCH_USERS: String(users) };
   if (config === "proxy") {
-    const { result, usage } = await measured<LoadResult>(startWorker("./load-proxy.ts", { ...env, PROXY_URL: proxyUrl }), { proxy: proxy!.pid, model: model.pid });
+    const { result, usage } = await measureUsage<LoadResult>(startWorker("./load-proxy.ts", { ...env, PROXY_URL: proxyUrl }), { proxy: proxy!.pid, model: model.pid });
     return { config, users, load: result, usage };
   }
   const sut = await startApp(config, modelUrl, appEnv);
   try {
     const pids: Record<string, number> = { app: sut.app.pid, model: model.pid, ...(sut.streams ? { streams: sut.streams.pid } : {}) };
-    const { result, usage } = await measured<LoadResult>(startWorker("./load-app.ts", { ...env, APP_URL: sut.app.url }), pids);
+    const { result, usage } = await measureUsage<LoadResult>(startWorker("./load-app.ts", { ...env, APP_URL: sut.app.url }), pids);
     let floor: FloorResult | undefined;
     if (sut.streams) {
       // The tier alone, at the append rate the app reached: what durability itself costs.
@@ -113,7 +108,7 @@ async function step(config: ConfigName, users: number): Promise<StepResult> {
         FLOOR_APPENDS: String(Math.max(10, Math.round(result.piecesPerAnswer))),
         FLOOR_RATE: String(Math.min(rate, result.piecesPerSecond || rate)),
       });
-      const measuredFloor = await measured<Omit<FloorResult, "usage">>(floorWorker, { streams: sut.streams.pid });
+      const measuredFloor = await measureUsage<Omit<FloorResult, "usage">>(floorWorker, { streams: sut.streams.pid });
       floor = { ...measuredFloor.result, usage: measuredFloor.usage };
     }
     const appErrors = sut.app.errors;
@@ -163,15 +158,17 @@ try {
         return { error: (error as Error).message };
       }
     };
-    extras.coldStart = await attempt("cold start", () => coldStart(modelUrl));
+    if (extrasToRun.has("cold")) extras.coldStart = await attempt("cold start", () => coldStart(modelUrl));
     save();
     for (const config of configs) {
-      if (config === "proxy") continue;
+      if (config === "proxy" || !extrasToRun.has("idle")) continue;
       extras.idle ??= {};
       extras.idle[config] = await attempt(`idle tails, ${CONFIG_LABELS[config]}`, () => idleTails(config, modelUrl, numbers(values["idle-levels"]), Number(values.fanout), appEnv));
       save();
     }
-    if (configs.includes("bun")) extras.catchUp = await attempt("reconnect catch-up", () => catchUp(modelUrl, numbers(values.catchup)));
+    if (configs.includes("bun") && extrasToRun.has("catchup")) extras.catchUp = await attempt("reconnect catch-up", () => catchUp(modelUrl, numbers(values.catchup)));
+    save();
+    if (configs.includes("bun") && extrasToRun.has("tier")) extras.tierLimit = await attempt("the tier's own limit", () => tierLimit(numbers(values["tier-rates"])));
     save();
   }
 } finally {
