@@ -10,6 +10,7 @@
  *   left to takeover, and every process exits 0.
  */
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { request } from "node:http";
 import { API_PATH } from "@open-chat/shared";
 import { signInAsGuest } from "@open-chat/testing";
@@ -34,6 +35,8 @@ async function startCluster(env: Record<string, string> = {}): Promise<{ api: Ap
   const pids = /pids ([\d, ]+)\)/.exec(banner!)![1]!.split(", ").map(Number);
   expect(pids).toHaveLength(2);
   expect(pids).not.toContain(api.pid);
+  // Workers inherit the primary's start flags (HEAP_SEMI_SPACE_MB, src/cli/v8-start-flags.ts).
+  for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).toContain("--max-semi-space-size=8");
   return { api, pids };
 }
 

@@ -1,0 +1,37 @@
+/**
+ * V8 flags that count only when a process starts, for `open-chat serve` (HEAP_SEMI_SPACE_MB).
+ *
+ * V8 sizes the young generation once, as it sets up the heap: `--max-semi-space-size` set from
+ * JavaScript afterwards changes nothing (the old generation's rule can be changed at run time:
+ * heap-growth.ts; this cannot). Left to itself, V8 on a 24 GiB machine let the young generation
+ * grow to 128 MB, and a process that had opened 10,000 tails kept 107 MB of it resident while
+ * they idled. So `serve` starts itself again in place — `process.execve`: the same pid, the same
+ * standard streams, nothing else opened yet — with the flag, unless the process already has
+ * one (on its command line or in NODE_OPTIONS: the operator's choice wins). A cluster's workers
+ * inherit the flags of the primary.
+ */
+
+/** Set in the restarted process's environment: a restart happens at most once. */
+export const RESTARTED_WITH_FLAGS = "OPEN_CHAT_V8_START_FLAGS";
+
+const SEMI_SPACE_FLAG = /^--max[-_]semi[-_]space[-_]size(=|$)/;
+
+/** The start flags this process lacks for `semiSpaceMb` (none when unset or already given). */
+export function missingStartFlags(semiSpaceMb: number | undefined, execArgv: readonly string[], nodeOptions: string | undefined): string[] {
+  if (!semiSpaceMb) return [];
+  const given = [...execArgv, ...(nodeOptions ?? "").split(/\s+/)];
+  if (given.some((arg) => SEMI_SPACE_FLAG.test(arg))) return [];
+  return [`--max-semi-space-size=${semiSpaceMb}`];
+}
+
+/**
+ * Replaces this process with itself plus the missing start flags, or returns when nothing is
+ * missing, it already did once, or the platform has no `execve` (Windows: V8's own size).
+ */
+export function restartWithStartFlags(semiSpaceMb: number | undefined, env: NodeJS.ProcessEnv = process.env): void {
+  if (env[RESTARTED_WITH_FLAGS] !== undefined) return;
+  const flags = missingStartFlags(semiSpaceMb, process.execArgv, env.NODE_OPTIONS);
+  if (flags.length === 0 || typeof process.execve !== "function") return;
+  const args = [process.execPath, ...flags, ...process.execArgv, ...process.argv.slice(1)];
+  process.execve(process.execPath, args, { ...env, [RESTARTED_WITH_FLAGS]: flags.join(" ") });
+}
