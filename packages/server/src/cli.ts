@@ -27,6 +27,10 @@ const USAGE = [
 async function main(command = "serve", args: string[] = []): Promise<void> {
   switch (command) {
     case "serve": {
+      // First thing: this may replace the process with itself plus V8 flags that only count at
+      // start-up (same pid), so nothing is opened or printed before it.
+      const { requestedSemiSpaceMb, restartWithStartFlags } = await import("./cli/v8-start-flags.js");
+      restartWithStartFlags(requestedSemiSpaceMb(process.env));
       const { serve } = await import("./cli/serve.js");
       await serve();
       return;

@@ -4,6 +4,7 @@
  */
 import * as v from "valibot";
 import { DEFAULT_TOPUP_AMOUNTS_USD, parseApiBase, parseTopUpAmounts, type StripeSettings } from "./billing/stripe/settings.js";
+import { DEFAULT_HEAP_SEMI_SPACE_MB } from "./cli/v8-start-flags.js";
 import { compileTrustedProxies } from "./limits/client-ip.js";
 import { DEFAULT_SETTINGS, type LimitSettings, type ModelSettings, type ServerSettings } from "./settings.js";
 import { ModelPolicySchema } from "./tenants/policy.js";
@@ -40,7 +41,6 @@ export interface ServerConfig {
  * for ~2 points more CPU (package README, "A lean heap by default").
  */
 const DEFAULT_HEAP_GROWTH_PERCENT = 20;
-const DEFAULT_HEAP_SEMI_SPACE_MB = 8;
 
 const OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1";
 

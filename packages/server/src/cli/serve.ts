@@ -10,12 +10,9 @@ import { dataDirLayout, encryptionKeyOf } from "../data-dir.js";
 import { configFromEnv } from "../config.js";
 import { workerPlan } from "../cluster-plan.js";
 import { createShutdown, stopOnSignals } from "./signals.js";
-import { restartWithStartFlags } from "./v8-start-flags.js";
 
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = configFromEnv(env);
-  // Before anything is opened or printed: this may replace the process (same pid) and start over.
-  restartWithStartFlags(config.heapSemiSpaceMb, env);
   if (cluster.isWorker) {
     const { runWorker } = await import("../cluster-worker.js");
     return runWorker(config, env);

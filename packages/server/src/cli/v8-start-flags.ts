@@ -8,8 +8,24 @@
  * they idled. So `serve` starts itself again in place — `process.execve`: the same pid, the same
  * standard streams, nothing else opened yet — with the flag, unless the process already has
  * one (on its command line or in NODE_OPTIONS: the operator's choice wins). A cluster's workers
- * inherit the flags of the primary.
+ * inherit the flags of the primary. `open-chat serve` asks first thing (cli.ts), before it loads
+ * the server: the first process costs one Node start-up and this module only.
  */
+
+/** HEAP_SEMI_SPACE_MB unless set (config.ts validates it; see the package README). */
+export const DEFAULT_HEAP_SEMI_SPACE_MB = 8;
+
+/**
+ * HEAP_SEMI_SPACE_MB as the restart needs it, before anything else is loaded: the default when
+ * unset, undefined for 0 or for a value config.ts will refuse (with the variable's name) in the
+ * process as it is.
+ */
+export function requestedSemiSpaceMb(env: NodeJS.ProcessEnv): number | undefined {
+  const raw = env.HEAP_SEMI_SPACE_MB;
+  if (raw === undefined || raw === "") return DEFAULT_HEAP_SEMI_SPACE_MB;
+  const mb = Number(raw);
+  return Number.isInteger(mb) && mb > 0 && mb <= 1024 ? mb : undefined;
+}
 
 /** Set in the restarted process's environment: a restart happens at most once. */
 export const RESTARTED_WITH_FLAGS = "OPEN_CHAT_V8_START_FLAGS";
