@@ -29,8 +29,8 @@ async function main(command = "serve", args: string[] = []): Promise<void> {
     case "serve": {
       // First thing: this may replace the process with itself plus V8 flags that only count at
       // start-up (same pid), so nothing is opened or printed before it.
-      const { requestedSemiSpaceMb, restartWithStartFlags } = await import("./cli/v8-start-flags.js");
-      restartWithStartFlags(requestedSemiSpaceMb(process.env));
+      const { heapSemiSpaceMb, restartWithStartFlags } = await import("./cli/v8-start-flags.js");
+      restartWithStartFlags(heapSemiSpaceMb(process.env));
       const { serve } = await import("./cli/serve.js");
       await serve();
       return;

@@ -4,7 +4,8 @@
  */
 import * as v from "valibot";
 import { DEFAULT_TOPUP_AMOUNTS_USD, parseApiBase, parseTopUpAmounts, type StripeSettings } from "./billing/stripe/settings.js";
-import { DEFAULT_HEAP_SEMI_SPACE_MB } from "./cli/v8-start-flags.js";
+import { heapSemiSpaceMb } from "./cli/v8-start-flags.js";
+import { nonNegativeInt as int } from "./env-int.js";
 import { compileTrustedProxies } from "./limits/client-ip.js";
 import { DEFAULT_SETTINGS, type LimitSettings, type ModelSettings, type ServerSettings } from "./settings.js";
 import { ModelPolicySchema } from "./tenants/policy.js";
@@ -180,14 +181,6 @@ function publicUrl(raw: string | undefined): string | undefined {
   return url.origin;
 }
 
-function int(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`${name} must be a non-negative integer, got ${JSON.stringify(raw)}`);
-  return value;
-}
-
 /** HEAP_GROWTH_PERCENT: 1–400 (V8's own rule grows the heap by up to 4× its live size); 0 = V8's rule. */
 function heapGrowth(env: NodeJS.ProcessEnv): { heapGrowthPercent?: number } {
   const percent = int(env, "HEAP_GROWTH_PERCENT", DEFAULT_HEAP_GROWTH_PERCENT);
@@ -195,10 +188,9 @@ function heapGrowth(env: NodeJS.ProcessEnv): { heapGrowthPercent?: number } {
   return percent ? { heapGrowthPercent: percent } : {};
 }
 
-/** HEAP_SEMI_SPACE_MB: 1–1024 (V8's semi-space, half the young generation, in MB); 0 = V8's own size. */
+/** HEAP_SEMI_SPACE_MB, read by the start-up restart's own rule (cli/v8-start-flags.ts). */
 function heapSemiSpace(env: NodeJS.ProcessEnv): { heapSemiSpaceMb?: number } {
-  const mb = int(env, "HEAP_SEMI_SPACE_MB", DEFAULT_HEAP_SEMI_SPACE_MB);
-  if (mb > 1024) throw new Error(`HEAP_SEMI_SPACE_MB must be at most 1024, got ${JSON.stringify(env.HEAP_SEMI_SPACE_MB)}`);
+  const mb = heapSemiSpaceMb(env);
   return mb ? { heapSemiSpaceMb: mb } : {};
 }
 

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { missingStartFlags, requestedSemiSpaceMb, RESTARTED_WITH_FLAGS } from "../src/cli/v8-start-flags.js";
+import { heapSemiSpaceMb, missingStartFlags, RESTARTED_WITH_FLAGS } from "../src/cli/v8-start-flags.js";
 import { configFromEnv } from "../src/config.js";
 import { startApiProcess, type ApiProcess } from "./chaos/api-process.js";
 import { useChaosFixture } from "./chaos/fixture.js";
@@ -25,11 +25,15 @@ describe("HEAP_SEMI_SPACE_MB", () => {
     expect(() => configFromEnv({ HEAP_SEMI_SPACE_MB: "2048" })).toThrow(/HEAP_SEMI_SPACE_MB must be at most 1024/);
   });
 
-  it("is read for the restart before the configuration: a value config refuses asks for no restart", () => {
-    expect(requestedSemiSpaceMb({})).toBe(8);
-    expect(requestedSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "" })).toBe(8);
-    expect(requestedSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "32" })).toBe(32);
-    for (const refused of ["0", "small", "2048", "-1", "1.5"]) expect(requestedSemiSpaceMb({ HEAP_SEMI_SPACE_MB: refused })).toBeUndefined();
+  it("is read for the restart by the configuration's own rule: a value config refuses is refused before any restart", () => {
+    expect(heapSemiSpaceMb({})).toBe(8);
+    expect(heapSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "" })).toBe(8);
+    expect(heapSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "32" })).toBe(32);
+    expect(heapSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "0" })).toBeUndefined();
+    for (const refused of ["small", "2048", "-1", "1.5"]) {
+      expect(() => heapSemiSpaceMb({ HEAP_SEMI_SPACE_MB: refused })).toThrow(/^HEAP_SEMI_SPACE_MB must be/);
+      expect(() => configFromEnv({ HEAP_SEMI_SPACE_MB: refused })).toThrow(/^HEAP_SEMI_SPACE_MB must be/);
+    }
   });
 
   it("asks for the flag only when the process has none (command line or NODE_OPTIONS, either spelling)", () => {

@@ -12,19 +12,20 @@
  * the server: the first process costs one Node start-up and this module only.
  */
 
-/** HEAP_SEMI_SPACE_MB unless set (config.ts validates it; see the package README). */
+import { nonNegativeInt } from "../env-int.js";
+
+/** HEAP_SEMI_SPACE_MB unless set (see the package README). */
 export const DEFAULT_HEAP_SEMI_SPACE_MB = 8;
 
 /**
- * HEAP_SEMI_SPACE_MB as the restart needs it, before anything else is loaded: the default when
- * unset, undefined for 0 or for a value config.ts will refuse (with the variable's name) in the
- * process as it is.
+ * HEAP_SEMI_SPACE_MB: 1–1024 (V8's semi-space, half the young generation, in MB), the default
+ * when unset; undefined for 0 (V8's own size). Anything else throws, naming the variable — before
+ * the restart, so a value the server cannot use restarts nothing. config.ts reads it the same way.
  */
-export function requestedSemiSpaceMb(env: NodeJS.ProcessEnv): number | undefined {
-  const raw = env.HEAP_SEMI_SPACE_MB;
-  if (raw === undefined || raw === "") return DEFAULT_HEAP_SEMI_SPACE_MB;
-  const mb = Number(raw);
-  return Number.isInteger(mb) && mb > 0 && mb <= 1024 ? mb : undefined;
+export function heapSemiSpaceMb(env: NodeJS.ProcessEnv): number | undefined {
+  const mb = nonNegativeInt(env, "HEAP_SEMI_SPACE_MB", DEFAULT_HEAP_SEMI_SPACE_MB);
+  if (mb > 1024) throw new Error(`HEAP_SEMI_SPACE_MB must be at most 1024, got ${JSON.stringify(env.HEAP_SEMI_SPACE_MB)}`);
+  return mb || undefined;
 }
 
 /** Set in the restarted process's environment: a restart happens at most once. */
