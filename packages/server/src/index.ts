@@ -9,6 +9,7 @@
  */
 export { createApp, type OpenChatApp } from "./app.js";
 export { startServer, type RunningServer } from "./runtime.js";
+export type { QuietHeap } from "./quiet-heap.js";
 export { configFromEnv, type ServerConfig } from "./config.js";
 export { DEFAULT_SETTINGS, type ServerSettings } from "./settings.js";
 export type { AppDeps, Services } from "./services.js";

@@ -14,6 +14,7 @@ import type { ServerConfig } from "./config.js";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.js";
 import { defaultAppendWindowMaxMs } from "./generation/append-window.js";
 import { applyHeapGrowth } from "./heap-growth.js";
+import { startQuietHeap, type QuietHeap } from "./quiet-heap.js";
 import { defaultRunningAnswers } from "./limits/answer-admission.js";
 import { withAppendNotices } from "./streams/client/append-notices.js";
 import { startEmbeddedPostgres } from "./db/embedded-postgres.js";
@@ -26,6 +27,8 @@ export interface RunningServer extends OpenChatApp {
   embedded: { database: boolean; streams: boolean; model: boolean };
   /** This process's lease sweeper (`sweep()` runs a pass now). */
   takeover: LeaseSweeper;
+  /** The heap's quiet mode (quiet-heap.ts), unless HEAP_QUIET_AFTER_MS is 0 or the flag came with the process. */
+  quietHeap: QuietHeap | undefined;
   close(): Promise<void>;
 }
 
@@ -105,7 +108,10 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       const guestPurge = app.services.startGuestPurge();
       if (guestPurge) stops.push(() => guestPurge.stop());
     }
-    const server = await parts.listen(app.app.fetch, { host: config.host, port: config.port });
+    // Quiet (no request, no answer) for a while, V8 favours memory; any request ends it.
+    const quietHeap = config.heapQuietAfterMs ? startQuietHeap({ quietAfterMs: config.heapQuietAfterMs, running: () => app.services.admission.load }) : undefined;
+    if (quietHeap) stops.push(async () => quietHeap.stop());
+    const server = await parts.listen(app.app.fetch, { host: config.host, port: config.port, ...(quietHeap ? { onRequest: quietHeap.touch } : {}) });
     // Once started: under the lean rule the start-up's burst of allocations (the embedded
     // database, migrations, module loading) ran ~9 % longer for a heap it does not keep.
     applyHeapGrowth(config.heapGrowthPercent);
@@ -117,6 +123,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       url: server.url,
       embedded: { database: !config.databaseUrl, streams: !config.streamsUrl, model: !config.model },
       takeover,
+      quietHeap,
       close,
     };
   } catch (error) {

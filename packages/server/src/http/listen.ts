@@ -21,7 +21,14 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-export function listen(fetch: (request: Request) => Response | Promise<Response>, options: { host: string; port: number }): Promise<Listening> {
+export interface ListenOptions {
+  host: string;
+  port: number;
+  /** Told of every request as it arrives, before the app sees it. */
+  onRequest?: () => void;
+}
+
+export function listen(fetch: (request: Request) => Response | Promise<Response>, options: ListenOptions): Promise<Listening> {
   return new Promise((resolve, reject) => {
     const server = serve({ fetch, hostname: options.host, port: options.port, serverOptions: { maxHeaderSize: MAX_HEADER_BYTES } }, (info: AddressInfo) => {
       const host = info.family === "IPv6" ? `[${info.address}]` : info.address;
@@ -36,6 +43,7 @@ export function listen(fetch: (request: Request) => Response | Promise<Response>
       });
     });
     server.on("clientError", answerClientError);
+    if (options.onRequest) server.prependListener("request", options.onRequest);
     server.once("error", reject);
   });
 }
