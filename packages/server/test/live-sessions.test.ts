@@ -107,4 +107,42 @@ describe("createLiveSessions", () => {
     expect(live.size).toBe(1);
     stop();
   });
+
+  it("a session watched after a check is asked about at the next one", async () => {
+    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000, clock: () => NOW });
+    const first = await session("u-first", "t-first");
+    const ended: string[] = [];
+    live.watch(first, () => ended.push("first"));
+    await live.check();
+    live.watch({ token: "t-late-unknown", userId: "u-first" }, () => ended.push("late"));
+    await live.check();
+    expect(ended).toEqual(["late"]);
+    expect(live.size).toBe(1);
+  });
+
+  it("sends the same parameters while the watched sessions stay the same, and drops a session no tail watches", async () => {
+    const sent: unknown[][] = [];
+    const recording = {
+      $queryRaw: (_sql: TemplateStringsArray, ...values: unknown[]) => {
+        sent.push(values);
+        return Promise.resolve([]);
+      },
+    } as unknown as Parameters<typeof createLiveSessions>[0]["prisma"];
+    const live = createLiveSessions({ prisma: recording, intervalMs: 60_000, clock: () => NOW });
+    const stopA = live.watch({ token: "a", userId: "ua" }, () => undefined);
+    const stopA2 = live.watch({ token: "a", userId: "ua" }, () => undefined);
+    const stopB = live.watch({ token: "b", userId: "ub" }, () => undefined);
+    await live.check();
+    await live.check();
+    expect(sent[0]!.slice(0, 2)).toEqual(['{"a","b"}', '{"ua","ub"}']);
+    // Built once: the very same strings went out twice.
+    expect(sent[1]![0]).toBe(sent[0]![0]);
+    stopA();
+    await live.check();
+    expect(sent[2]!.slice(0, 2)).toEqual(['{"a","b"}', '{"ua","ub"}']);
+    stopA2();
+    await live.check();
+    expect(sent[3]!.slice(0, 2)).toEqual(['{"b"}', '{"ub"}']);
+    stopB();
+  });
 });
