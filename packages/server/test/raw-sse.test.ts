@@ -4,6 +4,7 @@
  * frame, a client that leaves is noticed, a body larger than the socket buffers arrives whole,
  * and without a Node response (`app.request`) the same frames come through hono's helper.
  */
+import { connect } from "node:net";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { Hono } from "hono";
 import { listen, type Listening } from "../src/http/listen.js";
@@ -37,6 +38,14 @@ const bodies: Record<string, SseBody> = {
       });
       void sink.write(": open\n\n");
     }),
+  beats: async (sink) => {
+    await sink.heartbeat!(": ping\n\n");
+    await sink.write("event: data\ndata: [1]\nid: a\n\n");
+    await sink.heartbeat!(": ping\n\n");
+    // Right behind a write still on its way out: the beat must queue behind it, not cut into it.
+    void sink.write("event: data\ndata: [2]\nid: b\n\n");
+    await sink.heartbeat!(": ping\n\n");
+  },
   large: async (sink) => {
     const chunk = `data: ${"x".repeat(64 * 1024 - 8)}\n\n`;
     for (let i = 0; i < 512; i++) await sink.write(chunk); // 32 MiB: well past what the sockets hold
@@ -126,3 +135,45 @@ it("falls back to hono's helper without a Node response, with the same frames an
   expect(response.headers.get("x-set-after-next")).toBe("yes");
   expect(await response.text()).toBe("event: data\ndata: [1]\nid: a\n\nevent: data\ndata: [2]\nid: b\n\n");
 });
+
+const BEATS = ": ping\n\nevent: data\ndata: [1]\nid: a\n\n: ping\n\nevent: data\ndata: [2]\nid: b\n\n: ping\n\n";
+
+it("writes heartbeats as whole chunks of the response, in order with the frames around them", async () => {
+  // fetch decodes the chunked body: a chunk cut into another would fail it or garble the text.
+  expect(await (await fetch(`${server.url}/sse/beats`)).text()).toBe(BEATS);
+  // On the wire: each beat is one chunk of its own.
+  const raw = await rawResponse("HTTP/1.1", "Host: x");
+  expect(raw).toMatch(/^HTTP\/1\.1 200/);
+  expect(raw.toLowerCase()).toContain("transfer-encoding: chunked");
+  // ": ping\n\n" is 8 bytes: its chunk is "8", CRLF, the text, CRLF.
+  expect(raw.slice(raw.indexOf("\r\n\r\n") + 4)).toMatch(/^8\r\n: ping\n\n\r\n/);
+  expect(raw.split("\r\n8\r\n: ping\n\n\r\n").length - 1).toBeGreaterThanOrEqual(1);
+});
+
+it("writes heartbeats plainly to a client without chunked encoding (HTTP/1.0)", async () => {
+  const raw = await rawResponse("HTTP/1.0", "Host: x");
+  expect(raw).not.toContain("chunked");
+  expect(raw.slice(raw.indexOf("\r\n\r\n") + 4)).toBe(BEATS);
+});
+
+/**
+ * The whole response to GET /sse/beats over a plain socket, as text: to the last chunk of a
+ * chunked one (the connection stays open), to the end of the connection otherwise.
+ */
+function rawResponse(version: string, headers: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(server.url).port), "127.0.0.1");
+    let text = "";
+    socket.setEncoding("utf8");
+    socket.on("data", (chunk: string) => {
+      text += chunk;
+      if (/chunked/i.test(text) && text.endsWith("\r\n0\r\n\r\n")) {
+        socket.destroy();
+        resolve(text);
+      }
+    });
+    socket.on("end", () => resolve(text));
+    socket.on("error", reject);
+    socket.write(`GET /sse/beats ${version}\r\n${headers}\r\n\r\n`);
+  });
+}

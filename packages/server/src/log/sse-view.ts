@@ -57,6 +57,9 @@ export function pipeSseView(sse: SseSink, options: SseViewOptions): Promise<void
   return tail.done;
 }
 
+/** The heartbeat: an SSE comment, which clients ignore. */
+const PING = ": ping\n\n";
+
 /** One live tail: the hub's target for its chat's pages, writing them to the client's sink. */
 class SseTail implements FeedTarget {
   ended = false;
@@ -82,7 +85,7 @@ class SseTail implements FeedTarget {
     // A ping only while nothing is queued: a full connection is not idle, and it drains first.
     // A ping that cannot be written means the client is gone: the tail ends without a failure.
     this.stopBeating = options.heartbeats.add(() => {
-      if (!this.writing) sse.write(": ping\n\n").catch(() => this.end());
+      if (!this.writing) (sse.heartbeat?.(PING) ?? sse.write(PING)).catch(() => this.end());
     });
     this.unwatch = options.watchRevocation?.(() => this.end());
     // Revoked while the watch began: end() ran before there was an unwatch to call.
