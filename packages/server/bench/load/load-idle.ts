@@ -9,9 +9,11 @@
  *    the time from the request to each tail's receipt.
  *
  *    Before the window, IDLE_SETTLE_MS lets the app park the upstream reads of the quiet streams
- *    (a remote tier; the app then runs with a shorter TAIL_PARK_AFTER_MS, see extras.ts).
+ *    (a remote tier; the app then runs with a shorter TAIL_PARK_AFTER_MS, see extras.ts) and
+ *    its heap's quiet mode compact what the openings left (extras.ts).
  *
- * Environment: APP_URL, APP_PID, TIER_PID (optional), IDLE_LEVELS, IDLE_WINDOW_MS, IDLE_SETTLE_MS, FANOUT_TAILS.
+ * Environment: APP_URL, APP_PID, TIER_PID (optional), IDLE_LEVELS, IDLE_WINDOW_MS, IDLE_SETTLE_MS,
+ * IDLE_PARK_SETTLE_MS (0: no parked fan-out round), FANOUT_TAILS.
  */
 import { envNumber } from "./answers.js";
 import { nowUs } from "./clock.js";
@@ -46,6 +48,8 @@ runWorker(async (): Promise<IdleResult> => {
   const levels = (process.env.IDLE_LEVELS ?? "500,1000,2000").split(",").map(Number);
   const windowMs = envNumber("IDLE_WINDOW_MS", 12_000);
   const settleMs = envNumber("IDLE_SETTLE_MS", 0);
+  // The fan-out's second round waits only for the chat's upstream read to park (remote tier).
+  const parkSettleMs = envNumber("IDLE_PARK_SETTLE_MS", 0);
   const fanOutTails = envNumber("FANOUT_TAILS", 1000);
 
   const closers: Array<() => void> = [];
@@ -65,7 +69,7 @@ runWorker(async (): Promise<IdleResult> => {
       break;
     }
     const openMs = (nowUs() - start) / 1000;
-    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs)); // quiet streams park meanwhile
+    if (settleMs > 0) await new Promise((resolve) => setTimeout(resolve, settleMs)); // quiet streams park, the heap compacts
     const cpuBefore = cpuSeconds(appPid);
     const tierBefore = tierPid ? cpuSeconds(tierPid) : 0;
     await new Promise((resolve) => setTimeout(resolve, windowMs)); // the measuring window itself
@@ -117,9 +121,9 @@ runWorker(async (): Promise<IdleResult> => {
       return { latency: summarize(received), missing: fanOutTails - received.length };
     };
     fanOut = { tails: fanOutTails, ...(await round("fan-out")) };
-    if (settleMs > 0) {
+    if (parkSettleMs > 0) {
       // The chat is quiet again: its upstream read parks, and the next rename wakes it.
-      await new Promise((resolve) => setTimeout(resolve, settleMs));
+      await new Promise((resolve) => setTimeout(resolve, parkSettleMs));
       fanOut.parked = await round("fan-out, parked");
     }
     for (const close of closers.splice(0)) close();
