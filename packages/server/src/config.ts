@@ -46,7 +46,7 @@ export interface ServerConfig {
 const DEFAULT_HEAP_GROWTH_PERCENT = 20;
 
 /**
- * Quiet for this long, V8 favours memory (quiet-heap.ts): at 10,000 idle tails 542–564 → 441 MB.
+ * Quiet for this long, V8 favours memory (quiet-heap.ts): at 10,000 idle tails 542–564 → 422–431 MB.
  * Short enough that a process goes quiet soon after a burst of tail openings; a request or an
  * answer ends it at once.
  */

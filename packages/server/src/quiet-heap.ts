@@ -6,8 +6,8 @@
  *
  * Why: V8's memory reducer — the collections that compact the old generation and hand its empty
  * pages back — only runs when the heap allocates slowly or V8 is told to save memory. 10,000
- * idle tails allocate 1.5–2 MB/s (heartbeats, session checks), enough for the reducer to wait
- * forever: the old generation stayed at ~283 MB committed for ~206 MB live. With the first flag
+ * idle tails allocated 2.2 MB/s (heartbeats, session checks; 0.44 MB/s since those were made
+ * lean), enough for the reducer to wait forever: the old generation stayed at ~283 MB committed for ~206 MB live. With the first flag
  * set at run time the reducer runs (10,000 idle tails: 542–564 → 463 MB, Intel Xeon, 2026-12-01),
  * but its collections move only the emptiest pages: 222 MB stayed committed for 165 MB live.
  * With the second, everything is compacted: 166 MB for 165, 419–428 MB of RSS. Under load the
