@@ -16,11 +16,12 @@
  *
  * V8 reads both flags whenever it decides on a collection, so setting them after start takes
  * effect, and clearing them gives V8's usual choices back. A process started with either on its
- * own command line is left alone.
+ * own command line — in either spelling, or as its `--no-` form — is left alone.
  */
 import v8 from "node:v8";
+import { givesV8Flag } from "./v8-flags.js";
 
-const FLAGS = ["--optimize-for-size", "--compact-on-every-full-gc"];
+const FLAGS = ["optimize-for-size", "compact-on-every-full-gc"];
 
 export interface QuietHeapOptions {
   /** How long without requests and running answers counts as quiet. */
@@ -47,7 +48,7 @@ export interface QuietHeap {
 
 /** The heap's quiet mode, or undefined when the process was started with one of its flags. */
 export function startQuietHeap(options: QuietHeapOptions, execArgv: readonly string[] = process.execArgv): QuietHeap | undefined {
-  if (FLAGS.some((flag) => execArgv.includes(flag))) return undefined;
+  if (FLAGS.some((flag) => givesV8Flag(execArgv, flag) || givesV8Flag(execArgv, `no-${flag}`))) return undefined;
   const now = options.now ?? (() => performance.now());
   const setFlag = options.setFlag ?? ((flag: string) => v8.setFlagsFromString(flag));
   let lastBusy = now();
@@ -57,13 +58,13 @@ export function startQuietHeap(options: QuietHeapOptions, execArgv: readonly str
     lastBusy = now();
     if (!quiet) return;
     quiet = false;
-    for (const flag of FLAGS) setFlag(`--no-${flag.slice(2)}`);
+    for (const flag of FLAGS) setFlag(`--no-${flag}`);
   };
   const check = () => {
     if (options.running() > 0) return busy();
     if (quiet || now() - lastBusy < options.quietAfterMs) return;
     quiet = true;
-    for (const flag of FLAGS) setFlag(flag);
+    for (const flag of FLAGS) setFlag(`--${flag}`);
   };
   const timer = setInterval(check, options.checkEveryMs ?? Math.min(1_000, options.quietAfterMs));
   // Looking for quiet keeps nothing alive.

@@ -98,6 +98,16 @@ describe("the heap's quiet mode", () => {
     for (const flag of QUIET) expect(startQuietHeap({ quietAfterMs: 1, running: () => 0, setFlag: () => expect.unreachable() }, ["--max-semi-space-size=8", flag])).toBeUndefined();
   });
 
+  it("knows the operator's flag in V8's other spelling, and in its --no- form", () => {
+    for (const flag of ["--optimize_for_size", "--compact_on-every_full-gc", ...BUSY, "--no_optimize_for_size"]) {
+      expect(startQuietHeap({ quietAfterMs: 1, running: () => 0, setFlag: () => expect.unreachable() }, [flag]), flag).toBeUndefined();
+    }
+    // Another flag that merely starts the same is not one of them.
+    const heap = startQuietHeap({ quietAfterMs: 1, running: () => 0, setFlag: () => undefined, checkEveryMs: 3_600_000 }, ["--optimize-for-size-please"]);
+    expect(heap).toBeDefined();
+    heap!.stop();
+  });
+
   it("sets flags this Node's V8 knows", async () => {
     // V8 takes an unknown flag with one line on the console and nothing else (see heap-growth.test.ts).
     const flags = JSON.stringify([...QUIET, ...BUSY]);

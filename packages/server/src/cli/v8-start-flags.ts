@@ -13,6 +13,7 @@
  */
 
 import { nonNegativeInt } from "../env-int.js";
+import { givesV8Flag } from "../v8-flags.js";
 
 /** HEAP_SEMI_SPACE_MB unless set (see the package README). */
 export const DEFAULT_HEAP_SEMI_SPACE_MB = 8;
@@ -31,13 +32,11 @@ export function heapSemiSpaceMb(env: NodeJS.ProcessEnv): number | undefined {
 /** Set in the restarted process's environment: a restart happens at most once. */
 export const RESTARTED_WITH_FLAGS = "OPEN_CHAT_V8_START_FLAGS";
 
-const SEMI_SPACE_FLAG = /^--max[-_]semi[-_]space[-_]size(=|$)/;
-
 /** The start flags this process lacks for `semiSpaceMb` (none when unset or already given). */
 export function missingStartFlags(semiSpaceMb: number | undefined, execArgv: readonly string[], nodeOptions: string | undefined): string[] {
   if (!semiSpaceMb) return [];
   const given = [...execArgv, ...(nodeOptions ?? "").split(/\s+/)];
-  if (given.some((arg) => SEMI_SPACE_FLAG.test(arg))) return [];
+  if (givesV8Flag(given, "max-semi-space-size")) return [];
   return [`--max-semi-space-size=${semiSpaceMb}`];
 }
 
