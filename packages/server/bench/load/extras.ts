@@ -6,6 +6,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { configFromEnv } from "../../src/config.js";
 import { startApp, startTier } from "./configs.js";
 import type { CatchUpResult } from "./load-catchup.js";
 import type { IdleResult } from "./load-idle.js";
@@ -45,11 +46,10 @@ export async function coldStart(modelUrl: string): Promise<ColdStart> {
 const IDLE_PARK_AFTER_MS = 10_000;
 
 /**
- * The app's HEAP_QUIET_AFTER_MS unless BENCH_APP_ENV sets it, and how long after it the heap's
- * quiet mode has done its one compaction (V8's memory reducer looks every 8 s; on the Intel
- * machine the compaction was over 15–20 s after the last request, ~1.8 s of CPU once).
+ * How long after the heap's quiet mode begins (the app's HEAP_QUIET_AFTER_MS) its one compaction
+ * is over: V8's memory reducer looks every 8 s; on the Intel machine the compaction was over
+ * 15–20 s after the last request, ~1.8 s of CPU once.
  */
-const QUIET_AFTER_MS = 10_000;
 const QUIET_COMPACTION_MS = 20_000;
 
 /** Idle tails and fan-out against one configuration (a fresh app). */
@@ -59,8 +59,9 @@ export async function idleTails(config: "bun" | "embedded", modelUrl: string, le
   // — and once the heap's quiet mode has compacted the heap the openings left: what an idle
   // process holds, not what it held in the seconds after a burst.
   const parkAfterMs = config === "bun" ? Number(appEnv.TAIL_PARK_AFTER_MS ?? IDLE_PARK_AFTER_MS) : 0;
-  const quietAfterMs = Number(appEnv.HEAP_QUIET_AFTER_MS ?? QUIET_AFTER_MS);
-  const settleMs = Math.max(parkAfterMs > 0 ? parkAfterMs + 5_000 : 0, quietAfterMs > 0 ? quietAfterMs + QUIET_COMPACTION_MS : 0);
+  // The app's own reading of its settings (its default included), not a second copy of them.
+  const quietAfterMs = configFromEnv(appEnv).heapQuietAfterMs;
+  const settleMs = Math.max(parkAfterMs > 0 ? parkAfterMs + 5_000 : 0, quietAfterMs ? quietAfterMs + QUIET_COMPACTION_MS : 0);
   const sut = await startApp(config, modelUrl, { TAIL_PARK_AFTER_MS: String(parkAfterMs), ...appEnv, MAX_TAILS_PER_USER: String(fanOutTails + 10) });
   try {
     const worker = startWorker("./load-idle.ts", {
