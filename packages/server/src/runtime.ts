@@ -96,7 +96,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess },
       generation: { ...generation, appendIntervalMaxMs },
     };
-    const app = parts.createApp({ prisma: db.prisma, auth, streams, models, settings, stopBus, encryptionKey, counters, ...(wakes ? { wakes } : {}) });
+    const app = parts.createApp({ prisma: db.prisma, sql: parts.poolSql(db.pool), auth, streams, models, settings, stopBus, encryptionKey, counters, ...(wakes ? { wakes } : {}) });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));
     // Answers whose holder died (this process before a restart, or another one) end or go on here.

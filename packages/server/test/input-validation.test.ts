@@ -7,7 +7,8 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { API_PATH, HEADER } from "@open-chat/shared";
-import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
+import pg from "pg";
+import { TEST_DATABASE_ADMIN_URL, signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
 import { inputErrorOf } from "../src/http/render-error.js";
 import { deleteEndUser } from "../src/users/delete-user.js";
 import { apiClient } from "./helpers/api.js";
@@ -190,6 +191,20 @@ describe("the error renderer's last line of defence", () => {
     expect(duplicate).toBeInstanceOf(Error);
     expect(inputErrorOf(duplicate)).toBeNull();
     expect(inputErrorOf(new Error("boom"))).toBeNull();
+  });
+
+  it("knows the same refusals when node-postgres reports them (the send path's statements run on the pool, db/sql.ts)", async () => {
+    const client = new pg.Client({ connectionString: TEST_DATABASE_ADMIN_URL });
+    await client.connect();
+    try {
+      expect(inputErrorOf(await refusal(client.query("SELECT $1::text", ["a\u0000b"])))).toBe("22021");
+      expect(inputErrorOf(await refusal(client.query("SELECT $1::timestamp", ["-100000-01-01T00:00:00Z"])))).toMatch(/^22/);
+      const missing = await refusal(client.query("SELECT * FROM no_such_table"));
+      expect(missing).toBeInstanceOf(pg.DatabaseError);
+      expect(inputErrorOf(missing)).toBeNull(); // 42P01: a bug, not the request's value
+    } finally {
+      await client.end();
+    }
   });
 });
 

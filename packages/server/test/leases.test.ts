@@ -7,6 +7,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { useMigratedDb } from "./helpers/database.js";
 import { startLeaseKeeper } from "../src/leases/lease-keeper.js";
 import { createLeaseStore, type ExpiredLease, type LeaseRef } from "../src/leases/lease-store.js";
+import { SQL_RUNNERS } from "./helpers/sql-runners.js";
 import { createPgStopBus } from "../src/leases/stop-bus.js";
 import { startLeaseSweeper } from "../src/leases/sweeper.js";
 
@@ -30,9 +31,9 @@ beforeEach(async () => {
   await pg.db.prisma.chat.deleteMany({});
 });
 
-describe("lease store", () => {
+describe.each(SQL_RUNNERS)("lease store, its hot statements through %s", (_, sqlOf) => {
   it("lets exactly one of many racing takers win an expired lease, and moves the epoch by one", async () => {
-    const store = createLeaseStore(pg.db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock, sqlOf(pg.db));
     const lease = await runningChat("dead");
     expect(await store.takeOver(lease, "b", 10_000)).toBeNull(); // not expired yet
     advance(10_001);
@@ -46,7 +47,7 @@ describe("lease store", () => {
   });
 
   it("renews only what a holder still holds: a fenced holder's lease does not come back", async () => {
-    const store = createLeaseStore(pg.db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock, sqlOf(pg.db));
     const mine = await runningChat("a");
     const lost = await runningChat("a");
     await runningChat("other");
@@ -62,7 +63,7 @@ describe("lease store", () => {
   });
 
   it("renews only the generations the process runs: a dead run's lease under a reused holder id lapses", async () => {
-    const store = createLeaseStore(pg.db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock, sqlOf(pg.db));
     const orphan = await runningChat("fixed-id"); // the process that held it was killed
     const running = await runningChat("fixed-id"); // the restarted process, same HOLDER_ID
     advance(5_000);
@@ -73,7 +74,7 @@ describe("lease store", () => {
   });
 
   it("records a stop durably, says whether the holder is gone, and clears it on release", async () => {
-    const store = createLeaseStore(pg.db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock, sqlOf(pg.db));
     const live = await runningChat("a");
     expect(await store.requestStop(live.chatId, "user")).toMatchObject({ ...live, holder: "a", expired: false });
     expect(await store.requestStop(live.chatId, "system")).toMatchObject({ expired: false }); // idempotent: first stopper kept
@@ -90,7 +91,7 @@ describe("lease store", () => {
   });
 
   it("carries a close-with-error verdict to the next taker", async () => {
-    const store = createLeaseStore(pg.db.prisma, clock);
+    const store = createLeaseStore(pg.db.prisma, clock, sqlOf(pg.db));
     const lease = await runningChat("a");
     await store.closeWithError(lease, "streams_unavailable");
     advance(10_001);

@@ -18,6 +18,7 @@
  * settled again, as a no-op, by whoever closes the turn.
  */
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { prismaSql, type Sql } from "../db/sql.js";
 import { DomainError } from "../domain-error.js";
 import type { EndUser } from "../env.js";
 import { TENANT_ACCOUNT, type AccountRef, type Ledger } from "./ledger-types.js";
@@ -73,6 +74,8 @@ export interface TurnBilling {
 
 export interface BillingDeps {
   prisma: PrismaClient;
+  /** Runs the usage row's statement, once per answer (db/sql.ts). Default: through `prisma`. */
+  sql?: Sql;
   ledger: Ledger;
   prices: PriceCatalog;
   settings: BillingSettings;
@@ -81,6 +84,7 @@ export interface BillingDeps {
 
 export function createBilling(deps: BillingDeps): TurnBilling {
   const { prisma, ledger, prices, clock } = deps;
+  const sql = deps.sql ?? prismaSql(prisma);
   const enabled = deps.settings.enabled;
 
   const priceOf = (model: string): ModelPrice => {
@@ -171,7 +175,7 @@ export function createBilling(deps: BillingDeps): TurnBilling {
       // Settle even when billing was turned off meanwhile: a hold made while it was on must end.
       const settled = await ledger.settle(input.generationId, computed);
       if (!settled.applied && settled.costMicroUsd > 0n) charged = settled.costMicroUsd; // settled before: that cost stands
-      return insertUsageOnce(prisma, { ...input, costMicroUsd: charged, createdAt: clock() });
+      return insertUsageOnce(sql, { ...input, costMicroUsd: charged, createdAt: clock() });
     },
   };
 }
@@ -181,20 +185,23 @@ export function createBilling(deps: BillingDeps): TurnBilling {
  * the cost it carries: one statement, where Prisma's `upsert` with an empty update made a
  * transaction of five round trips (it runs once per answer, on the hot path).
  */
-async function insertUsageOnce(prisma: PrismaClient, row: SettleInput & { costMicroUsd: bigint; createdAt: Date }): Promise<bigint> {
+async function insertUsageOnce(sql: Sql, row: SettleInput & { costMicroUsd: bigint; createdAt: Date }): Promise<bigint> {
   const { generationId } = row;
-  const [inserted] = await prisma.$queryRaw<Array<{ costMicroUsd: bigint }>>`
-    WITH ins AS (
+  // costMicroUsd is int8: a bigint through Prisma, a string through the pool (BigInt reads both).
+  const [inserted] = await sql.rows<{ costMicroUsd: bigint | string }>(
+    `WITH ins AS (
       INSERT INTO "turn_usage" ("generationId", "tenantId", "userId", "chatId", "model", "inputTokens", "outputTokens", "costMicroUsd", "outcome", "createdAt")
-      VALUES (${generationId}, ${row.tenantId}, ${row.userId}, ${row.chatId}, ${row.model}, ${clampInt(row.usage.inputTokens)}, ${clampInt(row.usage.outputTokens)}, ${row.costMicroUsd}, ${row.outcome}, ${row.createdAt})
+      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
       ON CONFLICT ("generationId") DO NOTHING
       RETURNING "costMicroUsd")
     SELECT "costMicroUsd" FROM ins
-    UNION ALL SELECT "costMicroUsd" FROM "turn_usage" WHERE "generationId" = ${generationId}
-    LIMIT 1`;
+    UNION ALL SELECT "costMicroUsd" FROM "turn_usage" WHERE "generationId" = $1
+    LIMIT 1`,
+    [generationId, row.tenantId, row.userId, row.chatId, row.model, clampInt(row.usage.inputTokens), clampInt(row.usage.outputTokens), row.costMicroUsd, row.outcome, row.createdAt],
+  );
   if (inserted) return BigInt(inserted.costMicroUsd);
   // A concurrent writer's row committed after this statement's snapshot: read it anew.
-  const [existing] = await prisma.$queryRaw<Array<{ costMicroUsd: bigint }>>`SELECT "costMicroUsd" FROM "turn_usage" WHERE "generationId" = ${generationId}`;
+  const [existing] = await sql.rows<{ costMicroUsd: bigint | string }>(`SELECT "costMicroUsd" FROM "turn_usage" WHERE "generationId" = $1`, [generationId]);
   if (!existing) throw new Error(`turn usage of ${generationId} was neither written nor found`);
   return BigInt(existing.costMicroUsd);
 }

@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import type { EndUser } from "../env.js";
 import type { PrismaClient } from "../generated/prisma/client.js";
 import { decodeKeysetCursor, encodeKeysetCursor } from "../db/keyset-cursor.js";
+import { prismaSql, type Sql } from "../db/sql.js";
 import { DomainError } from "../domain-error.js";
 import { isWellFormedId } from "../ids.js";
 
@@ -33,7 +34,8 @@ export interface ChatPage {
 
 const chatFields = { id: true, title: true, model: true, createdAt: true, updatedAt: true } as const;
 
-export function createChatRepository(prisma: PrismaClient, clock: () => Date = () => new Date()) {
+/** `sql` runs the statements of every send (db/sql.ts); default: through `prisma`. */
+export function createChatRepository(prisma: PrismaClient, clock: () => Date = () => new Date(), sql: Sql = prismaSql(prisma)) {
   const owned = (user: EndUser, id: string) => ({ id, userId: user.id, tenantId: user.tenantId, deletedAt: null });
 
   return {
@@ -109,11 +111,13 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
      */
     async findForTurn(user: EndUser, chatId: string, clientMessageId: string): Promise<{ model: string | null; turn: TurnRecord | null; runningElsewhere: number }> {
       if (!isWellFormedId(chatId)) throw chatNotFound(chatId);
-      const rows = await prisma.$queryRaw<Array<{ model: string | null; userMessageId: string | null; assistantMessageId: string | null; offset: string | null; running: number }>>`
-        SELECT c."model", t."userMessageId", t."assistantMessageId", t."offset",
-          (SELECT count(*)::int FROM "chat" r WHERE r."userId" = ${user.id} AND r."activeGenerationId" IS NOT NULL AND r."deletedAt" IS NULL AND r."id" <> ${chatId}) AS "running"
-        FROM "chat" c LEFT JOIN "turn" t ON t."chatId" = c."id" AND t."clientMessageId" = ${clientMessageId}
-        WHERE c."id" = ${chatId} AND c."userId" = ${user.id} AND c."tenantId" = ${user.tenantId} AND c."deletedAt" IS NULL`;
+      const rows = await sql.rows<{ model: string | null; userMessageId: string | null; assistantMessageId: string | null; offset: string | null; running: number }>(
+        `SELECT c."model", t."userMessageId", t."assistantMessageId", t."offset",
+          (SELECT count(*)::int FROM "chat" r WHERE r."userId" = $1 AND r."activeGenerationId" IS NOT NULL AND r."deletedAt" IS NULL AND r."id" <> $2) AS "running"
+        FROM "chat" c LEFT JOIN "turn" t ON t."chatId" = c."id" AND t."clientMessageId" = $3
+        WHERE c."id" = $2 AND c."userId" = $1 AND c."tenantId" = $4 AND c."deletedAt" IS NULL`,
+        [user.id, chatId, clientMessageId, user.tenantId],
+      );
       const row = rows[0];
       if (!row) throw chatNotFound(chatId);
       const turn =
@@ -138,17 +142,19 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
     async startTurn(input: Omit<TurnRecord, "offset"> & { holder: string; leaseMs: number; model: string }): Promise<TurnRecord> {
       const { holder, leaseMs, model, ...turn } = input;
       const now = clock();
-      const rows = await prisma.$queryRaw<TurnRecord[]>`
-        WITH leased AS (
-          UPDATE "chat" SET "activeGenerationId" = ${turn.assistantMessageId}, "leaseHolder" = ${holder},
-            "leaseExpiresAt" = ${new Date(now.getTime() + leaseMs)}, "generationEpoch" = 0, "stopRequestedAt" = NULL,
-            "stopRequestedBy" = NULL, "closeWithError" = NULL, "updatedAt" = ${now}, "model" = ${model}
-          WHERE "id" = ${turn.chatId} AND "deletedAt" IS NULL AND "activeGenerationId" IS NULL
+      const rows = await sql.rows<TurnRecord>(
+        `WITH leased AS (
+          UPDATE "chat" SET "activeGenerationId" = $1, "leaseHolder" = $2,
+            "leaseExpiresAt" = $3, "generationEpoch" = 0, "stopRequestedAt" = NULL,
+            "stopRequestedBy" = NULL, "closeWithError" = NULL, "updatedAt" = $4, "model" = $5
+          WHERE "id" = $6 AND "deletedAt" IS NULL AND "activeGenerationId" IS NULL
           RETURNING "id"
         )
         INSERT INTO "turn" ("id", "chatId", "clientMessageId", "userMessageId", "assistantMessageId")
-        SELECT ${randomUUID()}::text, leased."id", ${turn.clientMessageId}::text, ${turn.userMessageId}::text, ${turn.assistantMessageId}::text FROM leased
-        RETURNING "chatId", "clientMessageId", "userMessageId", "assistantMessageId", "offset"`;
+        SELECT $7::text, leased."id", $8::text, $9::text, $1::text FROM leased
+        RETURNING "chatId", "clientMessageId", "userMessageId", "assistantMessageId", "offset"`,
+        [turn.assistantMessageId, holder, new Date(now.getTime() + leaseMs), now, model, turn.chatId, randomUUID(), turn.clientMessageId, turn.userMessageId],
+      );
       const recorded = rows[0];
       if (!recorded) throw new DomainError("lease_conflict", "an answer is still being generated in this chat; wait for it or stop it");
       return recorded;
@@ -156,7 +162,7 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
 
     /** Raw: on every send's path, and Prisma's update costs several times the CPU of this statement. */
     async setTurnOffset(chatId: string, clientMessageId: string, offset: string): Promise<void> {
-      const count = await prisma.$executeRaw`UPDATE "turn" SET "offset" = ${offset} WHERE "chatId" = ${chatId} AND "clientMessageId" = ${clientMessageId}`;
+      const count = await sql.count(`UPDATE "turn" SET "offset" = $1 WHERE "chatId" = $2 AND "clientMessageId" = $3`, [offset, chatId, clientMessageId]);
       if (count !== 1) throw new Error(`setTurnOffset: no turn ${clientMessageId} in chat ${chatId}`);
     },
 
@@ -170,13 +176,15 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
      */
     async retakeLease(chatId: string, clientMessageId: string, generationId: string, holder: string, leaseMs: number): Promise<boolean> {
       const now = clock();
-      const count = await prisma.$executeRaw`
-        UPDATE "chat" SET "activeGenerationId" = ${generationId}, "leaseHolder" = ${holder},
-          "leaseExpiresAt" = ${new Date(now.getTime() + leaseMs)}, "generationEpoch" = 0, "stopRequestedAt" = NULL,
+      const count = await sql.count(
+        `UPDATE "chat" SET "activeGenerationId" = $1, "leaseHolder" = $2,
+          "leaseExpiresAt" = $3, "generationEpoch" = 0, "stopRequestedAt" = NULL,
           "stopRequestedBy" = NULL, "closeWithError" = NULL
-        WHERE "id" = ${chatId} AND "deletedAt" IS NULL
-          AND ("activeGenerationId" IS NULL OR ("activeGenerationId" = ${generationId} AND "leaseExpiresAt" < ${now}))
-          AND EXISTS (SELECT 1 FROM "turn" WHERE "chatId" = ${chatId} AND "clientMessageId" = ${clientMessageId} AND "offset" IS NULL)`;
+        WHERE "id" = $4 AND "deletedAt" IS NULL
+          AND ("activeGenerationId" IS NULL OR ("activeGenerationId" = $1 AND "leaseExpiresAt" < $5))
+          AND EXISTS (SELECT 1 FROM "turn" WHERE "chatId" = $4 AND "clientMessageId" = $6 AND "offset" IS NULL)`,
+        [generationId, holder, new Date(now.getTime() + leaseMs), chatId, now, clientMessageId],
+      );
       return count === 1;
     },
   };

@@ -7,6 +7,7 @@
  * query, so this is the last line of defence, and it logs one line naming what slipped through.
  */
 import type { Context } from "hono";
+import pg from "pg";
 import { HEADER } from "@open-chat/shared";
 import { DomainError } from "../domain-error.js";
 import { ApiError, errorBody } from "./api-error.js";
@@ -45,12 +46,18 @@ const PRISMA_INPUT_CODES = new Set(["P2000", "P2006", "P2007", "P2019", "P2020",
 
 /** The code of a database error caused by a request's value, or null for any other error. */
 export function inputErrorOf(error: unknown): string | null {
+  // node-postgres' own error: the hot path's statements run on the pool (db/sql.ts).
+  if (error instanceof pg.DatabaseError) return typeof error.code === "string" && isInputSqlState(error.code) ? error.code : null;
   if (!(error instanceof Error) || error.name !== "PrismaClientKnownRequestError") return null;
   const { code, meta } = error as Error & { code?: unknown; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
   const sqlState = meta?.driverAdapterError?.cause?.originalCode;
-  if (typeof sqlState === "string" && (sqlState.startsWith("22") || sqlState === "54000")) return `${String(code)} / ${sqlState}`;
+  if (typeof sqlState === "string" && isInputSqlState(sqlState)) return `${String(code)} / ${sqlState}`;
   if (typeof code === "string" && PRISMA_INPUT_CODES.has(code)) return code;
   return null;
+}
+
+function isInputSqlState(state: string): boolean {
+  return state.startsWith("22") || state === "54000";
 }
 
 export function renderNotFound(c: Context): Response {

@@ -9,6 +9,7 @@
  * rows touched.
  */
 import type { PrismaClient } from "../generated/prisma/client.js";
+import { prismaSql, type Sql } from "../db/sql.js";
 
 /** One running generation as the lease sees it. */
 export interface LeaseRef {
@@ -68,17 +69,20 @@ interface LeaseRow {
   generationEpoch: number;
 }
 
-export function createLeaseStore(prisma: PrismaClient, clock: () => Date = () => new Date()): LeaseStore {
+/** `sql` runs the statements of every answer, renewal and release (db/sql.ts); default: through `prisma`. */
+export function createLeaseStore(prisma: PrismaClient, clock: () => Date = () => new Date(), sql: Sql = prismaSql(prisma)): LeaseStore {
   const later = (ms: number) => new Date(clock().getTime() + ms);
   const toRef = (row: LeaseRow): LeaseRef => ({ chatId: row.id, generationId: row.activeGenerationId, epoch: row.generationEpoch });
 
   return {
     async renewHeld(holder, leaseMs, generationIds) {
       if (generationIds.length === 0) return [];
-      const rows = await prisma.$queryRaw<Array<LeaseRow & { stopRequestedBy: string | null }>>`
-        UPDATE "chat" SET "leaseExpiresAt" = ${later(leaseMs)}
-        WHERE "leaseHolder" = ${holder} AND "activeGenerationId" = ANY(${[...generationIds]}::text[])
-        RETURNING "id", "activeGenerationId", "generationEpoch", "stopRequestedBy"`;
+      const rows = await sql.rows<LeaseRow & { stopRequestedBy: string | null }>(
+        `UPDATE "chat" SET "leaseExpiresAt" = $1
+        WHERE "leaseHolder" = $2 AND "activeGenerationId" = ANY($3::text[])
+        RETURNING "id", "activeGenerationId", "generationEpoch", "stopRequestedBy"`,
+        [later(leaseMs), holder, [...generationIds]],
+      );
       return rows.map((row) => ({ ...toRef(row), stopRequestedBy: stopper(row.stopRequestedBy) }));
     },
 
@@ -127,10 +131,12 @@ export function createLeaseStore(prisma: PrismaClient, clock: () => Date = () =>
 
     async release(lease) {
       // Raw: once per answer, on the hot path (about half the CPU of the same `updateMany`).
-      await prisma.$executeRaw`
-        UPDATE "chat" SET "activeGenerationId" = NULL, "leaseHolder" = NULL, "leaseExpiresAt" = NULL,
-          "stopRequestedAt" = NULL, "stopRequestedBy" = NULL, "closeWithError" = NULL, "updatedAt" = ${clock()}
-        WHERE "id" = ${lease.chatId} AND "activeGenerationId" = ${lease.generationId} AND "generationEpoch" = ${lease.epoch}`;
+      await sql.count(
+        `UPDATE "chat" SET "activeGenerationId" = NULL, "leaseHolder" = NULL, "leaseExpiresAt" = NULL,
+          "stopRequestedAt" = NULL, "stopRequestedBy" = NULL, "closeWithError" = NULL, "updatedAt" = $1
+        WHERE "id" = $2 AND "activeGenerationId" = $3 AND "generationEpoch" = $4`,
+        [clock(), lease.chatId, lease.generationId, lease.epoch],
+      );
     },
 
     async requestStop(chatId, by) {

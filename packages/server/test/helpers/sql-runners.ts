@@ -1,0 +1,12 @@
+/**
+ * The two ways the hot path's statements run (db/sql.ts), for suites that check a store
+ * through both: Prisma's `$queryRawUnsafe` (`createApp` without a pool) and the pg pool
+ * (`startServer`).
+ */
+import { poolSql, prismaSql, type Sql } from "../../src/db/sql.js";
+import type { Db } from "../../src/db/client.js";
+
+export const SQL_RUNNERS: Array<[name: string, sqlOf: (db: Db) => Sql]> = [
+  ["Prisma", (db) => prismaSql(db.prisma)],
+  ["the pg pool", (db) => poolSql(db.pool)],
+];
