@@ -167,7 +167,7 @@ export function createServices(deps: AppDeps): Services {
   const ensureUserStream = createUserStreams(deps.streams, deps.prisma);
   // Folded chats kept between sends, edits, selections and feedback: a turn reads only what is new.
   const chatStates = createChatStates(deps.streams);
-  const liveSessions = createLiveSessions({ prisma: deps.prisma, intervalMs: settings.tail.sessionCheckMs, clock });
+  const liveSessions = createLiveSessions({ sql, intervalMs: settings.tail.sessionCheckMs, clock });
   // A sign-out, deletion or merge in this process ends that session's live tails at once.
   deps.auth.sessions.onForget((gone) => liveSessions.revoke(gone));
   const turns = createTurns({

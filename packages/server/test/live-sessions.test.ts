@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { createLiveSessions } from "../src/auth/live-sessions.js";
+import { poolSql, type Sql } from "../src/db/sql.js";
 import { useMigratedDb } from "./helpers/database.js";
 
 const pg = useMigratedDb({ max: 4 });
@@ -21,7 +22,7 @@ async function session(userId: string, token: string, expiresAt = later(60_000))
 describe("createLiveSessions", () => {
   it("ends exactly the tails whose session was deleted, expired or belongs to another user", async () => {
     let clock = NOW;
-    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000, clock: () => clock });
+    const live = createLiveSessions({ sql: poolSql(pg.db.pool), intervalMs: 60_000, clock: () => clock });
     const kept = await session("u-keep", "t-keep");
     const signedOut = await session("u-out", "t-out");
     const expiring = await session("u-exp", "t-exp", later(1_000));
@@ -54,7 +55,7 @@ describe("createLiveSessions", () => {
   });
 
   it("checks thousands of tails in one pass", async () => {
-    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000, clock: () => NOW });
+    const live = createLiveSessions({ sql: poolSql(pg.db.pool), intervalMs: 60_000, clock: () => NOW });
     const users = Array.from({ length: 60 }, (_, i) => ({ id: `bulk-${i}`, name: "g", email: `bulk-${i}@example.test` }));
     await pg.db.prisma.user.createMany({ data: users });
     const tokens = Array.from({ length: 6_000 }, (_, i) => `bulk-t-${i}`);
@@ -69,7 +70,7 @@ describe("createLiveSessions", () => {
   });
 
   it("matches tokens and users whatever characters they hold (they travel as array parameters)", async () => {
-    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000, clock: () => NOW });
+    const live = createLiveSessions({ sql: poolSql(pg.db.pool), intervalMs: 60_000, clock: () => NOW });
     const odd = ['a,b', 'q"uote', "{brace}", "back\\slash", "NULL", "sp ace", "ünï"];
     for (const token of odd) await session(`u-${token}`, token);
     const ended: string[] = [];
@@ -84,7 +85,7 @@ describe("createLiveSessions", () => {
   });
 
   it("revoke ends at once the tails of one session, or of every session of a user", () => {
-    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000 });
+    const live = createLiveSessions({ sql: poolSql(pg.db.pool), intervalMs: 60_000 });
     const ended: string[] = [];
     live.watch({ token: "a1", userId: "ua" }, () => ended.push("a1"));
     live.watch({ token: "a2", userId: "ua" }, () => ended.push("a2"));
@@ -98,8 +99,8 @@ describe("createLiveSessions", () => {
   });
 
   it("keeps its tails when the database fails, and decides at the next check", async () => {
-    const failing = { $queryRaw: () => Promise.reject(new Error("connection lost")) } as unknown as Parameters<typeof createLiveSessions>[0]["prisma"];
-    const live = createLiveSessions({ prisma: failing, intervalMs: 60_000 });
+    const failing: Sql = { rows: () => Promise.reject(new Error("connection lost")), count: () => Promise.reject(new Error("connection lost")) };
+    const live = createLiveSessions({ sql: failing, intervalMs: 60_000 });
     let ended = false;
     const stop = live.watch({ token: "t", userId: "u" }, () => (ended = true));
     await expect(live.check()).rejects.toThrow("connection lost");
@@ -109,7 +110,7 @@ describe("createLiveSessions", () => {
   });
 
   it("a session watched after a check is asked about at the next one", async () => {
-    const live = createLiveSessions({ prisma: pg.db.prisma, intervalMs: 60_000, clock: () => NOW });
+    const live = createLiveSessions({ sql: poolSql(pg.db.pool), intervalMs: 60_000, clock: () => NOW });
     const first = await session("u-first", "t-first");
     const ended: string[] = [];
     live.watch(first, () => ended.push("first"));
@@ -122,13 +123,14 @@ describe("createLiveSessions", () => {
 
   it("sends the same parameters while the watched sessions stay the same, and drops a session no tail watches", async () => {
     const sent: unknown[][] = [];
-    const recording = {
-      $queryRaw: (_sql: TemplateStringsArray, ...values: unknown[]) => {
-        sent.push(values);
-        return Promise.resolve([]);
+    const recording: Sql = {
+      rows: <R>(_text: string, values: readonly unknown[]) => {
+        sent.push([...values]);
+        return Promise.resolve([] as R[]);
       },
-    } as unknown as Parameters<typeof createLiveSessions>[0]["prisma"];
-    const live = createLiveSessions({ prisma: recording, intervalMs: 60_000, clock: () => NOW });
+      count: () => Promise.resolve(0),
+    };
+    const live = createLiveSessions({ sql: recording, intervalMs: 60_000, clock: () => NOW });
     const stopA = live.watch({ token: "a", userId: "ua" }, () => undefined);
     const stopA2 = live.watch({ token: "a", userId: "ua" }, () => undefined);
     const stopB = live.watch({ token: "b", userId: "ub" }, () => undefined);

@@ -16,17 +16,18 @@
  * called from the session cache's forget hooks).
  *
  * ```ts
- * const live = createLiveSessions({ prisma, intervalMs: 15_000 });
+ * const live = createLiveSessions({ sql: poolSql(db.pool), intervalMs: 15_000 });
  * const unwatch = live.watch({ token, userId }, () => response.end());
  * // … when the tail ends:
  * unwatch();
  * ```
  */
-import type { PrismaClient } from "../generated/prisma/client.js";
+import type { Sql } from "../db/sql.js";
 import type { ForgottenSessions } from "./session-cache.js";
 
 export interface LiveSessionsOptions {
-  prisma: Pick<PrismaClient, "$queryRaw">;
+  /** Runs the check (db/sql.ts): on the pg pool, its two large string parameters skip Prisma's processing. */
+  sql: Sql;
   /** How often the watched sessions are checked. */
   intervalMs: number;
   clock?: () => Date;
@@ -66,7 +67,7 @@ function arrayLiteral(values: readonly string[]): string {
   return `{${values.map((value) => `"${value.replace(/["\\]/g, "\\$&")}"`).join(",")}}`;
 }
 
-export function createLiveSessions({ prisma, intervalMs, clock = () => new Date() }: LiveSessionsOptions): LiveSessions {
+export function createLiveSessions({ sql, intervalMs, clock = () => new Date() }: LiveSessionsOptions): LiveSessions {
   const watchers = new Map<symbol, { session: WatchedSession; onRevoked: () => void }>();
   /** The distinct sessions watched, with how many tails watch each. */
   const sessions = new Map<string, { session: WatchedSession; tails: number }>();
@@ -109,12 +110,14 @@ export function createLiveSessions({ prisma, intervalMs, clock = () => new Date(
   async function checkOnce(): Promise<void> {
     const gone = new Set<string>();
     for (const { tokens, userIds } of currentParams()) {
-      const rows = await prisma.$queryRaw<WatchedSession[]>`
-        SELECT w.token, w."userId"
-        FROM unnest(${tokens}::text[], ${userIds}::text[]) AS w(token, "userId")
+      const rows = await sql.rows<WatchedSession>(
+        `SELECT w.token, w."userId"
+        FROM unnest($1::text[], $2::text[]) AS w(token, "userId")
         WHERE NOT EXISTS (
-          SELECT 1 FROM "session" s WHERE s.token = w.token AND s."userId" = w."userId" AND s."expiresAt" > ${clock()}
-        )`;
+          SELECT 1 FROM "session" s WHERE s.token = w.token AND s."userId" = w."userId" AND s."expiresAt" > $3
+        )`,
+        [tokens, userIds, clock()],
+      );
       for (const row of rows) gone.add(pairKey(row));
     }
     if (gone.size === 0) return;
