@@ -1,10 +1,11 @@
 /**
  * Raw statements of the hot path (run by every send and every answer: the turn's lookup and
- * lease, its offset, the lease's renewal and release, the usage row), sent straight to the pg
- * pool under Prisma. Prisma's `$queryRaw` runs even a raw statement through its query
- * interpreter and result mapping: ~300 µs of CPU against ~100 µs for the same 10-parameter
- * statement on the pool (measured side by side, Node 24), and one send with its answer runs six
- * such statements. Everything else keeps using Prisma.
+ * lease, its offset, the lease's renewal and release, the hold lookup and the usage row; and
+ * the live tails' session check), sent straight to the pg pool under Prisma. Prisma's
+ * `$queryRaw` runs even a raw statement through its query interpreter and result mapping:
+ * ~300 µs of CPU against ~100 µs for the same 10-parameter statement on the pool (measured
+ * side by side, Node 24), and one send with its answer runs six such statements. Everything
+ * else keeps using Prisma.
  *
  * Without a pool (`createApp` given a Prisma client only) the same statements run through
  * Prisma's `$queryRawUnsafe`, so both runners must read the same: placeholders `$1…`; text,
@@ -48,4 +49,3 @@ export function prismaSql(prisma: Pick<PrismaClient, "$queryRawUnsafe" | "$execu
     },
   };
 }
-
