@@ -7,16 +7,18 @@
  * Why: V8's memory reducer — the collections that compact the old generation and hand its empty
  * pages back — only runs when the heap allocates slowly or V8 is told to save memory. 10,000
  * idle tails allocated 2.2 MB/s (heartbeats, session checks; 0.44 MB/s since those were made
- * lean), enough for the reducer to wait forever: the old generation stayed at ~283 MB committed for ~206 MB live. With the first flag
- * set at run time the reducer runs (10,000 idle tails: 542–564 → 463 MB, Intel Xeon, 2026-12-01),
- * but its collections move only the emptiest pages: 222 MB stayed committed for 165 MB live.
+ * lean), enough for the reducer to wait forever: the old generation stayed at ~283 MB committed
+ * for ~206 MB live. With the first flag set at run time the reducer runs (10,000 idle tails:
+ * 542–564 → 463 MB, Intel Xeon, 2026-12-01), but its collections move only the emptiest pages:
+ * 222 MB stayed committed for 165 MB live.
  * With the second, everything is compacted: 166 MB for 165, 419–428 MB of RSS. Under load the
  * first flag alone cost ~8 points of CPU and 12–30 % on token p50 at 100 answers, so neither is
  * ever on while an answer runs or requests arrive.
  *
  * V8 reads both flags whenever it decides on a collection, so setting them after start takes
  * effect, and clearing them gives V8's usual choices back. A process started with either on its
- * own command line — in either spelling, or as its `--no-` form — is left alone.
+ * own command line — in either spelling, or as its `--no-` form — is left alone (Node refuses
+ * both flags in NODE_OPTIONS, so the command line is the only place an operator can give them).
  */
 import v8 from "node:v8";
 import { givesV8Flag } from "./v8-flags.js";

@@ -7,8 +7,8 @@
  * Each tail used to re-check its own session through Better Auth every 15 s: 10,000 idle
  * tails were 667 session lookups a second, most of an idle process's CPU. Now the cost is one
  * indexed query per interval (in chunks), whatever the number of tails. The watched sessions go
- * to Postgres as two arrays — each one parameter, a Postgres array literal built once and kept
- * while the watched sessions stay the same — and only the GONE ones come back — usually none — where
+ * to Postgres as two arrays (each one parameter, a Postgres array literal built once and kept
+ * while the watched sessions stay the same) and only the GONE ones come back, usually none, where
  * a `token IN (…)` of one bind parameter per token, through Prisma's query builder, brought
  * every live row back (at 2,000 idle tails a check allocated ~1.2 MB and was the largest
  * allocator of an idle process after the heartbeats). The timer runs only while a tail is

@@ -38,17 +38,12 @@ export type SseBody = (sink: SseSink) => Promise<void>;
 /** Told about a body that failed; the client then gets an `event: error` frame and the end. */
 export type SseFailure = (error: Error) => void;
 
-/** Heartbeat frames as whole HTTP/1.1 chunks (size line, data, CRLF), made once per text. */
-const heartbeatChunks = new Map<string, Buffer>();
+/** The heartbeat frame as a whole HTTP/1.1 chunk (size line, data, CRLF), made again only if its text changes. */
+let heartbeatChunk: { text: string; chunk: Buffer } | undefined;
 
 function chunkOf(text: string): Buffer {
-  let chunk = heartbeatChunks.get(text);
-  if (!chunk) {
-    chunk = Buffer.from(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
-    // A handful of texts at most (one heartbeat); never a cache of everything written.
-    if (heartbeatChunks.size < 8) heartbeatChunks.set(text, chunk);
-  }
-  return chunk;
+  if (heartbeatChunk?.text !== text) heartbeatChunk = { text, chunk: Buffer.from(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`) };
+  return heartbeatChunk.chunk;
 }
 
 const SSE_HEADERS = { "Content-Type": "text/event-stream", "Cache-Control": "no-store", Connection: "keep-alive" };
