@@ -20,6 +20,8 @@ export interface ServerConfig {
   databaseUrl?: string;
   /** Remote Prisma Streams server; unset = embedded streams-local under dataDir. */
   streamsUrl?: string;
+  /** EMBEDDED_THREADS: the embedded PGlite and streams-local each on a worker thread (threads/host.ts); default on. */
+  embeddedThreads?: boolean;
   streamsApiKey?: string;
   /** OpenAI-compatible provider; unset = our local model server (tests and offline demo). */
   model?: { baseURL: string; apiKey: string; name: string };
@@ -72,6 +74,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     databaseUrl: env.DATABASE_URL || undefined,
     streamsUrl: env.STREAMS_URL || undefined,
     streamsApiKey: env.STREAMS_API_KEY || undefined,
+    embeddedThreads: onOff(env, "EMBEDDED_THREADS", true),
     model,
     defaultModel,
     authSecret: env.AUTH_SECRET || env.BETTER_AUTH_SECRET || undefined,

@@ -6,7 +6,8 @@
  * The parts that do not depend on each other start together: the database and its migrations,
  * the streams tier, the local model server and the loading of the app's own modules
  * (runtime-parts.ts). A fresh embedded database starts from the build's PGlite template
- * (db/pglite-template.ts) instead of initdb.
+ * (db/pglite-template.ts) instead of initdb. The embedded PGlite and streams-local each run on a
+ * worker thread of their own (threads/host.ts) unless EMBEDDED_THREADS is off.
  */
 import { mkdirSync } from "node:fs";
 import type { OpenChatApp } from "./app.js";
@@ -136,7 +137,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
 async function startDatabase(config: ServerConfig, dataDir: DataDirLayout, stops: Stops): Promise<string> {
   let databaseUrl = config.databaseUrl;
   if (!databaseUrl) {
-    const pg = await startEmbeddedPostgres({ dataDir: dataDir.postgres });
+    const pg = await startEmbeddedPostgres({ dataDir: dataDir.postgres, thread: config.embeddedThreads ?? true });
     stops.push(() => pg.stop());
     databaseUrl = pg.connectionString;
   }
@@ -148,7 +149,7 @@ async function startDatabase(config: ServerConfig, dataDir: DataDirLayout, stops
 async function startStreams(config: ServerConfig, dataDir: DataDirLayout, stops: Stops): Promise<string> {
   if (config.streamsUrl) return config.streamsUrl;
   const { startEmbeddedStreams } = await import("./streams/tier/embedded.js");
-  const local = await startEmbeddedStreams({ dataDir: dataDir.streams });
+  const local = await startEmbeddedStreams({ dataDir: dataDir.streams, thread: config.embeddedThreads ?? true });
   stops.push(() => local.close());
   return local.url;
 }

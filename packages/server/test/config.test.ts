@@ -31,5 +31,8 @@ describe("configFromEnv", () => {
     expect(configFromEnv({}).settings.tail.parkAfterMs).toBe(60_000);
     expect(configFromEnv({ TAIL_PARK_AFTER_MS: "0" }).settings.tail.parkAfterMs).toBe(0); // never park
     expect(() => configFromEnv({ TAIL_PARK_AFTER_MS: "soon" })).toThrow(/TAIL_PARK_AFTER_MS must be a non-negative integer/);
+    expect(configFromEnv({}).embeddedThreads).toBe(true);
+    expect(configFromEnv({ EMBEDDED_THREADS: "off" }).embeddedThreads).toBe(false);
+    expect(() => configFromEnv({ EMBEDDED_THREADS: "sometimes" })).toThrow(/EMBEDDED_THREADS must be on or off/);
   });
 });

@@ -72,6 +72,32 @@ describe("embedded streams-local", () => {
     }
   });
 
+  it("runs on a thread of its own: the same folder and lock, its configuration in that thread only", async () => {
+    const dataDir = await tempDir();
+    const before = { root: process.env.DS_LOCAL_DATA_ROOT, flush: process.env.DS_INGEST_FLUSH_MS };
+    const stream = uniqueStreamName("thread");
+    const threaded = await startEmbeddedStreams({ dataDir, thread: true, ingestFlushMs: 2 });
+    try {
+      expect(process.env.DS_LOCAL_DATA_ROOT).toBe(before.root);
+      expect(process.env.DS_INGEST_FLUSH_MS).toBe(before.flush);
+      expect(threaded.sqlitePath).toBe(join(dataDir, "default", "durable-streams.sqlite"));
+      // The lock is the folder's, whichever thread holds it; the error crosses the thread boundary.
+      await expect(startEmbeddedStreams({ dataDir })).rejects.toThrow(`is in use by process ${process.pid} (${threaded.url})`);
+      await expect(startEmbeddedStreams({ dataDir, thread: true })).rejects.toThrow(`is in use by process ${process.pid} (${threaded.url}) (on the embedded streams thread)`);
+      const client = createStreamsClient({ baseUrl: threaded.url });
+      await client.ensureStream(stream);
+      await client.append(stream, [{ n: 1 }], { key: "chat:1" });
+    } finally {
+      await threaded.close();
+    }
+    const again = await startEmbeddedStreams({ dataDir });
+    try {
+      expect(await readAll(createStreamsClient({ baseUrl: again.url }), stream, "chat:1")).toEqual([{ n: 1 }]);
+    } finally {
+      await again.close();
+    }
+  });
+
   it("refuses a second server on a folder that is in use (lock)", async () => {
     const dataDir = await tempDir();
     const first = await startEmbeddedStreams({ dataDir });
@@ -89,14 +115,14 @@ describe("embedded streams-local", () => {
       scriptPath,
       `import { startEmbeddedStreams } from ${JSON.stringify(fileURLToPath(new URL("../src/streams/tier/embedded.ts", import.meta.url)))};
        import { createStreamsClient } from ${JSON.stringify(fileURLToPath(new URL("../src/streams/client/http-client.ts", import.meta.url)))};
-       const s = await startEmbeddedStreams({ dataDir: process.argv[2] });
+       const s = await startEmbeddedStreams({ dataDir: process.argv[2], thread: true });
        const c = createStreamsClient({ baseUrl: s.url });
        await c.ensureStream("crash");
        await c.append("crash", ["before the crash"]);
        console.log("ready");
        setInterval(() => {}, 1000);`,
     );
-    // One process (node + the tsx loader), so SIGKILL hits the lock owner itself.
+    // One process (node + the tsx loader; the tier on a thread of it, as serve runs it), so SIGKILL hits the lock owner itself.
     const packageRoot = fileURLToPath(new URL("..", import.meta.url));
     const child = spawn(process.execPath, ["--import", "tsx", scriptPath, dataDir], {
       cwd: packageRoot,

@@ -25,12 +25,16 @@
  * for as long as it runs, so a second start on the same folder fails until `close()`. A lock left
  * behind by a process that died without releasing it (kill -9; upstream would refuse for 30 s) is
  * taken over when `server.json` names a process that no longer exists.
+ *
+ * With `thread: true` streams-local runs on a worker thread of its own (threads/host.ts says
+ * why), its environment variables set in that thread's copy of `process.env`.
  */
 import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { startLocalDurableStreamsServer } from "@prisma/streams-local";
 import { withProcessEnv } from "./process-env.js";
 import { processExists } from "../../process-alive.js";
+import { startOnThread, threadEntry } from "../../threads/host.js";
 
 export interface EmbeddedStreamsOptions {
   /** Folder that holds the data (created if missing), e.g. `.data/streams`. Relative to the cwd. */
@@ -43,6 +47,8 @@ export interface EmbeddedStreamsOptions {
   port?: number;
   /** Group-commit window of the ingest queue. Default: `DS_INGEST_FLUSH_MS` from the environment, else 1. */
   ingestFlushMs?: number;
+  /** Runs streams-local on a worker thread of its own instead of this thread's event loop. Default false. */
+  thread?: boolean;
 }
 
 export interface EmbeddedStreams {
@@ -58,6 +64,7 @@ export interface EmbeddedStreams {
 let startQueue: Promise<unknown> = Promise.resolve();
 
 export function startEmbeddedStreams(options: EmbeddedStreamsOptions): Promise<EmbeddedStreams> {
+  if (options.thread) return startOnItsThread(options);
   const run = startQueue.then(() => startNow(options));
   startQueue = run.catch(() => undefined);
   return run;
@@ -97,6 +104,17 @@ async function startNow(options: EmbeddedStreamsOptions): Promise<EmbeddedStream
     sqlitePath: server.exports.sqlite.path,
     close: () => (closing ??= server.close()),
   };
+}
+
+/** What the worker thread (embedded-streams-thread.ts) hands back. */
+export interface EmbeddedStreamsOnThread {
+  url: string;
+  sqlitePath: string;
+}
+
+async function startOnItsThread({ thread: _, ...options }: EmbeddedStreamsOptions): Promise<EmbeddedStreams> {
+  const served = await startOnThread<EmbeddedStreamsOnThread>(threadEntry(import.meta.url, "embedded-streams-thread"), options, "embedded streams");
+  return { ...served.value, close: served.stop };
 }
 
 function envNumber(name: string): number | undefined {
