@@ -24,9 +24,17 @@ const ROUNDS = Number(process.argv[2] ?? 5);
 const MODEL = { OPENAI_BASE_URL: "http://127.0.0.1:9/v1", OPENAI_API_KEY: "bench", MODEL: "bench-model" };
 
 async function startOnce(dataDir: string, extra: Record<string, string> = {}): Promise<number> {
-  const app = await startCli("serve", { HOST: "127.0.0.1", PORT: String(await freePort()), DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: "0", ...MODEL, ...extra }, "app (embedded)");
-  await app.stop();
-  return app.startMs;
+  // freePort's port is free when it answers, not when the app binds it: the embedded Postgres and
+  // streams-local bind ephemeral ports of their own meanwhile, and now and then take that one.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const app = await startCli("serve", { HOST: "127.0.0.1", PORT: String(await freePort()), DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: "0", ...MODEL, ...extra }, "app (embedded)");
+      await app.stop();
+      return app.startMs;
+    } catch (error) {
+      if (attempt === 3 || !String((error as Error).message).includes("EADDRINUSE")) throw error;
+    }
+  }
 }
 
 // A private copy of dist/ (with its template): a rebuild during the run must not change what starts.

@@ -4,12 +4,13 @@
  * keeps what is written to it, and a template that cannot be opened falls back to initdb
  * without losing the start.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
+import { PGLITE_SHARED_BUFFERS, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
+import { LOCK_FILE } from "../src/db/folder-lock.js";
 import { applyMigrations, readMigrations } from "../src/db/migrate.js";
 
 const root = mkdtempSync(join(tmpdir(), "open-chat-pglite-template-"));
@@ -22,6 +23,16 @@ beforeAll(async () => {
   await applyMigrations({ connectionString: built.connectionString });
   await built.stop();
 }, 120_000);
+
+async function one<R>(connectionString: string, sql: string): Promise<R> {
+  const client = new pg.Client({ connectionString });
+  await client.connect();
+  try {
+    return (await client.query(sql)).rows[0] as R;
+  } finally {
+    await client.end();
+  }
+}
 
 async function tenantIds(connectionString: string): Promise<string[]> {
   const client = new pg.Client({ connectionString });
@@ -52,6 +63,34 @@ describe("startEmbeddedPostgres from a template", () => {
       expect(await tenantIds(second.connectionString)).toContain("acme");
     } finally {
       await second.stop();
+    }
+  }, 60_000);
+
+  it("starts with a small buffer cache whatever the folder's postgresql.conf says (initdb writes 128MB)", async () => {
+    expect(readFileSync(join(template, "postgresql.conf"), "utf8")).toMatch(/^shared_buffers = 128MB/m);
+    const dataDir = join(root, "buffers");
+    for (const start of ["fresh", "existing"]) {
+      const pgEmbedded = await startEmbeddedPostgres({ dataDir, template });
+      try {
+        expect({ start, ...(await one<{ shared_buffers: string }>(pgEmbedded.connectionString, "SHOW shared_buffers")) }).toEqual({ start, shared_buffers: PGLITE_SHARED_BUFFERS });
+      } finally {
+        await pgEmbedded.stop();
+      }
+    }
+  }, 60_000);
+
+  it("leaves a lock or pid file a template holds behind, keeping the new folder's own lock", async () => {
+    const stray = join(root, "stray");
+    cpSync(template, stray, { recursive: true });
+    writeFileSync(join(stray, LOCK_FILE), JSON.stringify({ pid: 1 }) + "\n");
+    writeFileSync(join(stray, "postmaster.pid"), "1\n");
+    const dataDir = join(root, "from-stray");
+    const pgEmbedded = await startEmbeddedPostgres({ dataDir, template: stray });
+    try {
+      expect(JSON.parse(readFileSync(join(dataDir, LOCK_FILE), "utf8"))).toEqual({ pid: process.pid });
+      expect(await tenantIds(pgEmbedded.connectionString)).toEqual(["default"]);
+    } finally {
+      await pgEmbedded.stop();
     }
   }, 60_000);
 
