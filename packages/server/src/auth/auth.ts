@@ -31,7 +31,7 @@
  * app.on(["GET", "POST"], "/v1/auth/*", (c) => auth.handler(c.req.raw));
  * const session = await resolveSession(auth, c.req.raw.headers); // { userId, sessionId, tenantId, isAnonymous } | null
  */
-import { betterAuth } from "better-auth";
+import { betterAuth } from "better-auth/minimal";
 import { prismaAdapter } from "better-auth/adapters/prisma";
 import { anonymous } from "better-auth/plugins/anonymous";
 import { bearer } from "better-auth/plugins/bearer";
