@@ -7,7 +7,7 @@ export { createApp } from "./app.js";
 export { createAuth } from "./auth/auth.js";
 export { loadOrCreateSecret } from "./auth/secret.js";
 export { encryptionKeyOf } from "./data-dir.js";
-export { createDb } from "./db/client.js";
+export { createDb, warmQueryCompiler } from "./db/client.js";
 export { poolSql } from "./db/sql.js";
 export { createModelClient } from "./generation/model-client.js";
 export { listen } from "./http/listen.js";

@@ -57,7 +57,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       startDatabase(config, dataDir, stops),
       startStreams(config, dataDir, stops),
       startModel(config, stops, log),
-      import("./runtime-parts.js"),
+      // Prisma's query compiler is loaded while the database starts, not after (db/client.ts).
+      import("./runtime-parts.js").then(async (loaded) => (await loaded.warmQueryCompiler(), loaded)),
     ]);
     // PGlite serves every socket connection from ONE Postgres session: parallel connections
     // interleave their protocol messages (08P01) and leak into each other's transactions.

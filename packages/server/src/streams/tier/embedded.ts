@@ -31,7 +31,6 @@
  */
 import { mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { startLocalDurableStreamsServer } from "@prisma/streams-local";
 import { withProcessEnv } from "./process-env.js";
 import { processExists } from "../../process-alive.js";
 import { startOnThread, threadEntry } from "../../threads/host.js";
@@ -77,11 +76,15 @@ async function startNow(options: EmbeddedStreamsOptions): Promise<EmbeddedStream
   if (!(flushMs >= 0)) throw new RangeError(`ingestFlushMs must be >= 0, got ${flushMs}`);
 
   const name = options.name ?? "default";
+  // Loaded here, not at the top: a host that runs it on a thread (startOnItsThread) would
+  // otherwise load streams-local and its JSON-schema compiler on the main thread as well
+  // (~0.25 s of CPU at start-up, on a core the two threads need).
+  const { startLocalDurableStreamsServer } = await import("@prisma/streams-local");
   const start = () =>
     withProcessEnv({ DS_LOCAL_DATA_ROOT: dataDir, DS_INGEST_FLUSH_MS: String(flushMs) }, () =>
       startLocalDurableStreamsServer({ name, hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0 }),
     );
-  let server: Awaited<ReturnType<typeof startLocalDurableStreamsServer>>;
+  let server: Awaited<ReturnType<typeof start>>;
   try {
     server = await start();
   } catch (error) {
