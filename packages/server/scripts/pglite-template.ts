@@ -1,10 +1,11 @@
 /**
  * Builds `dist/pglite-template/` (src/db/pglite-template.ts): a PGlite data folder with every
- * committed migration applied, closed cleanly. A fresh embedded database starts as a copy of it
+ * committed migration applied and initdb's template databases dropped, closed cleanly
+ * (src/db/pglite-template-build.ts). A fresh embedded database starts as a copy of it
  * instead of running initdb. Part of `pnpm build` (after tsup).
  *
- * Cached in `node_modules/.cache/open-chat/` under a key of the PGlite build and the
- * migrations, so a rebuild without a new migration or PGlite costs a folder copy.
+ * Cached in `node_modules/.cache/open-chat/` under a key of the PGlite build, the migrations and
+ * the databases it drops, so a rebuild without a new migration or PGlite costs a folder copy.
  *
  *   node --import tsx scripts/pglite-template.ts [--out dist/pglite-template]
  */
@@ -13,9 +14,9 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
 import { LOCK_FILE } from "../src/db/folder-lock.js";
-import { applyMigrations, readMigrations } from "../src/db/migrate.js";
+import { readMigrations } from "../src/db/migrate.js";
+import { buildPgliteTemplate, DROPPED_DATABASES } from "../src/db/pglite-template-build.js";
 import { PGLITE_TEMPLATE_DIR } from "../src/db/pglite-template.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -24,6 +25,7 @@ const { values } = parseArgs({ options: { out: { type: "string", default: join(r
 // The resolved module path names the PGlite version (and build) the folder belongs to.
 const key = createHash("sha256")
   .update(import.meta.resolve("@electric-sql/pglite"))
+  .update(DROPPED_DATABASES.join(","))
   .update(readMigrations().map((m) => `${m.name}:${m.checksum}`).join("\n"))
   .digest("hex")
   .slice(0, 16);
@@ -35,12 +37,7 @@ if (!existsSync(join(cached, "PG_VERSION"))) {
   mkdirSync(cacheDir, { recursive: true });
   const dir = mkdtempSync(join(cacheDir, "building-"));
   try {
-    const pg = await startEmbeddedPostgres({ dataDir: dir, template: false });
-    try {
-      await applyMigrations({ connectionString: pg.connectionString });
-    } finally {
-      await pg.stop();
-    }
+    await buildPgliteTemplate(dir);
     rmSync(join(dir, LOCK_FILE), { force: true });
     rmSync(join(dir, "postmaster.pid"), { force: true });
     rmSync(cached, { recursive: true, force: true });

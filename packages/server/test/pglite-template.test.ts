@@ -12,17 +12,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PGLITE_SHARED_BUFFERS, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
 import { LOCK_FILE } from "../src/db/folder-lock.js";
 import { applyMigrations, readMigrations } from "../src/db/migrate.js";
+import { buildPgliteTemplate } from "../src/db/pglite-template-build.js";
 
 const root = mkdtempSync(join(tmpdir(), "open-chat-pglite-template-"));
 const template = join(root, "template");
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-// What scripts/pglite-template.ts does: initdb, every migration, a clean shutdown.
-beforeAll(async () => {
-  const built = await startEmbeddedPostgres({ dataDir: template, template: false });
-  await applyMigrations({ connectionString: built.connectionString });
-  await built.stop();
-}, 120_000);
+// What scripts/pglite-template.ts does: initdb, every migration, template0/1 dropped, a clean shutdown.
+beforeAll(() => buildPgliteTemplate(template), 120_000);
 
 async function one<R>(connectionString: string, sql: string): Promise<R> {
   const client = new pg.Client({ connectionString });
@@ -63,6 +60,15 @@ describe("startEmbeddedPostgres from a template", () => {
       expect(await tenantIds(second.connectionString)).toContain("acme");
     } finally {
       await second.stop();
+    }
+  }, 60_000);
+
+  it("holds the one database the server uses: initdb's template databases are not copied into every fresh folder", async () => {
+    const pgEmbedded = await startEmbeddedPostgres({ dataDir: join(root, "databases"), template });
+    try {
+      expect(await one(pgEmbedded.connectionString, "SELECT string_agg(datname, ',' ORDER BY datname) AS names FROM pg_database")).toEqual({ names: "postgres" });
+    } finally {
+      await pgEmbedded.stop();
     }
   }, 60_000);
 
