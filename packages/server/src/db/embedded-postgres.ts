@@ -141,9 +141,9 @@ async function openPglite(dataDir: string, template: string | false | undefined)
 
 /**
  * The template's files beside the folder's lock file. A copy with a filter goes file by file
- * through JavaScript (0.5 s for the template's ~1,000 files); without one Node copies the tree
- * natively (0.33 s), so the filter is there only for a template that holds a lock or a pid file
- * (the build's never does).
+ * through JavaScript (0.5 s for ~1,000 files); without one Node copies the tree natively (0.33 s),
+ * so the filter is there only for a template that holds a lock or a pid file (the build's never
+ * does).
  */
 function copyTemplate(template: string, dataDir: string): void {
   const strays = [LOCK_FILE, "postmaster.pid"];
