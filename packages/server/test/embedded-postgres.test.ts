@@ -1,10 +1,12 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDb } from "../src/db/client.js";
-import { startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
+import { PGLITE_SOCKET_FILE, startEmbeddedPostgres } from "../src/db/embedded-postgres.js";
 import { FolderInUseError } from "../src/db/folder-lock.js";
 import { applyMigrations } from "../src/db/migrate.js";
 
@@ -16,7 +18,10 @@ describe("startEmbeddedPostgres", () => {
     // Initialised by initdb (no template): every migration is applied here.
     const first = await startEmbeddedPostgres({ dataDir, template: false });
     try {
-      expect(first.connectionString).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+      // The folder's Unix socket, not a loopback port every local user could reach.
+      expect(first.connectionString).toBe(`postgres://postgres@localhost/postgres?host=${encodeURIComponent(dataDir)}`);
+      const socket = statSync(join(dataDir, PGLITE_SOCKET_FILE));
+      expect({ socket: socket.isSocket(), mode: (socket.mode & 0o777).toString(8) }).toEqual({ socket: true, mode: "600" });
       const db = createDb({ connectionString: first.connectionString, max: 4 });
       try {
         expect((await applyMigrations(db.pool)).applied).toEqual([expect.stringMatching(/_init$/), expect.stringMatching(/_generation_fencing$/), expect.stringMatching(/_chat_idempotency_key$/), expect.stringMatching(/_stream_incarnation$/), expect.stringMatching(/_tenancy$/), expect.stringMatching(/_tenant_limits$/), expect.stringMatching(/_billing$/), expect.stringMatching(/_message_feedback$/), expect.stringMatching(/_feedback_log_stream$/)]);
@@ -50,6 +55,58 @@ describe("startEmbeddedPostgres", () => {
       }
     } finally {
       await second.stop();
+    }
+  }, 60_000);
+});
+
+describe("startEmbeddedPostgres's socket", () => {
+  const root = mkdtempSync(join(tmpdir(), "open-chat-pglite-socket-"));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  /** A process listens on `path` and is killed with SIGKILL, leaving the socket file behind. */
+  async function listenAndDie(path: string): Promise<void> {
+    const child = spawn(process.execPath, ["-e", `require("node:net").createServer().listen(${JSON.stringify(path)}, () => console.log("up"))`], { stdio: ["ignore", "pipe", "inherit"] });
+    const exited = once(child, "exit");
+    await once(child.stdout, "data");
+    child.kill("SIGKILL");
+    await exited;
+  }
+
+  async function tenantCount(connectionString: string): Promise<number> {
+    const db = createDb({ connectionString, max: 1 });
+    try {
+      return await db.prisma.tenant.count();
+    } finally {
+      await db.close();
+    }
+  }
+
+  it("removes its socket file when it stops, and starts over one a killed process left behind", async () => {
+    const dir = join(root, "left-behind");
+    const first = await startEmbeddedPostgres({ dataDir: dir });
+    await first.stop();
+    expect(existsSync(join(dir, PGLITE_SOCKET_FILE))).toBe(false);
+    // What kill -9 leaves: a socket file nobody listens on any more.
+    await listenAndDie(join(dir, PGLITE_SOCKET_FILE));
+    expect(statSync(join(dir, PGLITE_SOCKET_FILE)).isSocket()).toBe(true);
+    const second = await startEmbeddedPostgres({ dataDir: dir });
+    try {
+      expect(await tenantCount(second.connectionString)).toBe(1);
+    } finally {
+      await second.stop();
+    }
+  }, 60_000);
+
+  it("listens on a loopback port when the folder's socket path is too long for the system", async () => {
+    const dir = join(root, "x".repeat(100));
+    mkdirSync(dir);
+    const pgEmbedded = await startEmbeddedPostgres({ dataDir: dir });
+    try {
+      expect(pgEmbedded.connectionString).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres$/);
+      expect(existsSync(join(dir, PGLITE_SOCKET_FILE))).toBe(false);
+      expect(await tenantCount(pgEmbedded.connectionString)).toBe(1);
+    } finally {
+      await pgEmbedded.stop();
     }
   }, 60_000);
 });
