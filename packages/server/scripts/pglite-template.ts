@@ -14,7 +14,6 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { LOCK_FILE } from "../src/db/folder-lock.js";
 import { readMigrations } from "../src/db/migrate.js";
 import { buildPgliteTemplate, DROPPED_DATABASES } from "../src/db/pglite-template-build.js";
 import { PGLITE_TEMPLATE_DIR } from "../src/db/pglite-template.js";
@@ -38,8 +37,6 @@ if (!existsSync(join(cached, "PG_VERSION"))) {
   const dir = mkdtempSync(join(cacheDir, "building-"));
   try {
     await buildPgliteTemplate(dir);
-    rmSync(join(dir, LOCK_FILE), { force: true });
-    rmSync(join(dir, "postmaster.pid"), { force: true });
     rmSync(cached, { recursive: true, force: true });
     renameSync(dir, cached); // whole or absent, even if two builds race
   } finally {

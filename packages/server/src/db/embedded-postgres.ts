@@ -77,6 +77,12 @@ export type PgliteServeOptions = Required<Omit<EmbeddedPostgresOptions, "thread"
 /** The socket file's name in the folder: what `pg` connects to when `host` is the folder (and the port 5432). */
 export const PGLITE_SOCKET_FILE = ".s.PGSQL.5432";
 
+/**
+ * What a running (or killed) embedded database leaves in its folder besides the data: the
+ * folder's lock, Postgres' pid file, the socket. A template must not carry them into a new folder.
+ */
+export const RUNTIME_FILES = [LOCK_FILE, "postmaster.pid", PGLITE_SOCKET_FILE] as const;
+
 // sun_path holds 104 bytes on macOS and 108 on Linux, the terminating NUL included.
 const MAX_SOCKET_PATH_BYTES = 103;
 
@@ -89,8 +95,9 @@ export async function startEmbeddedPostgres({
 }: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
   mkdirSync(dataDir, { recursive: true });
   const lock = lockFolder(dataDir);
-  const socketFits = Buffer.byteLength(join(resolve(dataDir), PGLITE_SOCKET_FILE)) <= MAX_SOCKET_PATH_BYTES;
-  const options: PgliteServeOptions = { dataDir: resolve(dataDir), port: port ?? (socketFits ? undefined : 0), maxConnections, template };
+  const folder = resolve(dataDir);
+  const socketFits = Buffer.byteLength(join(folder, PGLITE_SOCKET_FILE)) <= MAX_SOCKET_PATH_BYTES;
+  const options: PgliteServeOptions = { dataDir: folder, port: port ?? (socketFits ? undefined : 0), maxConnections, template };
   let served: ThreadedService<string>;
   try {
     served = thread ? await startOnThread<string>(threadEntry(import.meta.url, "embedded-postgres-thread"), options, "embedded Postgres") : await servePglite(options);
@@ -174,7 +181,6 @@ async function openPglite(dataDir: string, template: string | false | undefined)
  * never does).
  */
 function copyTemplate(template: string, dataDir: string): void {
-  const strays = [LOCK_FILE, "postmaster.pid", PGLITE_SOCKET_FILE];
-  if (!strays.some((name) => existsSync(join(template, name)))) return cpSync(template, dataDir, { recursive: true });
-  cpSync(template, dataDir, { recursive: true, filter: (source) => !strays.some((name) => source.endsWith(name)) });
+  if (!RUNTIME_FILES.some((name) => existsSync(join(template, name)))) return cpSync(template, dataDir, { recursive: true });
+  cpSync(template, dataDir, { recursive: true, filter: (source) => !RUNTIME_FILES.some((name) => source.endsWith(name)) });
 }

@@ -1,11 +1,13 @@
 /**
  * How a PGlite template is made (src/db/pglite-template.ts says what it is for): initdb, every
- * committed migration, initdb's template databases dropped, a clean shutdown. Used by
- * scripts/pglite-template.ts at build time and by the template's tests, so both build the same
- * folder.
+ * committed migration, initdb's template databases dropped, a clean shutdown, no runtime files
+ * left (lock, pid, socket). Used by scripts/pglite-template.ts at build time and by the
+ * template's tests, so both build the same folder.
  */
+import { rmSync } from "node:fs";
+import { join } from "node:path";
 import pg from "pg";
-import { startEmbeddedPostgres } from "./embedded-postgres.js";
+import { RUNTIME_FILES, startEmbeddedPostgres } from "./embedded-postgres.js";
 import { applyMigrations } from "./migrate.js";
 
 /**
@@ -25,6 +27,8 @@ export async function buildPgliteTemplate(dataDir: string): Promise<void> {
   } finally {
     await postgres.stop();
   }
+  // A clean stop removes them all; this makes sure a template never carries one.
+  for (const name of RUNTIME_FILES) rmSync(join(dataDir, name), { force: true });
 }
 
 async function dropTemplateDatabases(connectionString: string): Promise<void> {
