@@ -45,7 +45,7 @@ export interface LimitSettings extends ResolvedTenantLimits {
   /**
    * Answers running in this process at most (MAX_RUNNING_ANSWERS_PER_PROCESS; 0 = no cap): a
    * send past it is refused at once with 503 overloaded (limits/answer-admission.ts). Unset: 150
-   * with a remote streams tier, 50 with the embedded one (answer-admission.ts).
+   * with a remote streams tier, 75 with the embedded one (answer-admission.ts).
    */
   runningAnswersPerProcess?: number;
   /** Peers whose X-Forwarded-For is believed: IPs, CIDRs, `loopback`, `linklocal`, `uniquelocal` (TRUSTED_PROXIES). */

@@ -26,13 +26,14 @@ export const ADMISSION_RETRY_MS = 2_000;
 export const DEFAULT_RUNNING_ANSWERS_PER_PROCESS = 100;
 
 /**
- * The default cap of a server process, by where its log lives (bench:load on a 2-core box, after
- * the send and tail work): with a remote streams tier p99 194 ms at 150 answers and 275 ms at
- * 200; with the embedded streams-local (SQLite on this process's event loop) 218 ms at 50 and
- * 432 ms at 100.
+ * The default cap of a server process, by where its log lives (bench:load on a 2-core box): with
+ * a remote streams tier p99 194 ms at 150 answers and 275 ms at 200; with the embedded
+ * streams-local, since its tails take acknowledged appends as pages (append-notices.ts), 191–227
+ * ms at 75 and 220–322 ms at 100 (its thread's SQLite commits saturate there), where it was
+ * 218 ms at 50 and 432 ms at 100 before.
  */
 export function defaultRunningAnswers({ embeddedStreams }: { embeddedStreams: boolean }): number {
-  return embeddedStreams ? 50 : 150;
+  return embeddedStreams ? 75 : 150;
 }
 
 export interface AnswerAdmission {
