@@ -47,7 +47,7 @@ const { values } = parseArgs({
     extras: { type: "string", default: "cold,idle,catchup,tier" },
   },
 });
-const steps = values["extras-only"] ? [] : (values.steps ?? (values.quick ? "10,50" : "10,50,100,200,400")).split(",").map(Number);
+const steps = values["extras-only"] ? [] : (values.steps ?? (values.quick ? "10,50" : "10,50,75,100,150,200,400")).split(",").map(Number);
 const runExtras = !values.quick && !values["no-extras"];
 const extrasToRun = new Set(values.extras.split(","));
 const numbers = (list: string) => list.split(",").map(Number);
