@@ -19,17 +19,20 @@ export async function runWorker(config: ServerConfig, env: NodeJS.ProcessEnv = p
   const index = Number(env[WORKER_INDEX_ENV] ?? 0);
   const holder = env.HOLDER_ID ? `${env.HOLDER_ID}-w${index + 1}-${process.pid}` : config.settings.holder;
   const lines: string[] = [];
-  let shutdown: Shutdown | undefined;
+  let started = false;
+  const starting = startServer({ ...config, settings: { ...config.settings, holder } }, (line) => lines.push(line), { periodicJobs: index === 0 });
+  // Signals are heard from the start on (as in cli/serve.ts): one during the start closes what it opened.
+  const shutdown: Shutdown = createShutdown(`open-chat worker ${index + 1}`, async () => (await starting).close(), async () => (await starting).services.generations.shutdown(0));
+  stopOnSignals(shutdown, { repeatHurries: false });
   process.on("message", (message: unknown) => {
     if (!isWorkerCommand(message)) return;
-    // Asked to stop while still starting (another worker failed its start): nothing runs yet.
-    if (!shutdown) process.exit(0);
+    // Asked to stop while still starting (another worker failed its start): nothing serves yet.
+    if (!started) process.exit(0);
     else if (message.type === "open-chat:stop") shutdown.stop(message.reason);
     else shutdown.hurry(message.reason);
   });
-  const server = await startServer({ ...config, settings: { ...config.settings, holder } }, (line) => lines.push(line), { periodicJobs: index === 0 });
-  shutdown = createShutdown(`open-chat worker ${index + 1}`, () => server.close(), () => server.services.generations.shutdown(0));
-  stopOnSignals(shutdown, { repeatHurries: false });
+  await starting;
+  started = true;
   const ready: WorkerReady = { type: "open-chat:ready", lines, holder };
   process.send?.(ready);
 }

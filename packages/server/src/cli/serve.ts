@@ -29,6 +29,10 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     return superviseWorkers({ workers: plan.workers });
   }
   const { startServer } = await import("../runtime.js");
-  const server = await startServer(config);
-  stopOnSignals(createShutdown("open-chat", () => server.close(), () => server.services.generations.shutdown(0)));
+  // Heard from the start on: a SIGINT/SIGTERM while the server starts waits for the start and
+  // closes what it opened. Left to the default action it killed the process with the embedded
+  // folders locked, and a restart within the next second found them "in use".
+  const starting = startServer(config);
+  stopOnSignals(createShutdown("open-chat", async () => (await starting).close(), async () => (await starting).services.generations.shutdown(0)));
+  await starting;
 }
