@@ -108,8 +108,8 @@ describe("embedded streams-local", () => {
     }
   });
 
-  it("takes over the folder of a process that was killed without releasing its lock", async () => {
-    const dataDir = await tempDir();
+  /** A process that started streams-local on `dataDir`, appended "before the crash" and was killed with SIGKILL. */
+  async function killedOwner(dataDir: string): Promise<void> {
     const scriptPath = join(await tempDir(), "crashing-owner.mts");
     await writeFile(
       scriptPath,
@@ -137,10 +137,29 @@ describe("embedded streams-local", () => {
       child.kill("SIGKILL");
       await exited;
     }
+  }
+
+  it("takes over the folder of a process that was killed without releasing its lock", async () => {
+    const dataDir = await tempDir();
+    await killedOwner(dataDir);
     // The lock was last refreshed a while ago (proper-lockfile would call it stale only after 30 s).
     const past = new Date(Date.now() - 10_000);
     await utimes(join(dataDir, "default", "server.lock.lock"), past, past);
 
+    const restarted = await startEmbeddedStreams({ dataDir });
+    try {
+      expect(await readAll(createStreamsClient({ baseUrl: restarted.url }), "crash")).toEqual(["before the crash"]);
+    } finally {
+      await restarted.close();
+    }
+  }, 30_000);
+
+  it("takes over right after the kill, once the dead owner's lock is old enough not to be a start in progress", async () => {
+    const dataDir = await tempDir();
+    await killedOwner(dataDir);
+    // As young as a lock can be: a start that finds it waits for it to age instead of refusing.
+    const now = new Date();
+    await utimes(join(dataDir, "default", "server.lock.lock"), now, now);
     const restarted = await startEmbeddedStreams({ dataDir });
     try {
       expect(await readAll(createStreamsClient({ baseUrl: restarted.url }), "crash")).toEqual(["before the crash"]);

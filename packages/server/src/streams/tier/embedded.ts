@@ -84,29 +84,39 @@ async function startNow(options: EmbeddedStreamsOptions): Promise<EmbeddedStream
     withProcessEnv({ DS_LOCAL_DATA_ROOT: dataDir, DS_INGEST_FLUSH_MS: String(flushMs) }, () =>
       startLocalDurableStreamsServer({ name, hostname: options.hostname ?? "127.0.0.1", port: options.port ?? 0 }),
     );
-  let server: Awaited<ReturnType<typeof start>>;
-  try {
-    server = await start();
-  } catch (error) {
-    if ((error as { code?: string }).code !== "ELOCKED") throw error;
-    const holder = lockHolder(join(dataDir, name));
-    if (!holder.stale) {
-      throw new Error(
-        `streams data folder ${join(dataDir, name)} is in use` +
-          (holder.pid ? ` by process ${holder.pid}${holder.url ? ` (${holder.url})` : ""}` : ""),
-        { cause: error },
-      );
-    }
-    // The previous owner died without releasing its lock (kill -9, crash): take the folder over.
-    rmSync(holder.lockDir, { recursive: true, force: true });
-    server = await start();
-  }
+  const server = await startOrTakeOver(start, join(dataDir, name));
   let closing: Promise<void> | null = null;
   return {
     url: server.exports.http.url,
     sqlitePath: server.exports.sqlite.path,
     close: () => (closing ??= server.close()),
   };
+}
+
+/**
+ * `start()`; when the folder's lock is held by a process that died without releasing it (kill -9,
+ * a crash), the folder is taken over — once the lock is old enough not to be a start in progress.
+ */
+async function startOrTakeOver<S>(start: () => Promise<S>, serverDir: string): Promise<S> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await start();
+    } catch (error) {
+      if ((error as { code?: string }).code !== "ELOCKED") throw error;
+      const holder = lockHolder(serverDir);
+      if (holder.stale) {
+        rmSync(holder.lockDir, { recursive: true, force: true });
+        return start();
+      }
+      if (holder.staleInMs !== undefined && attempt === 0) {
+        // Its owner is dead but the lock too young to tell from one a start is taking right now:
+        // wait until it is not (under a second) instead of refusing a restart right after a crash.
+        await new Promise((resolve) => setTimeout(resolve, holder.staleInMs));
+        continue;
+      }
+      throw new Error(`streams data folder ${serverDir} is in use` + (holder.pid ? ` by process ${holder.pid}${holder.url ? ` (${holder.url})` : ""}` : ""), { cause: error });
+    }
+  }
 }
 
 /** What the worker thread (embedded-streams-thread.ts) hands back. */
@@ -128,8 +138,11 @@ function envNumber(name: string): number | undefined {
   return n;
 }
 
-/** Who holds the folder's lock, from streams-local's own `server.json` dump. */
-function lockHolder(serverDir: string): { stale: boolean; lockDir: string; pid?: number; url?: string } {
+/**
+ * Who holds the folder's lock, from streams-local's own `server.json` dump; `staleInMs` when the
+ * holder is dead but its lock younger than {@link YOUNG_LOCK_MS}.
+ */
+function lockHolder(serverDir: string): { stale: boolean; staleInMs?: number; lockDir: string; pid?: number; url?: string } {
   const lockDir = join(serverDir, "server.lock.lock");
   let pid: number | undefined;
   let url: string | undefined;
@@ -147,6 +160,11 @@ function lockHolder(serverDir: string): { stale: boolean; lockDir: string; pid?:
     return { stale: false, lockDir, ...(pid ? { pid } : {}), ...(url ? { url } : {}) };
   }
   // A lock younger than a second may belong to a start in progress that has not written server.json yet.
-  const stale = pid !== undefined && pid !== process.pid && lockAgeMs > 1_000 && !processExists(pid);
-  return { stale, lockDir, ...(pid ? { pid } : {}), ...(url ? { url } : {}) };
+  const dead = pid !== undefined && pid !== process.pid && !processExists(pid);
+  const stale = dead && lockAgeMs > YOUNG_LOCK_MS;
+  const staleInMs = dead && !stale ? YOUNG_LOCK_MS - lockAgeMs + 50 : undefined;
+  return { stale, ...(staleInMs !== undefined ? { staleInMs } : {}), lockDir, ...(pid ? { pid } : {}), ...(url ? { url } : {}) };
 }
+
+/** A lock this young may be a start in progress (server.json still names the previous owner). */
+const YOUNG_LOCK_MS = 1_000;
