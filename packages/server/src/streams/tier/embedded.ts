@@ -24,7 +24,8 @@
  * One server per data folder: streams-local holds a lock (`server.lock.lock`, `proper-lockfile`)
  * for as long as it runs, so a second start on the same folder fails until `close()`. A lock left
  * behind by a process that died without releasing it (kill -9; upstream would refuse for 30 s) is
- * taken over when `server.json` names a process that no longer exists.
+ * taken over when `server.json` names a process that no longer exists — once the lock is a
+ * second old (a younger one may be a start in progress; a start waits that long for it).
  *
  * With `thread: true` streams-local runs on a worker thread of its own (threads/host.ts says
  * why), its environment variables set in that thread's copy of `process.env`.
