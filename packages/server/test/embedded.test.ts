@@ -63,8 +63,8 @@ it("serves concurrent requests on embedded PGlite without mixing up their querie
   try {
     // Embedded means one process: the rate-limit counts live in its memory.
     expect(server.services.limits.counters.kind).toBe("memory");
-    // Its log shares this event loop: it admits fewer running answers than a server with a remote tier.
-    expect(server.services.admission.cap).toBe(50);
+    // Its log's SQLite commits saturate their thread sooner than a remote tier: it admits fewer running answers.
+    expect(server.services.admission.cap).toBe(75);
     const api = apiClient(server.url, await signInAsGuest(server.url));
     // PGlite runs one session for every socket connection: interleaved extended-protocol
     // messages from parallel pool connections used to fail with 08P01.

@@ -139,6 +139,16 @@ describe("embedded streams-local", () => {
     }
   }
 
+  /** A start on `dataDir` succeeds and serves what the killed owner appended. */
+  async function expectTakenOver(dataDir: string): Promise<void> {
+    const restarted = await startEmbeddedStreams({ dataDir });
+    try {
+      expect(await readAll(createStreamsClient({ baseUrl: restarted.url }), "crash")).toEqual(["before the crash"]);
+    } finally {
+      await restarted.close();
+    }
+  }
+
   it("takes over the folder of a process that was killed without releasing its lock", async () => {
     const dataDir = await tempDir();
     await killedOwner(dataDir);
@@ -146,12 +156,7 @@ describe("embedded streams-local", () => {
     const past = new Date(Date.now() - 10_000);
     await utimes(join(dataDir, "default", "server.lock.lock"), past, past);
 
-    const restarted = await startEmbeddedStreams({ dataDir });
-    try {
-      expect(await readAll(createStreamsClient({ baseUrl: restarted.url }), "crash")).toEqual(["before the crash"]);
-    } finally {
-      await restarted.close();
-    }
+    await expectTakenOver(dataDir);
   }, 30_000);
 
   it("takes over right after the kill, once the dead owner's lock is old enough not to be a start in progress", async () => {
@@ -160,11 +165,6 @@ describe("embedded streams-local", () => {
     // As young as a lock can be: a start that finds it waits for it to age instead of refusing.
     const now = new Date();
     await utimes(join(dataDir, "default", "server.lock.lock"), now, now);
-    const restarted = await startEmbeddedStreams({ dataDir });
-    try {
-      expect(await readAll(createStreamsClient({ baseUrl: restarted.url }), "crash")).toEqual(["before the crash"]);
-    } finally {
-      await restarted.close();
-    }
+    await expectTakenOver(dataDir);
   }, 30_000);
 });
