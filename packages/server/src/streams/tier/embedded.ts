@@ -163,7 +163,8 @@ function lockHolder(serverDir: string): { stale: boolean; staleInMs?: number; lo
   // A lock younger than a second may belong to a start in progress that has not written server.json yet.
   const dead = pid !== undefined && pid !== process.pid && !processExists(pid);
   const stale = dead && lockAgeMs > YOUNG_LOCK_MS;
-  const staleInMs = dead && !stale ? YOUNG_LOCK_MS - lockAgeMs + 50 : undefined;
+  // A clock that puts the lock's time in the future waits no longer than a fresh lock would.
+  const staleInMs = dead && !stale ? Math.min(YOUNG_LOCK_MS, YOUNG_LOCK_MS - lockAgeMs) + 50 : undefined;
   return { stale, ...(staleInMs !== undefined ? { staleInMs } : {}), lockDir, ...(pid ? { pid } : {}), ...(url ? { url } : {}) };
 }
 
