@@ -35,7 +35,7 @@ export interface ServerConfig {
   heapGrowthPercent?: number;
   /** HEAP_QUIET_AFTER_MS (quiet-heap.ts), default 10,000; 0 (undefined here) = never. */
   heapQuietAfterMs?: number;
-  /** HEAP_SEMI_SPACE_MB (cli/v8-start-flags.ts): V8's `--max-semi-space-size` for `open-chat serve`, default 8; 0 (undefined here) = V8's own size. */
+  /** HEAP_SEMI_SPACE_MB (cli/v8-start-flags.ts): V8's `--max-semi-space-size` for `open-chat serve`, default 16 (DEFAULT_HEAP_SEMI_SPACE_MB); 0 (undefined here) = V8's own size. */
   heapSemiSpaceMb?: number;
   settings: ServerSettings;
 }

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { heapSemiSpaceMb, missingStartFlags, RESTARTED_WITH_FLAGS } from "../src/cli/v8-start-flags.js";
+import { DEFAULT_HEAP_SEMI_SPACE_MB, heapSemiSpaceMb, missingStartFlags, RESTARTED_WITH_FLAGS } from "../src/cli/v8-start-flags.js";
 import { configFromEnv } from "../src/config.js";
 import { startApiProcess, type ApiProcess } from "./chaos/api-process.js";
 import { useChaosFixture } from "./chaos/fixture.js";
@@ -18,7 +18,7 @@ const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").sp
 
 describe("HEAP_SEMI_SPACE_MB", () => {
   it("is 8 MB unless set; 0 leaves V8's own size; anything else is refused by name", () => {
-    expect(configFromEnv({}).heapSemiSpaceMb).toBe(8);
+    expect(configFromEnv({}).heapSemiSpaceMb).toBe(DEFAULT_HEAP_SEMI_SPACE_MB);
     expect(configFromEnv({ HEAP_SEMI_SPACE_MB: "16" }).heapSemiSpaceMb).toBe(16);
     expect(configFromEnv({ HEAP_SEMI_SPACE_MB: "0" }).heapSemiSpaceMb).toBeUndefined();
     expect(() => configFromEnv({ HEAP_SEMI_SPACE_MB: "small" })).toThrow(/HEAP_SEMI_SPACE_MB must be a non-negative integer, got "small"/);
@@ -26,8 +26,8 @@ describe("HEAP_SEMI_SPACE_MB", () => {
   });
 
   it("is read for the restart by the configuration's own rule: a value config refuses is refused before any restart", () => {
-    expect(heapSemiSpaceMb({})).toBe(8);
-    expect(heapSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "" })).toBe(8);
+    expect(heapSemiSpaceMb({})).toBe(DEFAULT_HEAP_SEMI_SPACE_MB);
+    expect(heapSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "" })).toBe(DEFAULT_HEAP_SEMI_SPACE_MB);
     expect(heapSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "32" })).toBe(32);
     expect(heapSemiSpaceMb({ HEAP_SEMI_SPACE_MB: "0" })).toBeUndefined();
     for (const refused of ["small", "2048", "-1", "1.5"]) {
@@ -66,8 +66,8 @@ describe("open-chat serve with HEAP_SEMI_SPACE_MB", () => {
 
   it("restarts itself in place with the flag (same pid) and serves", async () => {
     const api = await start({});
-    expect(cmdline(api.pid)).toContain("--max-semi-space-size=8");
-    expect(environ(api.pid)).toContain(`${RESTARTED_WITH_FLAGS}=--max-semi-space-size=8`);
+    expect(cmdline(api.pid)).toContain(`--max-semi-space-size=${DEFAULT_HEAP_SEMI_SPACE_MB}`);
+    expect(environ(api.pid)).toContain(`${RESTARTED_WITH_FLAGS}=--max-semi-space-size=${DEFAULT_HEAP_SEMI_SPACE_MB}`);
     expect((await fetch(`${api.url}/readyz`)).status).toBe(200);
   }, 60_000);
 

@@ -15,8 +15,12 @@
 import { nonNegativeInt } from "../env-int.js";
 import { givesV8Flag } from "../v8-flags.js";
 
-/** HEAP_SEMI_SPACE_MB unless set (see the package README). */
-export const DEFAULT_HEAP_SEMI_SPACE_MB = 8;
+/**
+ * HEAP_SEMI_SPACE_MB unless set (see the package README). 16 since the heap's quiet mode shrinks
+ * an idle process on its own: 10,000 idle tails held 398 MB with 16 against 420 with 8, and token
+ * p99 on the Bun tier was 10–20 % lower (fewer scavenges under load).
+ */
+export const DEFAULT_HEAP_SEMI_SPACE_MB = 16;
 
 /**
  * HEAP_SEMI_SPACE_MB: 1–1024 (V8's semi-space, half the young generation, in MB), the default

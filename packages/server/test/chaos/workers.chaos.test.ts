@@ -16,6 +16,7 @@ import { API_PATH } from "@open-chat/shared";
 import { signInAsGuest } from "@open-chat/testing";
 import pg from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { DEFAULT_HEAP_SEMI_SPACE_MB } from "../../src/cli/v8-start-flags.js";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
 import { authorized, createChat, ended, watchChat } from "./chat-watch.js";
 import { uninterrupted, useChaosFixture } from "./fixture.js";
@@ -36,7 +37,7 @@ async function startCluster(env: Record<string, string> = {}): Promise<{ api: Ap
   expect(pids).toHaveLength(2);
   expect(pids).not.toContain(api.pid);
   // Workers inherit the primary's start flags (HEAP_SEMI_SPACE_MB, src/cli/v8-start-flags.ts).
-  for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).toContain("--max-semi-space-size=8");
+  for (const pid of pids) expect(readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0")).toContain(`--max-semi-space-size=${DEFAULT_HEAP_SEMI_SPACE_MB}`);
   return { api, pids };
 }
 
