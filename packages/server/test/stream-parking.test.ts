@@ -15,7 +15,7 @@ import { StreamsError } from "../src/streams/client/errors.js";
 import type { StreamsClient } from "../src/streams/client/types.js";
 import { startWakeListener, type WakeListener } from "../src/streams/wake/wake-listener.js";
 import { withWakeNotices } from "../src/streams/wake/wake-notices.js";
-import { WAKE_TTL_SECONDS, wakeBucket, wakeStreamName, wokenStreams } from "../src/streams/wake/wake-streams.js";
+import { WAKE_BUCKET_MS, WAKE_TTL_SECONDS, wakeBucket, wakeStreamName, wokenStreams } from "../src/streams/wake/wake-streams.js";
 import { collectGarbage } from "./helpers/gc.js";
 import { countingLiveReads, follower, recs } from "./helpers/hub-followers.js";
 import { streamsBackendKinds, uniqueStreamName, useStreamsBackend } from "./helpers/streams.js";
@@ -184,7 +184,9 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("wake notices, Bun 
   }
 
   it("announces a stream once per quiet spell, after its append, in the hour's wake stream", async () => {
-    let clock = Date.now();
+    // The current hour's start: the minute this test moves its clock on stays in one wake stream
+    // whatever the time of day (from Date.now(), a run in an hour's last minute read the wrong one).
+    let clock = wakeBucket(Date.now()) * WAKE_BUCKET_MS + 1_000;
     const notices = withWakeNotices(backend().client(), { quietMs: 30_000, now: () => clock });
     const stream = uniqueStreamName("wake");
     await notices.ensureStream(stream);
