@@ -12,7 +12,7 @@
  */
 import { isWorkerCommand, WORKER_INDEX_ENV, type WorkerReady } from "./cluster-messages.js";
 import type { ServerConfig } from "./config.js";
-import { createShutdown, stopOnSignals, type Shutdown } from "./cli/signals.js";
+import { startingServerShutdown, stopOnSignals } from "./cli/signals.js";
 import { startServer } from "./runtime.js";
 
 export async function runWorker(config: ServerConfig, env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -22,7 +22,7 @@ export async function runWorker(config: ServerConfig, env: NodeJS.ProcessEnv = p
   let started = false;
   const starting = startServer({ ...config, settings: { ...config.settings, holder } }, (line) => lines.push(line), { periodicJobs: index === 0 });
   // Signals are heard from the start on (as in cli/serve.ts): one during the start closes what it opened.
-  const shutdown: Shutdown = createShutdown(`open-chat worker ${index + 1}`, async () => (await starting).close(), async () => (await starting).services.generations.shutdown(0));
+  const shutdown = startingServerShutdown(`open-chat worker ${index + 1}`, starting);
   stopOnSignals(shutdown, { repeatHurries: false });
   process.on("message", (message: unknown) => {
     if (!isWorkerCommand(message)) return;

@@ -7,17 +7,17 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { makeTempDir, removeDir } from "@open-chat/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { LOCK_FILE } from "../src/db/folder-lock.js";
 
 const PACKAGE_ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const CLI = join(PACKAGE_ROOT, "src", "cli.ts");
-const dataDir = mkdtempSync(join(tmpdir(), "open-chat-serve-signals-"));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const dataDir = makeTempDir("open-chat-serve-signals-");
+afterAll(() => removeDir(dataDir));
 
 const streamsLock = join(dataDir, "streams", "default", "server.lock.lock");
 const postgresLock = join(dataDir, "postgres", LOCK_FILE);

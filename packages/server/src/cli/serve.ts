@@ -9,7 +9,7 @@ import { loadOrCreateSecret } from "../auth/secret.js";
 import { dataDirLayout, encryptionKeyOf } from "../data-dir.js";
 import { configFromEnv } from "../config.js";
 import { workerPlan } from "../cluster-plan.js";
-import { createShutdown, stopOnSignals } from "./signals.js";
+import { startingServerShutdown, stopOnSignals } from "./signals.js";
 
 export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   const config = configFromEnv(env);
@@ -33,6 +33,6 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
   // closes what it opened. Left to the default action it killed the process with the embedded
   // folders locked, and a restart within the next second found them "in use".
   const starting = startServer(config);
-  stopOnSignals(createShutdown("open-chat", async () => (await starting).close(), async () => (await starting).services.generations.shutdown(0)));
+  stopOnSignals(startingServerShutdown("open-chat", starting));
   await starting;
 }

@@ -52,6 +52,25 @@ export function createShutdown(name: string, stop: () => Promise<unknown>, hurry
   return shutdown;
 }
 
+/** What {@link startingServerShutdown} stops: a started server (runtime.ts) or the shape of one. */
+export interface StoppableServer {
+  close(): Promise<unknown>;
+  services: { generations: { shutdown(graceMs: number): Promise<unknown> } };
+}
+
+/**
+ * The shutdown of a server that may still be starting: a stop asked before `starting` resolved
+ * waits for it, then closes what it opened (installed before the start, the signal handlers
+ * never leave the default action to kill a process with its embedded folders locked).
+ */
+export function startingServerShutdown(name: string, starting: Promise<StoppableServer>): Shutdown {
+  return createShutdown(
+    name,
+    async () => (await starting).close(),
+    async () => (await starting).services.generations.shutdown(0),
+  );
+}
+
 /**
  * SIGINT/SIGTERM, once or repeated (a terminal's Ctrl+C reaches the whole process group, and a
  * supervisor may add its own SIGTERM): the first stops gracefully; with `repeatHurries` (the
