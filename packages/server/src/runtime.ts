@@ -70,9 +70,9 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // A remote tier has many: a quiet stream's tails park and wait for the writers' wake notices.
     const parkAfterMs = config.settings.tail.parkAfterMs ?? 0;
     const parking = config.streamsUrl !== undefined && parkAfterMs > 0 && config.settings.tail.upstream !== "long-poll";
-    const streams = !config.streamsUrl ? withAppendNotices(client) : parking ? parts.withWakeNotices(client, { quietMs: parkAfterMs / 2 }) : client;
     const wakes = parking ? parts.startWakeListener({ streams: client }) : undefined;
     if (wakes) stops.push(async () => wakes.close());
+    const streams = !config.streamsUrl ? withAppendNotices(client) : wakes ? parts.withWakeNotices(client, { quietMs: parkAfterMs / 2, local: wakes }) : client;
     const models = parts.createModelClient({ baseURL: model.baseURL, apiKey: model.apiKey, defaultModel: config.defaultModel });
 
     const secret = config.authSecret ?? parts.loadOrCreateSecret(dataDir.authSecret);

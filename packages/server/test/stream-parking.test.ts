@@ -64,12 +64,12 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
   /** One tail of chat a, caught up on its three records, whose upstream read is parked. */
   async function oneParkedTail() {
     const { writer, stream } = await streamWithRecords();
-    const { hub, later } = await parkingHub();
+    const { hub, wakes, later } = await parkingHub();
     const tail = follower(hub, stream, "a");
     await tail.has(3);
     later(PARK_AFTER_MS);
     expect(hub.stats().parked).toBe(1);
-    return { writer, stream, hub, later, tail };
+    return { writer, stream, hub, wakes, later, tail };
   }
 
   it("a quiet stream's live read is closed; a writer's append wakes it and every tail gets exactly the rest", async () => {
@@ -124,6 +124,20 @@ describe.runIf(streamsBackendKinds().includes("bun-server"))("parked upstream re
     await tail.has(5);
     expect(tail.records).toEqual(recs("a", 0, 5));
     await writer.flushed();
+    await tail.stop();
+  });
+
+  it("this process's own append wakes its parked readers without waiting for the notice's round trip", async () => {
+    const { stream, hub, wakes, tail } = await oneParkedTail();
+    // Every wake notice this writer sends never arrives: only the direct, in-process wake is left.
+    const client = backend().client();
+    const lostNotices: StreamsClient = { ...client, append: (name, records, options) => (name === stream ? client.append(name, records, options) : new Promise<never>(() => {})) };
+    const writer = withWakeNotices(lostNotices, { quietMs: 0, local: wakes });
+
+    await writer.append(stream, recs("a", 3, 2), { key: chatKey("a") });
+    await tail.has(5);
+    expect(tail.records).toEqual(recs("a", 0, 5));
+    expect(hub.stats().parked).toBe(0);
     await tail.stop();
   });
 

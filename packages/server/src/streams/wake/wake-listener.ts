@@ -13,6 +13,7 @@
  * ```ts
  * const wakes = startWakeListener({ streams });
  * const unwatch = wakes.watch("oc.t1.u1", () => readAgain());
+ * wakes.wake("oc.t1.u1"); // this process appended to it: no need to wait for the notice
  * ```
  */
 import { StreamsError } from "../client/errors.js";
@@ -35,6 +36,12 @@ export interface WakeListenerOptions {
 export interface WakeListener {
   /** Calls `wake` on every notice naming `stream` (one watcher per stream); returns the unwatch. */
   watch(stream: string, wake: () => void): () => void;
+  /**
+   * Wakes the watcher of `stream` as a notice naming it would: this process has just written to
+   * it (wake-notices.ts `local`), so its own parked readers need not wait for the notice to come
+   * back through the tier.
+   */
+  wake(stream: string): void;
   /** True while the current wake stream is read without a gap: only then may a reader rely on notices. */
   readonly healthy: boolean;
   /** Runs whenever notices may be missed or late (the read failed): parked readers should read live again. */
@@ -126,6 +133,9 @@ export function startWakeListener(options: WakeListenerOptions): WakeListener {
       return () => {
         if (watchers.get(stream) === wake) watchers.delete(stream);
       };
+    },
+    wake(stream) {
+      watchers.get(stream)?.();
     },
     get healthy() {
       return healthy && !closed;

@@ -17,13 +17,19 @@
  * delays the append. A notice that cannot be written is retried; a parked reader that misses
  * one anyway catches up at its re-check.
  *
+ * This process's own parked readers are woken directly (`local`), after every append and
+ * deletion: the notice's round trip through the tier — its append, then the listener's read —
+ * would come on top of the wake otherwise (bench:load, fan-out to 1,000 tails of a parked chat).
+ *
  * ```ts
- * const streams = withWakeNotices(createStreamsClient({ baseUrl, apiKey }), { quietMs: 30_000 });
+ * const wakes = startWakeListener({ streams: client });
+ * const streams = withWakeNotices(client, { quietMs: 30_000, local: wakes });
  * await streams.append("oc.t1.u1", [event]); // after a quiet spell: `{ wake: ["oc.t1.u1"] }` follows
  * ```
  */
 import { afterWrites } from "../client/after-writes.js";
 import type { StreamsClient } from "../client/types.js";
+import type { WakeListener } from "./wake-listener.js";
 import { WAKE_BUCKET_MS, WAKE_TTL_SECONDS, wakeBucket, wakeStreamName, type WakeRecord } from "./wake-streams.js";
 
 export interface WakeNoticeOptions {
@@ -34,6 +40,8 @@ export interface WakeNoticeOptions {
   bucketMs?: number;
   /** A wake append failed (it is retried). Default: one warning line. */
   onError?: (error: unknown) => void;
+  /** This process's wake listener: woken at once for every stream this client writes to. */
+  local?: Pick<WakeListener, "wake">;
 }
 
 export interface WakeNotices extends StreamsClient {
@@ -60,6 +68,7 @@ export function withWakeNotices(client: StreamsClient, options: WakeNoticeOption
   const ensured = new Map<number, Promise<unknown>>();
 
   function finished(name: string): void {
+    options.local?.wake(name);
     const at = now();
     const previous = lastAppend.get(name);
     lastAppend.set(name, at);
@@ -112,6 +121,7 @@ export function withWakeNotices(client: StreamsClient, options: WakeNoticeOption
       appended: finished,
       // A deleted stream's parked tails end on the notice (their read meets the 404).
       deleted(name) {
+        options.local?.wake(name);
         lastAppend.delete(name);
         announce(name);
       },
