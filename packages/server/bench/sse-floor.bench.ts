@@ -7,6 +7,9 @@
  *
  *   node --max-semi-space-size=8 --heap-growing-percent=20 --import tsx bench/sse-floor.bench.ts [tails=1000] [rounds=5]
  *
+ * Each frame goes out twice over: through each response's own chunked framing, and as one
+ * ready-made chunk written onto each socket (what the live tails do: raw-sse.ts `SharedFrame`).
+ *
  * Measured 2026-12-01 (2-core EPYC VM): 10,000 responses 13.4 KB of RSS each; one frame to
  * 1,000 responses, last receipt 29–47 ms (package README, "The tier's limit and ours").
  */
@@ -61,18 +64,35 @@ if (role === "client") {
   const next = () => once(client, "message").then(([message]) => message as { ready?: true; lastReceiptMs?: number });
   await next();
   const perTailKb = ((rssMb() - idleBefore) * 1024) / TAILS;
-  const receipts: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    await new Promise((resolve) => setTimeout(resolve, 200)); // a pause between rounds, not a synchronisation
-    const sentMs = wallMs();
-    for (const res of responses) res.write(`id: ${round}\ndata: {"type":"fan"}\n\n`);
-    const { lastReceiptMs } = await next();
-    receipts.push(lastReceiptMs! - sentMs);
+  // Each round's frame written to every response two ways: through the response (its chunked
+  // framing per response) and as one ready-made chunk onto each socket (raw-sse.ts SharedFrame).
+  const ways = {
+    "res.write": (res: ServerResponse, text: string) => res.write(text),
+    "shared chunk": (res: ServerResponse, _text: string, chunk: Buffer) => res.socket!.write(chunk),
+  };
+  const results: string[] = [];
+  for (const [way, write] of Object.entries(ways)) {
+    const receipts: number[] = [];
+    let cpuUs = 0;
+    for (let round = 0; round < ROUNDS; round++) {
+      await new Promise((resolve) => setTimeout(resolve, 200)); // a pause between rounds, not a synchronisation
+      const text = `id: ${round}\ndata: {"type":"fan"}\n\n`;
+      const chunk = Buffer.from(`${Buffer.byteLength(text).toString(16)}\r\n${text}\r\n`);
+      const sentMs = wallMs();
+      const cpu = process.cpuUsage();
+      for (const res of responses) write(res, text, chunk);
+      await new Promise((resolve) => setImmediate(resolve)); // the response's corked writes go out on the next tick
+      const used = process.cpuUsage(cpu);
+      cpuUs += used.user + used.system;
+      const { lastReceiptMs } = await next();
+      receipts.push(lastReceiptMs! - sentMs);
+    }
+    results.push(`  ${way}: one frame to all, last receipt ${receipts.map((ms) => ms.toFixed(1)).join(" / ")} ms; server CPU ${(cpuUs / ROUNDS / TAILS).toFixed(1)} µs per response`);
   }
   client.kill();
   server.closeAllConnections();
   server.close();
   console.log(`bare node:http SSE, ${TAILS} idle responses (${process.execArgv.filter((a) => /^--(max-semi|heap-growing)/.test(a)).join(" ") || "V8's own heap"})`);
   console.log(`  server RSS per idle response: ${perTailKb.toFixed(1)} KB`);
-  console.log(`  one frame to all, last receipt: ${receipts.map((ms) => ms.toFixed(1)).join(" / ")} ms`);
+  for (const line of results) console.log(line);
 }

@@ -8,12 +8,15 @@ import { connect } from "node:net";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { Hono } from "hono";
 import { listen, type Listening } from "../src/http/listen.js";
-import { respondWithSse, sseResponses, type SseBody } from "../src/http/raw-sse.js";
+import { SharedFrame, respondWithSse, sseResponses, writeFrame, type SseBody } from "../src/http/raw-sse.js";
 
 let server: Listening;
 let app: Hono;
 const failures: string[] = [];
 let left: () => void = () => {};
+/** 32 MiB: well past what the sockets hold. */
+const SHARED_FULL = 32 * 1024 * 1024;
+const sharedFull = Promise.withResolvers<{ written: Promise<unknown>; settled: () => boolean }>();
 const bodies: Record<string, SseBody> = {
   frames: async (sink) => {
     await sink.write("event: data\ndata: [1]\nid: a\n\n");
@@ -39,12 +42,21 @@ const bodies: Record<string, SseBody> = {
       void sink.write(": open\n\n");
     }),
   beats: async (sink) => {
-    await sink.heartbeat!(": ping\n\n");
+    const ping = new SharedFrame(": ping\n\n");
+    await writeFrame(sink, ping);
     await sink.write("event: data\ndata: [1]\nid: a\n\n");
-    await sink.heartbeat!(": ping\n\n");
+    await writeFrame(sink, ping);
     // Right behind a write still on its way out: the beat must queue behind it, not cut into it.
     void sink.write("event: data\ndata: [2]\nid: b\n\n");
-    await sink.heartbeat!(": ping\n\n");
+    await writeFrame(sink, ping);
+  },
+  sharedFull: async (sink) => {
+    // One shared frame larger than what the sockets hold, to a client that is not reading.
+    const written = writeFrame(sink, new SharedFrame(`data: ${"y".repeat(SHARED_FULL - 8)}\n\n`));
+    let settled = false;
+    void written.then(() => (settled = true));
+    sharedFull.resolve({ written, settled: () => settled });
+    await written;
   },
   large: async (sink) => {
     const chunk = `data: ${"x".repeat(64 * 1024 - 8)}\n\n`;
@@ -120,6 +132,21 @@ it("waits for the client when the connection is full, and delivers all of a larg
   const response = await fetch(`${server.url}/sse/large`);
   const text = await response.text();
   expect(text.length).toBe(512 * 64 * 1024);
+});
+
+it("a shared frame that fills the connection resolves only once the client has read it", async () => {
+  const socket = connect(Number(new URL(server.url).port), "127.0.0.1");
+  socket.pause(); // the client reads nothing yet: the sockets fill up
+  socket.write("GET /sse/sharedFull HTTP/1.1\r\nHost: x\r\n\r\n");
+  const { written, settled } = await sharedFull.promise;
+  for (let i = 0; i < 5; i++) await new Promise((resolve) => setImmediate(resolve));
+  expect(settled()).toBe(false); // waits for the socket's drain, which only the client's reading brings
+  let received = 0;
+  socket.on("data", (chunk: Buffer) => (received += chunk.length));
+  socket.resume();
+  await written;
+  expect(received).toBeGreaterThan(0);
+  socket.destroy();
 });
 
 it("leaves other responses to hono", async () => {

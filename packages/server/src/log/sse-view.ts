@@ -7,9 +7,10 @@
  * batch at its control frame (our SDK) both resume exactly with `Last-Event-ID`. Nothing is
  * sent that the streams tier has not stored.
  *
- * A batch shared by many tails of one chat is encoded once (the frames are cached per batch),
- * and frames are written as plain text in the field order hono's `writeSSE` uses (event, data,
- * id): JSON never contains a line break, so no line splitting is needed. The tail ends as soon
+ * A batch shared by many tails of one chat is encoded once (the frames are cached per batch, as
+ * text and as the HTTP chunk each tail's socket is given: raw-sse.ts `SharedFrame`), and frames
+ * are written as plain text in the field order hono's `writeSSE` uses (event, data, id): JSON
+ * never contains a line break, so no line splitting is needed. The tail ends as soon
  * as the client goes away (its hub subscription with it).
  *
  * Tails are numerous and mostly idle for hours, so one is a single {@link SseTail} the hub pushes
@@ -19,7 +20,7 @@
  */
 import { EVENT_TYPE, SSE_EVENT, type TailControl } from "@open-chat/shared";
 import type { Heartbeats } from "../http/heartbeats.js";
-import type { SseSink } from "../http/raw-sse.js";
+import { SharedFrame, writeFrame, type SseSink } from "../http/raw-sse.js";
 import { StreamsError } from "../streams/client/errors.js";
 import type { ReadResult } from "../streams/client/types.js";
 import { bufferedEvents, overrun, type ChatPage, type FeedTarget, type StreamHub } from "./stream-hub.js";
@@ -58,7 +59,7 @@ export function pipeSseView(sse: SseSink, options: SseViewOptions): Promise<void
 }
 
 /** The heartbeat: an SSE comment, which clients ignore. */
-const PING = ": ping\n\n";
+const PING = new SharedFrame(": ping\n\n");
 
 /** One live tail: the hub's target for its chat's pages, writing them to the client's sink. */
 class SseTail implements FeedTarget {
@@ -85,7 +86,7 @@ class SseTail implements FeedTarget {
     // A ping only while nothing is queued: a full connection is not idle, and it drains first.
     // A ping that cannot be written means the client is gone: the tail ends without a failure.
     this.stopBeating = options.heartbeats.add(() => {
-      if (!this.writing) (sse.heartbeat?.(PING) ?? sse.write(PING)).catch(() => this.end());
+      if (!this.writing) writeFrame(sse, PING).catch(() => this.end());
     });
     this.unwatch = options.watchRevocation?.(() => this.end());
     // Revoked while the watch began: end() ran before there was an unwatch to call.
@@ -144,7 +145,7 @@ class SseTail implements FeedTarget {
         const closed = closesChat(page);
         // Control after every batch, and once when the catch-up first reaches the end.
         if (page.records.length > 0 || (page.upToDate && !this.announced) || closed) {
-          await this.sse.write(framesOf(page, this.publicOffset, closed));
+          await writeFrame(this.sse, framesOf(page, this.publicOffset, closed));
           this.announced ||= page.upToDate;
         }
         if (closed) this.end();
@@ -162,19 +163,19 @@ function closesChat(page: ChatPage): boolean {
   return page.records.some((r) => (r as { type?: unknown } | null)?.type === EVENT_TYPE.chatDeleted);
 }
 
-/** Frames of a batch with records, encoded once however many tails of the chat send them. */
-const encoded = new WeakMap<ChatPage, { id: string; text: string }>();
+/** Frames of a batch with records, encoded once (text and HTTP chunk) however many tails of the chat send them. */
+const encoded = new WeakMap<ChatPage, { id: string; frame: SharedFrame }>();
 
-function framesOf(page: ChatPage, publicOffset: (tierOffset: string) => string, closed: boolean): string {
+function framesOf(page: ChatPage, publicOffset: (tierOffset: string) => string, closed: boolean): SharedFrame {
   const id = publicOffset(page.nextOffset);
   const cached = encoded.get(page);
-  if (cached?.id === id) return cached.text;
+  if (cached?.id === id) return cached.frame;
   const control: TailControl = { streamNextOffset: id, upToDate: page.upToDate };
   if (page.cursor) control.streamCursor = page.cursor;
   if (closed) control.streamClosed = true;
   const data = page.records.length > 0 ? `event: ${SSE_EVENT.data}\ndata: ${JSON.stringify(page.records)}\nid: ${id}\n\n` : "";
-  const text = `${data}event: ${SSE_EVENT.control}\ndata: ${JSON.stringify(control)}\nid: ${id}\n\n`;
+  const frame = new SharedFrame(`${data}event: ${SSE_EVENT.control}\ndata: ${JSON.stringify(control)}\nid: ${id}\n\n`);
   // Only batches with records are shared between tails (an empty one is a tail's own catch-up).
-  if (page.records.length > 0) encoded.set(page, { id, text });
-  return text;
+  if (page.records.length > 0) encoded.set(page, { id, frame });
+  return frame;
 }
