@@ -10,8 +10,8 @@
  * A batch shared by many tails of one chat is encoded once (the frames are cached per batch, as
  * text and as the HTTP chunk each tail's socket is given: raw-sse.ts `SharedFrame`), and frames
  * are written as plain text in the field order hono's `writeSSE` uses (event, data, id): JSON
- * never contains a line break, so no line splitting is needed. The tail ends as soon
- * as the client goes away (its hub subscription with it).
+ * never contains a line break, so no line splitting is needed. The tail ends as soon as the
+ * client goes away (its hub subscription with it).
  *
  * Tails are numerous and mostly idle for hours, so one is a single {@link SseTail} the hub pushes
  * pages to (`hub.attach`): it writes each page at once, and queues pages only while the client's
