@@ -17,7 +17,8 @@ const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "utf8").sp
 const environ = (pid: number) => readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
 
 describe("HEAP_SEMI_SPACE_MB", () => {
-  it("is 8 MB unless set; 0 leaves V8's own size; anything else is refused by name", () => {
+  it("is 16 MB unless set (the README's default); 0 leaves V8's own size; anything else is refused by name", () => {
+    expect(DEFAULT_HEAP_SEMI_SPACE_MB).toBe(16);
     expect(configFromEnv({}).heapSemiSpaceMb).toBe(DEFAULT_HEAP_SEMI_SPACE_MB);
     expect(configFromEnv({ HEAP_SEMI_SPACE_MB: "16" }).heapSemiSpaceMb).toBe(16);
     expect(configFromEnv({ HEAP_SEMI_SPACE_MB: "0" }).heapSemiSpaceMb).toBeUndefined();
