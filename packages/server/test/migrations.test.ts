@@ -36,6 +36,21 @@ async function freshDatabase(): Promise<TestDatabase> {
   return database;
 }
 
+/**
+ * `pool.end()` resolves once its idle clients are told to end, not once they have: a database
+ * dropped WITH (FORCE) right after terminates a backend still closing, and that client's error
+ * surfaced as an unhandled one. This waits for every client's own end.
+ */
+async function endPool(pool: pg.Pool): Promise<void> {
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    if (open === 0) resolve();
+    pool.on("remove", () => --open === 0 && resolve());
+  });
+  await pool.end();
+  await closed;
+}
+
 async function query<T extends pg.QueryResultRow>(url: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -111,7 +126,7 @@ describe("applyMigrations", () => {
     const before = await migrationRows(database.url);
 
     const pool = new pg.Pool({ connectionString: database.url, max: 2 });
-    cleanups.push(() => pool.end());
+    cleanups.push(() => endPool(pool));
     expect(await applyMigrations(pool)).toEqual({ applied: [] });
     expect(await applyMigrations({ connectionString: database.url })).toEqual({ applied: [] });
     expect(await migrationRows(database.url)).toEqual(before);
