@@ -9,6 +9,9 @@
  *   lease and stops renewing it, and whoever takes the lease next — this process's sweeper or
  *   another's, once the log is back — closes the turn with `streams_unavailable`.
  * A taken-over answer (`job.opening` holds `generation.resumed`) continues the same message.
+ * A new turn's answer starts while the send still writes its opening (`job.opened`,
+ * opening-gate.ts): if that fails, the answer ends having written nothing (`cancelled`) and
+ * the send, which holds the lease, decides what becomes of it.
  */
 import { EVENT_TYPE, type ChatEvent, type ErrorCode, type EventPayload, type Usage } from "@open-chat/shared";
 import type { SettleInput, TurnBilling } from "../billing/billing.js";
@@ -20,6 +23,7 @@ import { createGroupCommitAppender } from "../streams/client/group-commit.js";
 import { coalesceDeltas } from "./coalesce.js";
 import { estimatePromptTokens, estimateTextTokens } from "./context-budget.js";
 import { classifyModelError, type ModelClient, type PromptMessage } from "./model-client.js";
+import { afterOpening, OpeningFailed } from "./opening-gate.js";
 import { GenerationTimeout, startWatchdog } from "./watchdog.js";
 
 export interface GenerationLimits {
@@ -56,6 +60,11 @@ export interface GenerationJob {
   nextEventSeq: number;
   /** Events appended before the model's output (a takeover's `generation.resumed`). */
   opening?: EventPayload[];
+  /**
+   * A new turn: settles once the send has written the turn's opening (and its offset). The model
+   * is asked at once, but nothing of the answer is appended before; if it rejects, nothing at all.
+   */
+  opened?: Promise<unknown>;
   /** Text earlier attempts already wrote (a takeover): counted in the turn's usage. */
   priorText?: string;
   /** Whose answer it is: its terminal event is settled and metered for them (billing/billing.ts). */
@@ -99,7 +108,7 @@ class AppendFailed extends Error {
 }
 
 export interface GenerationResult {
-  status: "completed" | "error" | "stopped" | "fenced" | "unterminated";
+  status: "completed" | "error" | "stopped" | "fenced" | "unterminated" | "cancelled";
   appends: number;
   deltas: number;
 }
@@ -140,7 +149,8 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
   try {
     let finishReason = "stop";
     const client = job.client ?? deps.models;
-    for await (const chunk of client.stream({ model: job.model, messages: job.prompt, maxTokens: job.maxTokens, signal: controller.signal })) {
+    const chunks = client.stream({ model: job.model, messages: job.prompt, maxTokens: job.maxTokens, signal: controller.signal });
+    for await (const chunk of job.opened ? afterOpening(chunks, job.opened, controller) : chunks) {
       watchdog.touch();
       if (chunk.type === "delta") {
         deltas++;
@@ -155,7 +165,9 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
     terminal = (usage) => ({ type: EVENT_TYPE.messageCompleted, ...base, finishReason, usage });
   } catch (error) {
     const reason = controller.signal.aborted ? controller.signal.reason : error;
-    if (reason instanceof LeaseLost || reason instanceof AppendFailed) {
+    if (reason instanceof OpeningFailed) {
+      status = "cancelled";
+    } else if (reason instanceof LeaseLost || reason instanceof AppendFailed) {
       status = reason instanceof LeaseLost ? "fenced" : "unterminated";
     } else if (reason instanceof StopRequested) {
       status = "stopped";
@@ -168,6 +180,11 @@ export async function runGeneration(deps: GeneratorDeps, job: GenerationJob, con
   } finally {
     watchdog.stop();
   }
+  // Whatever ended the answer, it writes only after its opening did (a watchdog or a stop may
+  // end it while the opening is still being written).
+  if (job.opened && !(await job.opened.then(() => true, () => false))) status = "cancelled";
+  // The send holds the lease and the hold, and answers for the turn.
+  if (status === "cancelled") return { status, appends: 0, deltas: 0 };
   if (terminal) {
     const usage = { ...withPriorAttempts(reported ?? estimatedUsage(job, outputText), job.priorText) };
     const outcome = status === "completed" ? "completed" : status === "stopped" ? "stopped" : job.opening && status === "error" && deltas === 0 ? "lost" : "error";

@@ -1,9 +1,11 @@
 /**
  * One turn — a send, an edit (`editOf`) or a regenerate (turn-request.ts): record it (idempotent
- * by clientMessageId), take the chat's generation lease, append its opening (the user's message
- * unless it is a regenerate, the assistant's empty message, generation.started) in ONE append,
- * build the prompt from the log (the thread above the answer), then start the generation
- * detached from the request. The tenant's model policy decides the model (a turn naming one it
+ * by clientMessageId), take the chat's generation lease, build the prompt from the log (the
+ * thread above the answer) and start the generation detached from the request while its opening
+ * (the user's message unless it is a regenerate, the assistant's empty message,
+ * generation.started) is appended in ONE append and the turn's offset recorded: the model's
+ * first-token latency overlaps that work, and the answer appends nothing before it is done
+ * (generation/opening-gate.ts). The tenant's model policy decides the model (a turn naming one it
  * does not allow is refused before anything is recorded), `max_tokens`, the system prompt, the
  * prompt's context budget and the provider (tenants/model-policies.ts). A retried turn with the
  * same clientMessageId returns the same turn and starts nothing new (invariant 4).
@@ -11,7 +13,7 @@
  * Sits above chats/ (turn records, lease) and generation/ (prompt, registry) and composes
  * them; it gets exactly the dependencies it uses, not the whole service bag.
  */
-import { threadTo, type ChatMessage } from "@open-chat/shared";
+import { foldAll, threadTo, type ChatMessage } from "@open-chat/shared";
 import type { TurnBilling } from "../billing/billing.js";
 import { chatNotFound, type ChatRepository, type TurnRecord } from "../chats/repository.js";
 import { DomainError } from "../domain-error.js";
@@ -184,22 +186,28 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   const { producerId, eventProducer } = generationProducers(turn.assistantMessageId, 0);
   const events = createEventFactory(eventProducer, deps.clock);
   const opening = openingEvents(events, input.request, { ...turn, model, holder: deps.holder });
+  const releaseLease = () => deps.leases.release({ chatId, generationId: turn.assistantMessageId, epoch: 0 });
+  // The prompt is the chat as its log stands with this turn's opening folded on (the same fold
+  // reading it back would give; a redo whose opening had landed folds it once: duplicates are
+  // dropped), so the model is asked while the opening is written.
   let history: Awaited<ReturnType<ChatStates["read"]>>;
   try {
-    // Producer seq 0: if an earlier attempt's append did land, this one is a no-op duplicate.
-    await deps.streams.append(stream, opening, { key, producer: { id: producerId, epoch: 0, seq: 0 } });
     history = await deps.chatStates.read(userStream, chatId);
   } catch (error) {
-    await deps.leases.release({ chatId, generationId: turn.assistantMessageId, epoch: 0 });
-    if (error instanceof StreamsError) {
-      throw new DomainError("log_unavailable", "the message log is unavailable; retry the send with the same clientMessageId", { cause: error });
-    }
-    throw error;
+    await releaseLease();
+    throw logUnavailable(error);
   }
-  await chats.setTurnOffset(chatId, input.clientMessageId, history.nextOffset);
-
-  const state = history.state;
-  void deps.generations.start({
+  const state = foldAll(history.state, opening);
+  let appended = false;
+  const opened = (async () => {
+    // Producer seq 0: if an earlier attempt's append did land, this one is a no-op duplicate.
+    const { nextOffset } = await deps.streams.append(stream, opening, { key, producer: { id: producerId, epoch: 0, seq: 0 } });
+    appended = true;
+    const offset = nextOffset ?? (await deps.chatStates.read(userStream, chatId)).nextOffset;
+    await chats.setTurnOffset(chatId, input.clientMessageId, offset);
+    return offset;
+  })();
+  const answer = deps.generations.start({
     chatId,
     assistantMessageId: turn.assistantMessageId,
     stream,
@@ -214,8 +222,25 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
     eventProducer,
     nextEventSeq: events.nextSeq,
     owner: { tenantId: user.tenantId, userId: user.id },
+    opened,
   });
-  return toResult(turn, history.nextOffset);
+  try {
+    return toResult(turn, await opened);
+  } catch (error) {
+    // The answer ends having written nothing (its model request aborted).
+    await answer;
+    // The opening did not land: the lease goes, and a retry with the same clientMessageId
+    // writes it again. It did land but the offset was not recorded: the lease stays and
+    // lapses, and takeover answers the turn, as it would had this process died here.
+    if (!appended) await releaseLease();
+    throw logUnavailable(error);
+  }
+}
+
+/** A failure of the streams tier as the send's answer: retry with the same clientMessageId. */
+function logUnavailable(error: unknown): unknown {
+  if (!(error instanceof StreamsError)) return error;
+  return new DomainError("log_unavailable", "the message log is unavailable; retry the send with the same clientMessageId", { cause: error });
 }
 
 /**

@@ -16,7 +16,7 @@
  * without Bun.
  */
 import { randomUUID } from "node:crypto";
-import { createServer, request as httpRequest, type IncomingMessage, type Server } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { makeTempDir, removeDir } from "@open-chat/testing";
 import { afterAll, beforeAll, describe } from "vitest";
 import { createStreamsClient } from "../../src/streams/client/http-client.js";
@@ -146,7 +146,7 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve };
 }
 
-export type ProxyPlan = "forward" | "drop-response" | "hold";
+export type ProxyPlan = "forward" | "drop-response" | "hold" | { forwardWhen: Promise<void> };
 
 export interface LoopbackProxyOptions {
   /** Upstream origin, e.g. the streams backend's url. */
@@ -155,7 +155,8 @@ export interface LoopbackProxyOptions {
    * Per request: `forward` relays it; `drop-response` forwards it, lets the upstream answer in
    * full, then destroys the client's socket instead of relaying the answer (a lost response);
    * `hold` neither forwards nor answers it: the request stays open until the client leaves, so
-   * the only way it can end is the client's own doing. Default: forward everything.
+   * the only way it can end is the client's own doing; `{ forwardWhen }` forwards it (body and
+   * all) once the promise resolves. Default: forward everything.
    */
   plan?: (req: IncomingMessage, index: number) => ProxyPlan;
   /** Called as soon as a request arrives. */
@@ -184,12 +185,20 @@ export async function startLoopbackProxy(options: LoopbackProxyOptions): Promise
     const i = index++;
     options.onRequest?.(req, i);
     const plan = options.plan?.(req, i) ?? "forward";
-    let finished = false;
     if (plan === "hold") {
       req.resume();
       res.on("close", () => options.onClientGone?.(req, i));
       return;
     }
+    if (typeof plan === "object") {
+      req.pause();
+      void plan.forwardWhen.then(() => forward(req, res, i, "forward"));
+      return;
+    }
+    forward(req, res, i, plan);
+  });
+  function forward(req: IncomingMessage, res: ServerResponse, i: number, plan: "forward" | "drop-response"): void {
+    let finished = false;
     const upstream = httpRequest(
       {
         host: target.hostname,
@@ -228,7 +237,7 @@ export async function startLoopbackProxy(options: LoopbackProxyOptions): Promise
       }
     });
     req.pipe(upstream);
-  });
+  }
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const address = server.address();
   if (typeof address !== "object" || !address) throw new Error("proxy has no address");
