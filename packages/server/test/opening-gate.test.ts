@@ -5,7 +5,7 @@
  */
 import { materialize, type ChatEvent } from "@open-chat/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { signInAsGuest, startTestServer, type TestServer } from "@open-chat/testing";
+import { signInAsGuest, startTestServer, TEST_LIMITS, type TestServer } from "@open-chat/testing";
 import { afterOpening, OpeningFailed } from "../src/generation/opening-gate.js";
 import { apiClient } from "./helpers/api.js";
 import { startLoopbackProxy, startStreamsBackend, type LoopbackProxy, type ProxyPlan, type RunningStreamsBackend } from "./helpers/streams.js";
@@ -81,7 +81,8 @@ describe("a send's opening and its answer", () => {
         return plan;
       },
     });
-    server = await startTestServer({ streams: { url: proxy.url, apiKey: streams.apiKey } });
+    // A cap of 2 running answers: a turn whose opening is still being written counts once.
+    server = await startTestServer({ streams: { url: proxy.url, apiKey: streams.apiKey }, settings: { limits: { ...TEST_LIMITS, runningAnswersPerProcess: 2 } } });
     api = apiClient(server.url, await signInAsGuest(server.url));
   }, 60_000);
   afterAll(async () => {
@@ -103,6 +104,10 @@ describe("a send's opening and its answer", () => {
     // The opening's append is held at the proxy; the model has been asked all the same.
     await server.model.waitForRequests(asked + 1);
     expect(turnEvents((await api.readAll(chat.id)).events)).toEqual([]);
+    // Its answer has started while its send is in flight: one of the cap's 2, not both.
+    const other = await api.createChat();
+    const second = await api.send(other.id, { clientMessageId: "beside", text: "hi [[tokens:1]]" });
+    expect(second.status, JSON.stringify(second.body)).toBe(202);
 
     forward.resolve();
     expect((await sending).status).toBe(202);

@@ -23,6 +23,10 @@ export interface GenerationRegistry {
   shutdown(graceMs: number): Promise<void>;
   /** Renews the leases of every running generation now (the keeper does it on a timer). */
   renewLeases(): Promise<void>;
+  /**
+   * Generations running here, not counting those whose turn's opening is still being written:
+   * their send is still in flight and counted as such (limits/answer-admission.ts), not twice.
+   */
   readonly running: number;
   /** Totals over finished generations: the group-commit figure is `appends / deltas`. */
   readonly stats: { readonly generations: number; readonly appends: number; readonly deltas: number };
@@ -38,6 +42,8 @@ interface Running {
   lease: LeaseRef;
   controller: AbortController;
   done: Promise<GenerationResult>;
+  /** Its turn's opening (`job.opened`) has not settled yet. */
+  opening: boolean;
 }
 
 export function createGenerationRegistry(deps: GenerationRegistryDeps): GenerationRegistry {
@@ -98,7 +104,10 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
           if (byChat.get(job.chatId)?.controller === controller) byChat.delete(job.chatId);
           stopKeeperWhenIdle();
         });
-      byChat.set(job.chatId, { lease: { chatId: job.chatId, generationId: job.assistantMessageId, epoch: job.epoch }, controller, done });
+      const entry: Running = { lease: { chatId: job.chatId, generationId: job.assistantMessageId, epoch: job.epoch }, controller, done, opening: job.opened !== undefined };
+      const opened = () => (entry.opening = false);
+      job.opened?.then(opened, opened);
+      byChat.set(job.chatId, entry);
       keepLeases();
       return done;
     },
@@ -127,7 +136,9 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
       await keeper?.renew();
     },
     get running() {
-      return byChat.size;
+      let running = 0;
+      for (const entry of byChat.values()) if (!entry.opening) running++;
+      return running;
     },
   };
 }
