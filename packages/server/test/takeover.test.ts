@@ -132,6 +132,56 @@ describe("takeover of a dead holder's turn", () => {
   });
 });
 
+describe("a send whose opening landed but whose offset was not recorded", () => {
+  it("is answered by the takeover, which records the offset: the send's retry returns the turn, nothing runs twice", async () => {
+    const prisma = server.services.prisma;
+    const chatId = await createChat(server.url, token);
+    const clientMessageId = "offset-not-recorded";
+    // Postgres fails the one statement that records the send's offset (after its opening append).
+    await prisma.$executeRawUnsafe(`CREATE FUNCTION refuse_turn_offset() RETURNS trigger AS $$
+      BEGIN RAISE EXCEPTION 'connection lost' USING ERRCODE = '08006'; END $$ LANGUAGE plpgsql`);
+    await prisma.$executeRawUnsafe(`CREATE TRIGGER refuse_turn_offset BEFORE UPDATE OF "offset" ON "turn"
+      FOR EACH ROW WHEN (NEW."clientMessageId" = '${clientMessageId}') EXECUTE FUNCTION refuse_turn_offset()`);
+    const prompt = "record me later [[tokens:30]]";
+    const post = () => fetch(`${server.url}${API_PATH.messages(chatId)}`, { method: "POST", headers: authorized(token), body: JSON.stringify({ clientMessageId, text: prompt }) });
+    try {
+      const first = await post();
+      expect(first.status).toBe(503);
+      await server.idle();
+    } finally {
+      await prisma.$executeRawUnsafe(`DROP TRIGGER refuse_turn_offset ON "turn"`);
+      await prisma.$executeRawUnsafe(`DROP FUNCTION refuse_turn_offset()`);
+    }
+    // The opening is in the log, the answer wrote nothing, and the lease stayed: it lapses as if
+    // this process had died right after the append.
+    const before = await readLog(server.url, token, chatId);
+    const answer = before.state.messages.find((m) => m.role === "assistant")!;
+    expect(answer).toMatchObject({ status: "streaming", text: "" });
+    expect((await prisma.turn.findFirstOrThrow({ where: { chatId } })).offset).toBeNull();
+    await prisma.chat.update({ where: { id: chatId }, data: { leaseExpiresAt: new Date(Date.now() - 1) } });
+
+    const settled = await settle(chatId);
+    const { state, lease } = settled;
+    expect(state.messages.find((m) => m.id === answer.id)).toMatchObject({ status: "completed", text: await uninterrupted(server.model, prompt) });
+    expect(lease.activeGenerationId).toBeNull();
+    const requests = server.model.requests.length;
+
+    const retry = await post();
+    expect(retry.status).toBe(202);
+    const result = (await retry.json()) as { assistantMessageId: string; offset: string };
+    expect(result.assistantMessageId).toBe(answer.id);
+    await server.idle();
+    // The retry started nothing: no model request, and the log is as the takeover left it.
+    expect(server.model.requests.length).toBe(requests);
+    const after = await readLog(server.url, token, chatId);
+    expect(after.events).toEqual(settled.events);
+    expect(after.state.messages.filter((m) => m.role === "assistant")).toHaveLength(1);
+    // The recorded offset is one the chat's reads accept.
+    const from = await fetch(`${server.url}${API_PATH.events(chatId)}?offset=${encodeURIComponent(result.offset)}`, { headers: authorized(token) });
+    expect(from.status).toBe(200);
+  });
+});
+
 describe("continuation turned off", () => {
   it("closes a dead holder's turn as generation_lost", async () => {
     const off = await startTestServer({ settings: { takeover: { ...takeover, continueAnswers: false } } });

@@ -167,6 +167,16 @@ export function createChatRepository(prisma: PrismaClient, clock: () => Date = (
     },
 
     /**
+     * Records the offset of a turn whose send never did (its opening landed, then the statement
+     * failed or its process died) when the answer is taken over: from then on a retry of that
+     * send returns the turn, as it does once a send completed, instead of taking the lease
+     * again (`retakeLease` requires no offset) and writing at an epoch the takeover has fenced.
+     */
+    async recordTakenOverOffset(chatId: string, assistantMessageId: string, offset: string): Promise<void> {
+      await sql.count(`UPDATE "turn" SET "offset" = $1 WHERE "chatId" = $2 AND "assistantMessageId" = $3 AND "offset" IS NULL`, [offset, chatId, assistantMessageId]);
+    },
+
+    /**
      * Takes the lease again for a turn whose first append failed (a retried send): its answer
      * has no event in the log yet, so it starts over at epoch 0. Only when nobody is on it: the
      * chat runs no answer (the first attempt released the lease) or this turn's lease lapsed (its

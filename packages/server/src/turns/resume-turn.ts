@@ -6,6 +6,8 @@
  * What the log says decides:
  * - no assistant message: the turn's opening append never landed → release (a retried send
  *   with the same clientMessageId redoes it);
+ * - otherwise the opening landed, and a turn whose send did not record its offset gets one
+ *   (where the log ends as read here), so a retry of the send returns the turn;
  * - the message already ended (the holder died after its terminal event) → release;
  * - a stop was requested → `message.stopped`;
  * - the holder gave up on the log (`closeWithError`) → `message.error` with that code;
@@ -28,6 +30,7 @@
  */
 import { EVENT_TYPE, findMessage, isTerminal, materialize, threadTo, type ChatEvent, type ErrorCode } from "@open-chat/shared";
 import type { SettleInput, TurnBilling } from "../billing/billing.js";
+import type { ChatRepository } from "../chats/repository.js";
 import type { GenerationRegistry } from "../generation/registry.js";
 import { estimatePromptTokens, estimateTextTokens, inputBudget } from "../generation/context-budget.js";
 import { generationProducers } from "../generation/producers.js";
@@ -41,6 +44,7 @@ import { chooseModel, type ModelPolicies } from "../tenants/model-policies.js";
 
 export interface ResumeDeps {
   streams: Pick<StreamsClient, "append" | "read">;
+  chats: Pick<ChatRepository, "recordTakenOverOffset">;
   generations: Pick<GenerationRegistry, "start">;
   leases: Pick<LeaseStore, "release">;
   clock: () => Date;
@@ -63,13 +67,16 @@ export async function resumeTurn(deps: ResumeDeps, lease: ExpiredLease): Promise
   }
   const stream = userStreamName({ id: lease.userId, tenantId: lease.tenantId });
   const key = chatKey(lease.chatId);
-  const { records } = await readChat(deps.streams, stream, key);
+  const { records, nextOffset } = await readChat(deps.streams, stream, key);
   const state = materialize(records);
   const message = findMessage(state, lease.generationId);
   if (!message) {
     await deps.leases.release(lease);
     return "released";
   }
+  // The opening landed. Its send may not have recorded the turn's offset (it failed between the
+  // two, or died there): recorded now, before the lease goes, its retry returns the turn.
+  await deps.chats.recordTakenOverOffset(lease.chatId, lease.generationId, nextOffset);
   const { policy, client } = await deps.modelPolicies.forTenant(lease.tenantId);
   const prompt = buildPrompt(threadTo(state, lease.generationId), { systemPrompt: policy.systemPrompt, excludeMessageId: lease.generationId, inputTokens: inputBudget(policy) });
   const model = message.model ?? lease.model ?? policy.defaultModel;
