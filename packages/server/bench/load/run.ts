@@ -3,11 +3,8 @@
  * with a non-durable pass-through proxy and the streams tier's own append floor, every
  * component its own process on loopback (see README "Performance").
  *
- *   node --import tsx bench/load/run.ts [--quick] [--steps 10,50,100] [--configs proxy,bun,embedded]
- *                                       [--tokens 200] [--rate 30] [--no-write]
- *                                       [--no-extras | --extras-only] [--idle-levels 500,1000,2000]
- *                                       [--fanout 1000] [--catchup 100,1000,10000]
- *                                       [--tier-rates 1000,2000,4000,8000] [--extras cold,idle,catchup,tier]
+ *   node --import tsx bench/load/run.ts [--quick] [--steps 10,50,100] [--configs proxy,bun,embedded] …
+ *   (every option: `--help`, args.ts; a bad one exits 2 with what to change, before anything starts)
  *
  *   APP_NODE_OPTIONS="--cpu-prof --cpu-prof-dir=/tmp/prof" …   (profile the app in every step)
  *   BENCH_APP_ENV="TAIL_UPSTREAM=long-poll,GENERATION_APPEND_INTERVAL_MAX_MS=100" …   (the app's settings, A/B)
@@ -18,7 +15,7 @@
  * and the built server (`pnpm --filter @open-chat/server build`).
  */
 import { existsSync } from "node:fs";
-import { parseArgs } from "node:util";
+import { appEnvFrom, parseLoadArgs, UsageError, USAGE, type LoadBenchArgs } from "./args.js";
 import { CONFIG_LABELS, type ConfigName } from "./config-names.js";
 import { startApp } from "./configs.js";
 import { catchUp, coldStart, idleTails, tierLimit } from "./extras.js";
@@ -29,40 +26,26 @@ import type { LoadResult } from "./answers.js";
 import { useDistSnapshot } from "./processes.js";
 import { startWorker } from "./worker.js";
 
-const { values } = parseArgs({
-  allowPositionals: true, // a stray "--" from a package manager is harmless
-  options: {
-    quick: { type: "boolean", default: false },
-    steps: { type: "string" },
-    configs: { type: "string" },
-    tokens: { type: "string", default: "200" },
-    rate: { type: "string", default: "30" },
-    "no-write": { type: "boolean", default: false },
-    "no-extras": { type: "boolean", default: false },
-    "extras-only": { type: "boolean", default: false },
-    "idle-levels": { type: "string", default: "500,1000,2000" },
-    fanout: { type: "string", default: "1000" },
-    catchup: { type: "string", default: "100,1000,10000" },
-    "tier-rates": { type: "string", default: "1000,2000,4000,8000" },
-    extras: { type: "string", default: "cold,idle,catchup,tier" },
-  },
-});
-const steps = values["extras-only"] ? [] : (values.steps ?? (values.quick ? "10,50" : "10,50,75,100,150,200,400")).split(",").map(Number);
-const runExtras = !values.quick && !values["no-extras"];
-const extrasToRun = new Set(values.extras.split(","));
-const numbers = (list: string) => list.split(",").map(Number);
-const configs = (values.configs ?? (values.quick ? "proxy,bun" : "proxy,bun,embedded")).split(",") as ConfigName[];
-for (const config of configs) if (!(config in CONFIG_LABELS)) throw new Error(`unknown config ${config}: one of ${Object.keys(CONFIG_LABELS).join(", ")}`);
-const tokens = Number(values.tokens);
-const rate = Number(values.rate);
-const loadEnv = { BENCH_TOKENS: String(tokens), BENCH_TOKENS_PER_SECOND: String(rate) };
+let args: LoadBenchArgs | "help";
 // APP_NODE_OPTIONS reaches the app only (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"); so does
 // BENCH_APP_ENV, "NAME=value,NAME=value" (e.g. "TAIL_UPSTREAM=long-poll" for an A/B run), in
 // the load steps and the idle-tail runs alike.
-const appEnv: Record<string, string> = {
-  ...(process.env.APP_NODE_OPTIONS ? { NODE_OPTIONS: process.env.APP_NODE_OPTIONS } : {}),
-  ...Object.fromEntries((process.env.BENCH_APP_ENV ?? "").split(",").filter(Boolean).map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)])),
-};
+let appEnv: Record<string, string>;
+try {
+  args = parseLoadArgs(process.argv.slice(2));
+  appEnv = appEnvFrom(process.env);
+} catch (error) {
+  if (!(error instanceof UsageError)) throw error;
+  console.error(`bench:load: ${error.message}\n\n${USAGE}`);
+  process.exit(2);
+}
+if (args === "help") {
+  console.log(USAGE);
+  process.exit(0);
+}
+const { steps, configs, tokens, rate } = args;
+const runExtras = args.extras.size > 0;
+const loadEnv = { BENCH_TOKENS: String(tokens), BENCH_TOKENS_PER_SECOND: String(rate) };
 /** What this run changed from the defaults (written into the report). */
 const benchOverrides = (): Record<string, string> =>
   Object.fromEntries(
@@ -118,9 +101,9 @@ async function step(config: ConfigName, users: number): Promise<StepResult> {
   }
 }
 
-const report = (): RunReport => ({ startedAt, quick: values.quick, machine, settings: { tokens, rate, steps, configs, overrides: benchOverrides() }, results, ...(failures.length ? { failures } : {}), ...(runExtras ? { extras } : {}) });
+const report = (): RunReport => ({ startedAt, quick: args.quick, machine, settings: { tokens, rate, steps, configs, overrides: benchOverrides() }, results, ...(failures.length ? { failures } : {}), ...(runExtras ? { extras } : {}) });
 /** Written after every step: a run cut short keeps what it measured. */
-const save = () => (values["no-write"] ? [] : writeReport(report()));
+const save = () => (args.write ? writeReport(report()) : []);
 
 try {
   for (const users of steps) {
@@ -158,17 +141,17 @@ try {
         return { error: (error as Error).message };
       }
     };
-    if (extrasToRun.has("cold")) extras.coldStart = await attempt("cold start", () => coldStart(modelUrl));
+    if (args.extras.has("cold")) extras.coldStart = await attempt("cold start", () => coldStart(modelUrl));
     save();
     for (const config of configs) {
-      if (config === "proxy" || !extrasToRun.has("idle")) continue;
+      if (config === "proxy" || !args.extras.has("idle")) continue;
       extras.idle ??= {};
-      extras.idle[config] = await attempt(`idle tails, ${CONFIG_LABELS[config]}`, () => idleTails(config, modelUrl, numbers(values["idle-levels"]), Number(values.fanout), appEnv));
+      extras.idle[config] = await attempt(`idle tails, ${CONFIG_LABELS[config]}`, () => idleTails(config, modelUrl, args.idleLevels, args.fanout, appEnv));
       save();
     }
-    if (configs.includes("bun") && extrasToRun.has("catchup")) extras.catchUp = await attempt("reconnect catch-up", () => catchUp(modelUrl, numbers(values.catchup)));
+    if (configs.includes("bun") && args.extras.has("catchup")) extras.catchUp = await attempt("reconnect catch-up", () => catchUp(modelUrl, args.catchup));
     save();
-    if (configs.includes("bun") && extrasToRun.has("tier")) extras.tierLimit = await attempt("the tier's own limit", () => tierLimit(numbers(values["tier-rates"])));
+    if (configs.includes("bun") && args.extras.has("tier")) extras.tierLimit = await attempt("the tier's own limit", () => tierLimit(args.tierRates));
     save();
   }
 } finally {
