@@ -5,7 +5,8 @@
 import { describe, expect, it } from "vitest";
 import { checkAnswer, parseTokens, stampToken } from "../bench/load/clock.js";
 import { inLanes } from "../bench/load/lanes.js";
-import { appendBudget, capacity, cpuPerAppendUs, renderReport, type FloorResult, type RunReport, type StepResult } from "../bench/load/report.js";
+import type { FloorResult } from "../bench/load/load-floor.js";
+import { appendBudget, capacity, cpuPerAppendUs, renderReport, type RunReport, type StepResult } from "../bench/load/report.js";
 import { peakOverlap, summarize } from "../bench/load/stats.js";
 
 const script = (indices: number[]) => indices.map((i) => `${i}@${1000 + i} `).join("");

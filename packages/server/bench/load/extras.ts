@@ -10,7 +10,7 @@ import { configFromEnv } from "../../src/config.js";
 import { startApp, startTier } from "./configs.js";
 import type { CatchUpResult } from "./load-catchup.js";
 import type { IdleResult } from "./load-idle.js";
-import type { FloorResult } from "./report.js";
+import type { FloorResult } from "./load-floor.js";
 import { measureUsage } from "./proc-stats.js";
 import { freePort, startCli } from "./processes.js";
 import { startWorker } from "./worker.js";

@@ -11,8 +11,22 @@ import { randomUUID } from "node:crypto";
 import { envNumber } from "./answers.js";
 import { nowUs } from "./clock.js";
 import { httpJson } from "./http.js";
-import { Samples, summarize } from "./stats.js";
+import type { ProcessUsage } from "./proc-stats.js";
+import { Samples, summarize, type Summary } from "./stats.js";
 import { runWorker, sendToParent } from "./worker.js";
+
+/** One step of the floor as the report keeps it: what this worker measured, with the tier's CPU and memory over it. */
+export interface FloorResult {
+  users: number;
+  appendsPerUser: number;
+  ratePerUser: number;
+  latency: Summary;
+  failures: Record<string, number>;
+  behindScheduleMs: number;
+  durationMs: number;
+  appendsPerSecond: number;
+  usage: Record<string, ProcessUsage>;
+}
 
 runWorker(async () => {
   const tierUrl = process.env.TIER_URL;

@@ -12,6 +12,7 @@ import type { MachineInfo } from "./machine.js";
 import type { ProcessUsage } from "./proc-stats.js";
 import type { Summary } from "./stats.js";
 import type { ColdStart } from "./extras.js";
+import type { FloorResult } from "./load-floor.js";
 import type { IdleResult } from "./load-idle.js";
 import type { CatchUpResult } from "./load-catchup.js";
 
@@ -19,18 +20,6 @@ type Failed = { error: string };
 const failed = (value: object): value is Failed => "error" in value;
 
 export const CAPACITY_P99_MS = 250;
-
-export interface FloorResult {
-  users: number;
-  appendsPerUser: number;
-  ratePerUser: number;
-  latency: Summary;
-  failures: Record<string, number>;
-  behindScheduleMs: number;
-  durationMs: number;
-  appendsPerSecond: number;
-  usage: Record<string, ProcessUsage>;
-}
 
 export interface StepResult {
   config: ConfigName;
