@@ -82,7 +82,11 @@ describe("a send's opening and its answer", () => {
       },
     });
     // A cap of 2 running answers: a turn whose opening is still being written counts once.
-    server = await startTestServer({ streams: { url: proxy.url, apiKey: streams.apiKey }, settings: { limits: { ...TEST_LIMITS, runningAnswersPerProcess: 2 } } });
+    // Sweeps only when a test asks (`takeover.sweep()`): a lapsed lease waits for it.
+    server = await startTestServer({
+      streams: { url: proxy.url, apiKey: streams.apiKey },
+      settings: { limits: { ...TEST_LIMITS, runningAnswersPerProcess: 2 }, takeover: { sweepMs: 600_000, continueAnswers: true, maxResumes: 3 } },
+    });
     api = apiClient(server.url, await signInAsGuest(server.url));
   }, 60_000);
   afterAll(async () => {
@@ -143,5 +147,46 @@ describe("a send's opening and its answer", () => {
     ]);
     expect(events.filter((e) => e.type === "message.completed")).toHaveLength(1);
     expect(server.model.requests.length).toBe(asked + 2);
+  });
+
+  it("a lost answer to the opening's append and no retry: the turn is answered all the same, and a later retry returns it", async () => {
+    const chat = await api.createChat();
+    appendArrived = Promise.withResolvers<void>();
+    nextAppend = "drop-response";
+    const failed = await api.send(chat.id, { clientMessageId: "never-retried", text: "hi [[tokens:3]]" });
+    expect(failed.status).toBe(503);
+    await server.idle();
+    // The opening may have landed (it did): its lease must not simply go, or nothing would ever
+    // end the answer it started. It lapses at once, and the next sweep answers the turn.
+    await server.server.takeover.sweep();
+    await server.idle();
+    const { events } = await api.readAll(chat.id);
+    const answer = materialize(events).messages.find((m) => m.role === "assistant");
+    expect(answer).toMatchObject({ status: "completed", generation: { resumes: 1 } });
+    expect(answer?.text.length).toBeGreaterThan(0);
+    expect(events.filter((e) => e.type === "message.completed")).toHaveLength(1);
+
+    const asked = server.model.requests.length;
+    const retried = await api.send(chat.id, { clientMessageId: "never-retried", text: "hi [[tokens:3]]" });
+    expect(retried.status, JSON.stringify(retried.body)).toBe(202);
+    expect(retried.body).toMatchObject({ assistantMessageId: answer!.id });
+    await server.idle();
+    expect(server.model.requests.length).toBe(asked);
+    expect((await api.readAll(chat.id)).events).toEqual(events);
+  });
+
+  it("an opening the tier refused outright: no answer, and the sweep only frees the chat", async () => {
+    const chat = await api.createChat();
+    appendArrived = Promise.withResolvers<void>();
+    nextAppend = { answer: 400 };
+    const failed = await api.send(chat.id, { clientMessageId: "refused", text: "hi [[tokens:3]]" });
+    expect(failed.status).toBe(503);
+    await server.idle();
+    await server.server.takeover.sweep();
+    await server.idle();
+    expect(turnEvents((await api.readAll(chat.id)).events)).toEqual([]);
+    const next = await api.send(chat.id, { clientMessageId: "after-refused", text: "hi [[tokens:2]]" });
+    expect(next.status, JSON.stringify(next.body)).toBe(202);
+    await server.idle();
   });
 });

@@ -55,6 +55,11 @@ export interface LeaseStore {
   takeOver(lease: LeaseRef, holder: string, leaseMs: number): Promise<LeaseRef | null>;
   /** Ends the lease if it is still at this epoch (a fenced holder releases nothing). */
   release(lease: LeaseRef): Promise<void>;
+  /**
+   * Ends the lease's term now, if it is still at this epoch, without ending the lease: the next
+   * to look — a retry of its send (`retakeLease`) or a sweep — takes it over at once.
+   */
+  lapse(lease: LeaseRef): Promise<void>;
   /** Records a durable stop for the chat's running generation; null when none runs. */
   requestStop(chatId: string, by: "user" | "system"): Promise<StopRequest | null>;
   /** Records that whoever takes this lease next must close the turn with `code`. */
@@ -137,6 +142,16 @@ export function createLeaseStore(prisma: PrismaClient, clock: () => Date = () =>
         WHERE "id" = $2 AND "activeGenerationId" = $3 AND "generationEpoch" = $4`,
         [clock(), lease.chatId, lease.generationId, lease.epoch],
       );
+    },
+
+    async lapse(lease) {
+      // A moment ago, not now: "lapsed" is `leaseExpiresAt < now` for whoever looks next.
+      await sql.count(`UPDATE "chat" SET "leaseExpiresAt" = $1 WHERE "id" = $2 AND "activeGenerationId" = $3 AND "generationEpoch" = $4`, [
+        new Date(clock().getTime() - 1),
+        lease.chatId,
+        lease.generationId,
+        lease.epoch,
+      ]);
     },
 
     async requestStop(chatId, by) {

@@ -77,7 +77,7 @@ export interface SendResult {
 
 export interface SendDeps {
   chats: Pick<ChatRepository, "findForTurn" | "findTurn" | "startTurn" | "retakeLease" | "setTurnOffset">;
-  leases: Pick<LeaseStore, "release" | "expiresAt">;
+  leases: Pick<LeaseStore, "release" | "lapse" | "expiresAt">;
   generations: Pick<GenerationRegistry, "isRunning" | "start">;
   streams: Pick<StreamsClient, "append" | "read">;
   ensureUserStream: EnsureUserStream;
@@ -229,12 +229,21 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   } catch (error) {
     // The answer ends having written nothing (its model request aborted).
     await answer;
-    // The opening did not land: the lease goes, and a retry with the same clientMessageId
-    // writes it again. It did land but the offset was not recorded: the lease stays and
-    // lapses, and takeover answers the turn, as it would had this process died here.
-    if (!appended) await releaseLease();
+    // Refused outright, the opening was not written: the lease goes, and a retry with the same
+    // clientMessageId writes it again. Otherwise it may have landed (its answer was lost, the
+    // tier was unavailable) or did (the offset was not recorded), and a lease simply released
+    // would leave an answer started that nothing ever ends. So the lease lapses at once: the
+    // send's retry takes it back and writes the opening again (a no-op where it landed), or a
+    // sweep takes it over and answers the turn — or frees the chat when the log has no opening.
+    if (!appended && refusedOutright(error)) await releaseLease();
+    else await deps.leases.lapse({ chatId, generationId: turn.assistantMessageId, epoch: 0 }).catch(() => undefined);
     throw logUnavailable(error);
   }
+}
+
+/** The tier answered the append with a refusal (a 4xx other than 408/429): nothing was written. */
+function refusedOutright(error: unknown): boolean {
+  return error instanceof StreamsError && error.status >= 400 && error.status < 500 && !error.retryable;
 }
 
 /** A failure of the streams tier as the send's answer: retry with the same clientMessageId. */

@@ -146,7 +146,7 @@ export function deferred<T = void>(): Deferred<T> {
   return { promise, resolve };
 }
 
-export type ProxyPlan = "forward" | "drop-response" | "hold" | { forwardWhen: Promise<void> };
+export type ProxyPlan = "forward" | "drop-response" | "hold" | { forwardWhen: Promise<void> } | { answer: number };
 
 export interface LoopbackProxyOptions {
   /** Upstream origin, e.g. the streams backend's url. */
@@ -156,7 +156,8 @@ export interface LoopbackProxyOptions {
    * full, then destroys the client's socket instead of relaying the answer (a lost response);
    * `hold` neither forwards nor answers it: the request stays open until the client leaves, so
    * the only way it can end is the client's own doing; `{ forwardWhen }` forwards it (body and
-   * all) once the promise resolves. Default: forward everything.
+   * all) once the promise resolves; `{ answer }` answers that status itself, forwarding nothing.
+   * Default: forward everything.
    */
   plan?: (req: IncomingMessage, index: number) => ProxyPlan;
   /** Called as soon as a request arrives. */
@@ -188,6 +189,11 @@ export async function startLoopbackProxy(options: LoopbackProxyOptions): Promise
     if (plan === "hold") {
       req.resume();
       res.on("close", () => options.onClientGone?.(req, i));
+      return;
+    }
+    if (typeof plan === "object" && "answer" in plan) {
+      req.resume();
+      res.writeHead(plan.answer, { "content-type": "text/plain" }).end(`refused by the test proxy (${plan.answer})`);
       return;
     }
     if (typeof plan === "object") {
