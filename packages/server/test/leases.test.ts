@@ -90,6 +90,18 @@ describe.each(SQL_RUNNERS)("lease store, its hot statements through %s", (_, sql
     expect(await store.expiresAt(live.chatId)).toBeNull();
   });
 
+  it("lapses a lease at once for the next taker, and never one it no longer holds", async () => {
+    const store = createLeaseStore(pg.db.prisma, clock, sqlOf(pg.db));
+    const lease = await runningChat("a");
+    expect(await store.findExpired(10)).toEqual([]);
+    await store.lapse(lease);
+    expect((await store.findExpired(10)).map((l) => l.chatId)).toEqual([lease.chatId]);
+    expect(await store.takeOver(lease, "b", 10_000)).toEqual({ ...lease, epoch: 1 });
+    // The old epoch's lapse leaves the taker's lease alone (fenced, like its release).
+    await store.lapse(lease);
+    expect(await store.findExpired(10)).toEqual([]);
+  });
+
   it("carries a close-with-error verdict to the next taker", async () => {
     const store = createLeaseStore(pg.db.prisma, clock, sqlOf(pg.db));
     const lease = await runningChat("a");
