@@ -183,6 +183,7 @@ export function createServices(deps: AppDeps): Services {
     billing,
     holder: settings.holder,
     leaseMs: settings.generation.leaseMs,
+    sweepMs: settings.takeover.sweepMs,
     continueAnswers: settings.takeover.continueAnswers,
     maxResumes: settings.takeover.maxResumes,
   });

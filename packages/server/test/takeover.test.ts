@@ -216,6 +216,16 @@ describe("a busy chat", () => {
     expect(body.error.retryAfterMs).toBeLessThanOrEqual(20_000);
     expect(Number(response.headers.get("Retry-After"))).toBe(Math.ceil(body.error.retryAfterMs / 1000));
   });
+
+  it("whose lease has lapsed: retry after one sweep interval (the sweep takes it), not at once", async () => {
+    const chatId = await createChat(server.url, token);
+    await server.services.prisma.chat.update({ where: { id: chatId }, data: { activeGenerationId: "msg_lapsed", leaseHolder: "dead", leaseExpiresAt: new Date(Date.now() - 1_000) } });
+    const response = await fetch(`${server.url}${API_PATH.messages(chatId)}`, { method: "POST", headers: authorized(token), body: JSON.stringify({ clientMessageId: "lapsed-1", text: "hi" }) });
+    expect(response.status).toBe(409);
+    const body = (await response.json()) as { error: { code: string; retryAfterMs: number } };
+    expect(body.error).toMatchObject({ code: "generation_in_progress", retryAfterMs: takeover.sweepMs });
+    expect(response.headers.get("Retry-After")).toBe(String(takeover.sweepMs / 1000));
+  });
 });
 
 describe("POST /v1/chats with Idempotency-Key", () => {

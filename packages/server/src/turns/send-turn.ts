@@ -89,6 +89,8 @@ export interface SendDeps {
   /** This process, as the lease holder. */
   holder: string;
   leaseMs: number;
+  /** How often lapsed leases are swept (`GENERATION_SWEEP_MS`): the hint a send gets for a chat whose lease has lapsed. */
+  sweepMs: number;
   /** Chats folded as their logs stand, kept between turns (log/chat-states.ts). */
   chatStates: ChatStates;
 }
@@ -267,10 +269,13 @@ function estimateNextPrompt(chatId: string, plan: TurnPlan, policy: { systemProm
 /**
  * Another answer holds the chat. The client learns when its lease lapses, so it can retry then
  * rather than wait for a terminal event that a dead holder would never write (takeover ends or
- * continues that answer within a sweep of the expiry).
+ * continues that answer within a sweep of the expiry). A lease that has already lapsed (its
+ * holder died, or its send failed) is the next sweep's: retry after one sweep interval, not at
+ * once and again and again.
  */
 async function leaseConflict(deps: SendDeps, chatId: string): Promise<DomainError> {
   const expiresAt = await deps.leases.expiresAt(chatId);
-  const retryAfterMs = expiresAt ? Math.max(0, expiresAt.getTime() - deps.clock().getTime()) : 0;
+  const left = expiresAt ? expiresAt.getTime() - deps.clock().getTime() : 0;
+  const retryAfterMs = !expiresAt ? 0 : left > 0 ? left : deps.sweepMs;
   return new DomainError("lease_conflict", "an answer is still being generated in this chat; wait for it or stop it", { retryAfterMs });
 }
