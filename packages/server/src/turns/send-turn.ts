@@ -188,7 +188,7 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   const { producerId, eventProducer } = generationProducers(turn.assistantMessageId, 0);
   const events = createEventFactory(eventProducer, deps.clock);
   const opening = openingEvents(events, input.request, { ...turn, model, holder: deps.holder });
-  const releaseLease = () => deps.leases.release({ chatId, generationId: turn.assistantMessageId, epoch: 0 });
+  const lease = { chatId, generationId: turn.assistantMessageId, epoch: 0 };
   // The prompt is the chat as its log stands with this turn's opening folded on (the same fold
   // reading it back would give; a redo whose opening had landed folds it once: duplicates are
   // dropped), so the model is asked while the opening is written.
@@ -196,7 +196,7 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
   try {
     history = await deps.chatStates.read(userStream, chatId);
   } catch (error) {
-    await releaseLease();
+    await deps.leases.release(lease);
     throw logUnavailable(error);
   }
   const state = foldAll(history.state, opening);
@@ -237,8 +237,8 @@ async function startOrResume(deps: SendDeps, user: EndUser, chatId: string, inpu
     // would leave an answer started that nothing ever ends. So the lease lapses at once: the
     // send's retry takes it back and writes the opening again (a no-op where it landed), or a
     // sweep takes it over and answers the turn — or frees the chat when the log has no opening.
-    if (!appended && refusedOutright(error)) await releaseLease();
-    else await deps.leases.lapse({ chatId, generationId: turn.assistantMessageId, epoch: 0 }).catch(() => undefined);
+    if (!appended && refusedOutright(error)) await deps.leases.release(lease);
+    else await deps.leases.lapse(lease).catch(() => undefined);
     throw logUnavailable(error);
   }
 }
