@@ -12,6 +12,7 @@ import { createTestTenant, signInAsGuest, startTestServer, type TestServer, type
 import { Hono } from "hono";
 import { MAX_ADMIN_BODY_BYTES, MAX_AUTH_BODY_BYTES, MAX_BODY_BYTES, bodyLimits } from "../src/http/body.js";
 import { MAX_HEADER_BYTES } from "../src/http/listen.js";
+import { renderError } from "../src/http/render-error.js";
 
 const MB = 1024 * 1024;
 /** How much the server process may grow while it refuses 200 MB of uploads: a bound, not a timing. */
@@ -179,10 +180,10 @@ describe("header limits", () => {
   });
 });
 
-describe("bodyLimits on requests without a body", () => {
-  /** A request that counts how often its body is asked for (@hono/node-server builds a whole web Request on that ask, kept for the connection's life). */
-  function counted(method: string): { request: Request; asked: () => number } {
-    const request = new Request("http://localhost/v1/chats/c1/events", { method });
+describe("bodyLimits asks for a body only when it must count it", () => {
+  /** A request that counts how often its body is asked for (@hono/node-server builds a whole web Request on that ask, and the handler then reads the body through its web stream). */
+  function counted(method: string, headers: Record<string, string> = {}): { request: Request; asked: () => number } {
+    const request = new Request("http://localhost/v1/chats/c1/events", { method, headers });
     let asked = 0;
     Object.defineProperty(request, "body", {
       get() {
@@ -192,19 +193,37 @@ describe("bodyLimits on requests without a body", () => {
     });
     return { request, asked: () => asked };
   }
+  const app = () => new Hono().use("*", bodyLimits()).all("*", (c) => c.text("ok")).onError(renderError);
 
   it.each(["GET", "HEAD"])("a %s passes without its body being asked for", async (method) => {
-    const app = new Hono().use("*", bodyLimits()).on(["GET", "HEAD"], "*", (c) => c.text("ok"));
     const { request, asked } = counted(method);
-    const response = await app.request(request);
+    const response = await app().request(request);
     expect(response.status).toBe(200);
     expect(asked()).toBe(0);
   });
 
-  it("a POST's body is still measured", async () => {
-    const app = new Hono().use("*", bodyLimits()).post("*", (c) => c.text("ok"));
-    const { request, asked } = counted("POST");
-    expect((await app.request(request)).status).toBe(200);
+  it.each([
+    ["a POST of declared length", "POST", { "content-length": "2" }],
+    ["a POST with no body", "POST", {}],
+    ["a DELETE", "DELETE", {}],
+  ])("%s passes on its Content-Length, its body not asked for", async (_name, method, headers) => {
+    const { request, asked } = counted(method, headers);
+    expect((await app().request(request)).status).toBe(200);
+    expect(asked()).toBe(0);
+  });
+
+  it("a Content-Length over the limit is 413 payload_too_large, its body not asked for", async () => {
+    const { request, asked } = counted("POST", { "content-length": String(MAX_BODY_BYTES + 1) });
+    const response = await app().request(request);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe("payload_too_large");
+    expect(response.headers.get("connection")).toBe("close");
+    expect(asked()).toBe(0);
+  });
+
+  it("a chunked body is counted as it arrives", async () => {
+    const { request, asked } = counted("POST", { "transfer-encoding": "chunked" });
+    expect((await app().request(request)).status).toBe(200);
     expect(asked()).toBeGreaterThan(0);
   });
 });

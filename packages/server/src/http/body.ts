@@ -22,43 +22,49 @@ export const MAX_AUTH_BODY_BYTES = 16 * 1024;
 export const MAX_ADMIN_BODY_BYTES = 128 * 1024;
 
 /**
- * One body limit per request, chosen by path: /v1/auth, /v1/admin, everything else. hono's
- * `bodyLimit` trusts a Content-Length (Node never hands over more bytes than it declares) and
- * counts a chunked body as it arrives, stopping at the limit: a 50 MB upload is never held in
- * memory. The body it read is handed on as `c.req.raw`, so this runs before anything that keys
- * on that Request object (requireTenant).
+ * One body limit per request, chosen by path: /v1/auth, /v1/admin, everything else. A chunked
+ * body is counted by hono's `bodyLimit` as it arrives, stopping at the limit: a 50 MB upload is
+ * never held in memory; the body it read is handed on as `c.req.raw`, so this runs before
+ * anything that keys on that Request object (requireTenant). A body of declared length is
+ * judged by its Content-Length alone, as hono's limit does too (Node never hands over more
+ * bytes than it declares) — but here without asking for the body first: that ask makes
+ * @hono/node-server build a whole web Request, and the handler then reads the body through its
+ * web stream instead of node-server's direct read (~0.2 ms of CPU per send).
  */
 export function bodyLimits(): MiddlewareHandler {
-  const limited = (maxBytes: number) =>
-    bodyLimit({
-      maxSize: maxBytes,
-      onError: (c) => {
-        // The rest of the body is never read, so this connection cannot carry another request:
-        // the client is told (a kept-alive socket would be cut under its next request).
-        c.header("Connection", "close");
-        throw tooLarge(maxBytes);
-      },
-    });
-  const byPrefix: Array<[prefix: string, limit: MiddlewareHandler]> = [
-    [API_PATH.auth, limited(MAX_AUTH_BODY_BYTES)],
-    [API_PATH.admin, limited(MAX_ADMIN_BODY_BYTES)],
-  ];
-  const rest = limited(MAX_BODY_BYTES);
+  const limitOf = (path: string) => LIMITS_BY_PREFIX.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`))?.[1] ?? MAX_BODY_BYTES;
+  const refuse = (c: Context, maxBytes: number): never => {
+    // The rest of the body is never read, so this connection cannot carry another request:
+    // the client is told (a kept-alive socket would be cut under its next request).
+    c.header("Connection", "close");
+    throw tooLarge(maxBytes);
+  };
+  const counting = new Map(
+    [MAX_AUTH_BODY_BYTES, MAX_ADMIN_BODY_BYTES, MAX_BODY_BYTES].map((maxBytes) => [maxBytes, bodyLimit({ maxSize: maxBytes, onError: (c) => refuse(c, maxBytes) })]),
+  );
   return async function bodyLimits(c, next) {
     // A GET or HEAD has no body to limit. Asking for one (`c.req.raw.body`, hono's first step)
     // makes @hono/node-server build a whole web Request for it, and node-server keeps that
     // until the connection closes: on a live tail, for hours (~3 KB each).
     if (c.req.method === "GET" || c.req.method === "HEAD") return next();
-    const path = c.req.path;
-    const match = byPrefix.find(([prefix]) => path === prefix || path.startsWith(`${prefix}/`));
-    await (match?.[1] ?? rest)(c, next);
+    const maxBytes = limitOf(c.req.path);
+    const headers = c.req.raw.headers;
+    if (headers.has("transfer-encoding")) await counting.get(maxBytes)!(c, next);
+    else if (Number(headers.get("content-length") ?? 0) > maxBytes) refuse(c, maxBytes);
+    else await next();
     // An answer given before the body was read (a 401 before the JSON, a 413): the server drops
     // the unread rest and, if it takes long to arrive, the connection (@hono/node-server drains
     // for 500 ms). The client is told not to send another request on it.
     const incoming = (c.env as { incoming?: { readableEnded?: boolean } } | undefined)?.incoming;
-    if (incoming?.readableEnded === false && hasBody(c.req.raw.headers)) c.res.headers.set("Connection", "close");
+    if (incoming?.readableEnded === false && hasBody(headers)) c.res.headers.set("Connection", "close");
   };
 }
+
+/** Paths with a limit of their own (everything else: MAX_BODY_BYTES). */
+const LIMITS_BY_PREFIX: ReadonlyArray<readonly [prefix: string, maxBytes: number]> = [
+  [API_PATH.auth, MAX_AUTH_BODY_BYTES],
+  [API_PATH.admin, MAX_ADMIN_BODY_BYTES],
+];
 
 export async function readJson<S extends v.GenericSchema>(c: Context, schema: S): Promise<v.InferOutput<S>> {
   const declared = Number(c.req.header("content-length") ?? 0);
