@@ -16,6 +16,7 @@ import { sseResponses } from "./http/raw-sse.js";
 import { requireTenant } from "./middleware/require-tenant.js";
 import { requireUser } from "./middleware/require-user.js";
 import { admitTurn } from "./middleware/admit-turn.js";
+import { countResponses } from "./middleware/count-responses.js";
 import { limitSignIns } from "./middleware/limit-sign-ins.js";
 import { createUserTokenVerifier } from "./auth/user-tokens.js";
 import { adminRoutes } from "./routes/admin/index.js";
@@ -42,7 +43,9 @@ export function createApp(deps: AppDeps): OpenChatApp {
   const app = new Hono<AppEnv>();
   app.onError(renderError);
   app.notFound(renderNotFound);
-  // Outermost, so it runs last: live tails go out on Node's response with every header set.
+  // Every answer counted by status (metrics/), whatever the middleware below made of it.
+  app.use("*", countResponses(services.metrics));
+  // Outermost but for the count, so it runs last: live tails go out on Node's response with every header set.
   app.use("*", sseResponses());
   app.use("*", securityHeaders, noStoreByDefault);
   app.use(

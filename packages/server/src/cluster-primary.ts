@@ -6,15 +6,19 @@
  *   other workers or by the replacement, which keeps the slot and so the periodic jobs of slot 0);
  * - on SIGINT/SIGTERM asks every worker to drain (a repeated signal hurries them) and exits once
  *   all have exited: 0 when every worker stopped cleanly.
+ * - with METRICS_PORT, serves the sum of every worker's metrics there (metrics/metrics-server.ts);
  * A worker that exits before the first banner is a configuration or start-up error: the primary
  * stops the others and exits 1 instead of restarting it in a loop. Later, a replacement that dies
  * soon after its start (say Postgres is down) is started again after a pause.
  */
 import cluster, { type Worker } from "node:cluster";
 import { WORKER_INDEX_ENV, isWorkerReady, type WorkerCommand } from "./cluster-messages.js";
+import type { MetricsListenerConfig } from "./config.js";
 
 export interface SuperviseOptions {
   workers: number;
+  /** METRICS_PORT's listener, served here (not by the workers). */
+  metrics?: MetricsListenerConfig;
   /** Default console.log. */
   log?: (line: string) => void;
 }
@@ -29,7 +33,7 @@ interface Slot {
   ready: boolean;
 }
 
-export function superviseWorkers({ workers, log = console.log }: SuperviseOptions): void {
+export function superviseWorkers({ workers, metrics, log = console.log }: SuperviseOptions): void {
   const slots: Slot[] = [];
   let everyoneReady = false;
   let stopping = false;
@@ -53,6 +57,19 @@ export function superviseWorkers({ workers, log = console.log }: SuperviseOption
     everyoneReady = true;
     const pids = slots.map((s) => s.worker.process.pid).join(", ");
     for (const line of lines) log(/listening on/.test(line) ? `${line}; ${workers} workers (pids ${pids})` : line.replace("in this process", "in each worker"));
+    if (metrics) void serveClusterMetrics(metrics);
+  }
+
+  /** Once every worker is up: a scrape before would fail waiting for the ones still starting. */
+  async function serveClusterMetrics(listener: MetricsListenerConfig): Promise<void> {
+    try {
+      const { clusterText, listenMetrics } = await import("./metrics/metrics-server.js");
+      const served = await listenMetrics({ ...listener, collect: clusterText() });
+      log(`open-chat: metrics of all ${workers} workers on ${served.url}${listener.token ? " (bearer METRICS_TOKEN)" : ""}`);
+    } catch (error) {
+      log(`open-chat: the metrics listener could not start (${(error as Error).message}); stopping`);
+      stopAll("the metrics listener failed");
+    }
   }
 
   function onExit(index: number, slot: Slot, code: number | null, signal: string | null): void {

@@ -7,6 +7,7 @@
  *   stale credit holds); the lease sweeper runs in every worker, so the survivors take a dead
  *   worker's answers over at once (its compare-and-set lets one process win each lease);
  * - its start-up log goes to the primary, which prints one banner;
+ * - its metrics (METRICS_PORT) go to the primary too, which serves their sum;
  * - it stops when its primary says so (a direct SIGINT/SIGTERM stops it too, once); it hurries
  *   only when the primary says so. If the primary dies, Node's cluster ends the worker.
  */
@@ -20,7 +21,7 @@ export async function runWorker(config: ServerConfig, env: NodeJS.ProcessEnv = p
   const holder = env.HOLDER_ID ? `${env.HOLDER_ID}-w${index + 1}-${process.pid}` : config.settings.holder;
   const lines: string[] = [];
   let started = false;
-  const starting = startServer({ ...config, settings: { ...config.settings, holder } }, (line) => lines.push(line), { periodicJobs: index === 0 });
+  const starting = startServer({ ...config, settings: { ...config.settings, holder } }, (line) => lines.push(line), { periodicJobs: index === 0, metricsToPrimary: true });
   // Signals are heard from the start on (as in cli/serve.ts): one during the start closes what it opened.
   const shutdown = startingServerShutdown(`open-chat worker ${index + 1}`, starting);
   stopOnSignals(shutdown, { repeatHurries: false });

@@ -37,7 +37,16 @@ export interface ServerConfig {
   heapQuietAfterMs?: number;
   /** HEAP_SEMI_SPACE_MB (cli/v8-start-flags.ts): V8's `--max-semi-space-size` for `open-chat serve`, default 16 (DEFAULT_HEAP_SEMI_SPACE_MB); 0 (undefined here) = V8's own size. */
   heapSemiSpaceMb?: number;
+  /** METRICS_PORT (METRICS_HOST, METRICS_TOKEN): Prometheus metrics on a port of their own (metrics/metrics-server.ts); unset = none. */
+  metrics?: MetricsListenerConfig;
   settings: ServerSettings;
+}
+
+export interface MetricsListenerConfig {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  token?: string;
 }
 
 /**
@@ -83,6 +92,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ...heapGrowth(env),
     ...heapQuiet(env),
     ...heapSemiSpace(env),
+    ...metricsListener(env),
     settings: {
       holder: env.HOLDER_ID ?? defaults.holder,
       generation: {
@@ -211,6 +221,23 @@ function heapQuiet(env: NodeJS.ProcessEnv): { heapQuietAfterMs?: number } {
 function heapSemiSpace(env: NodeJS.ProcessEnv): { heapSemiSpaceMb?: number } {
   const mb = heapSemiSpaceMb(env);
   return mb ? { heapSemiSpaceMb: mb } : {};
+}
+
+/**
+ * METRICS_PORT turns the metrics listener on (0 = any free port), on METRICS_HOST (default
+ * 127.0.0.1: the metrics say how loaded the server is, not for the world); METRICS_TOKEN, when
+ * set, is the bearer token a scrape must send — at least 16 characters.
+ */
+function metricsListener(env: NodeJS.ProcessEnv): { metrics?: MetricsListenerConfig } {
+  if (env.METRICS_PORT === undefined || env.METRICS_PORT === "") {
+    for (const name of ["METRICS_HOST", "METRICS_TOKEN"]) if (env[name]) throw new Error(`${name} is set but METRICS_PORT is not: set METRICS_PORT to serve the metrics`);
+    return {};
+  }
+  const port = int(env, "METRICS_PORT", 0);
+  if (port > 65_535) throw new Error(`METRICS_PORT must be a port number (0–65535), got ${JSON.stringify(env.METRICS_PORT)}`);
+  const token = env.METRICS_TOKEN || undefined;
+  if (token !== undefined && token.length < 16) throw new Error("METRICS_TOKEN must be at least 16 characters (e.g. openssl rand -base64 24)");
+  return { metrics: { host: env.METRICS_HOST || "127.0.0.1", port, ...(token ? { token } : {}) } };
 }
 
 /** Intervals that must not be 0 (a 0 ms lease or sweep would spin). */

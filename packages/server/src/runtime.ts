@@ -11,7 +11,8 @@
  */
 import { mkdirSync } from "node:fs";
 import type { OpenChatApp } from "./app.js";
-import type { ServerConfig } from "./config.js";
+import type { MetricsListenerConfig, ServerConfig } from "./config.js";
+import type { Metrics } from "./metrics/metrics.js";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.js";
 import { defaultAppendWindowMaxMs } from "./generation/append-window.js";
 import { applyHeapGrowth } from "./heap-growth.js";
@@ -30,6 +31,8 @@ export interface RunningServer extends OpenChatApp {
   takeover: LeaseSweeper;
   /** The heap's quiet mode (quiet-heap.ts), unless HEAP_QUIET_AFTER_MS is 0 or the flag came with the process. */
   quietHeap: QuietHeap | undefined;
+  /** Where this process serves its Prometheus metrics (METRICS_PORT; not in a cluster's worker, whose primary serves them). */
+  metricsUrl: string | undefined;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,11 @@ export interface StartOptions {
    * sweeper always runs: every process takes over answers whose holder died.)
    */
   periodicJobs?: boolean;
+  /**
+   * A cluster's worker: its metrics go to the primary, which serves the sum over the workers on
+   * METRICS_PORT (cluster-primary.ts), instead of being served here. Default false.
+   */
+  metricsToPrimary?: boolean;
 }
 
 type Stops = Array<() => Promise<unknown>>;
@@ -118,6 +126,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // database, migrations, module loading) ran ~9 % longer for a heap it does not keep.
     applyHeapGrowth(config.heapGrowthPercent);
     stops.push(() => server.close());
+    const metricsUrl = config.metrics ? await serveMetrics(app.services.metrics, config.metrics, options.metricsToPrimary ?? false, stops) : undefined;
+    if (metricsUrl) log(`open-chat: metrics on ${metricsUrl}${config.metrics?.token ? " (bearer METRICS_TOKEN)" : ""}`);
     log(`open-chat: live tails: at most ${tails.tails || "unlimited"} in this process (${tails.source}); rate-limit counts in ${counters.kind}`);
     log(`open-chat: listening on ${server.url} (database: ${config.databaseUrl ? "DATABASE_URL" : "embedded PGlite"}, streams: ${config.streamsUrl ? config.streamsUrl : "embedded streams-local"}, model: ${model.name})`);
     return {
@@ -126,12 +136,31 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       embedded: { database: !config.databaseUrl, streams: !config.streamsUrl, model: !config.model },
       takeover,
       quietHeap,
+      metricsUrl,
       close,
     };
   } catch (error) {
     await close();
     throw error;
   }
+}
+
+/**
+ * Node's own metrics join the process's; served on their own port, or handed to a cluster's
+ * primary over the cluster's IPC channel (prom-client's AggregatorRegistry) to be summed there.
+ * Loaded only when METRICS_PORT is set.
+ */
+async function serveMetrics(metrics: Metrics, listener: MetricsListenerConfig, toPrimary: boolean, stops: Stops): Promise<string | undefined> {
+  const { withProcessMetrics } = await import("./metrics/metrics.js");
+  const { listenMetrics, registryText, reportToPrimary } = await import("./metrics/metrics-server.js");
+  withProcessMetrics(metrics);
+  if (toPrimary) {
+    reportToPrimary(metrics.registry);
+    return undefined;
+  }
+  const served = await listenMetrics({ ...listener, collect: registryText(metrics.registry) });
+  stops.push(() => served.close());
+  return served.url;
 }
 
 /** DATABASE_URL, else an embedded PGlite; migrated either way. */

@@ -43,6 +43,7 @@ import { startStaleHoldSweep } from "./billing/stale-holds.js";
 import type { WakeListener } from "./streams/wake/wake-listener.js";
 import { createStreamHub, type StreamHub } from "./log/stream-hub.js";
 import { createHeartbeats, type Heartbeats } from "./http/heartbeats.js";
+import { createMetrics, type Metrics, type TakeoverOutcome } from "./metrics/metrics.js";
 
 /** A credit hold this old with nothing ending it is stale: far past any answer's total time (10 min). */
 const STALE_HOLD_MS = 60 * 60_000;
@@ -132,6 +133,8 @@ export interface Services {
   streamHub: StreamHub;
   /** Every live SSE tail's heartbeat, on one timer (http/heartbeats.ts). */
   heartbeats: Heartbeats;
+  /** This process's Prometheus metrics (metrics/metrics.ts), served on METRICS_PORT by the runtime. */
+  metrics: Metrics;
 }
 
 export function createServices(deps: AppDeps): Services {
@@ -187,13 +190,14 @@ export function createServices(deps: AppDeps): Services {
     continueAnswers: settings.takeover.continueAnswers,
     maxResumes: settings.takeover.maxResumes,
   });
+  const takeovers: Record<TakeoverOutcome, number> = { continued: 0, stopped: 0, error: 0, released: 0 };
   const startTakeover = () =>
     startLeaseSweeper({
       store: leases,
       holder: settings.holder,
       leaseMs: settings.generation.leaseMs,
       intervalMs: settings.takeover.sweepMs,
-      onTakeover: async (lease) => void (await turns.resume(lease)),
+      onTakeover: async (lease) => void takeovers[await turns.resume(lease)]++,
     });
   const limits = createLimits({
     counters: deps.counters ?? createMemoryCounters(),
@@ -218,5 +222,17 @@ export function createServices(deps: AppDeps): Services {
     ...(deps.wakes && settings.tail.parkAfterMs ? { wakes: deps.wakes, parkAfterMs: settings.tail.parkAfterMs } : {}),
   });
   const startStaleHolds = () => startStaleHoldSweep({ prisma: deps.prisma, ledger, clock }, { maxAgeMs: STALE_HOLD_MS, intervalMs: STALE_HOLD_SWEEP_MS });
-  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions, chatStates, streamHub, heartbeats: createHeartbeats({ intervalMs: settings.tail.heartbeatMs }) };
+  const metrics = createMetrics({
+    answers: {
+      get running() {
+        return generations.running;
+      },
+      cap: admission.cap,
+      finished: generations.stats,
+    },
+    tails: limits.tails,
+    upstreams: () => streamHub.stats(),
+    takeovers: () => takeovers,
+  });
+  return { ...deps, startGuestPurge: startGuestPurgeJob, startStaleHoldSweep: startStaleHolds, clock, settings, chats, tenants, modelPolicies, leases, stopBus, generations, turns, ensureUserStream, startTakeover, limits, admission, ledger, stripe, billing, feedback: createFeedbackStore(deps.prisma, clock), liveSessions, chatStates, streamHub, heartbeats: createHeartbeats({ intervalMs: settings.tail.heartbeatMs }), metrics };
 }

@@ -35,4 +35,17 @@ describe("configFromEnv", () => {
     expect(configFromEnv({ EMBEDDED_THREADS: "off" }).embeddedThreads).toBe(false);
     expect(() => configFromEnv({ EMBEDDED_THREADS: "sometimes" })).toThrow(/EMBEDDED_THREADS must be on or off/);
   });
+
+  it("serves metrics only with METRICS_PORT: on 127.0.0.1 unless METRICS_HOST, a token of 16+ characters when given", () => {
+    expect(configFromEnv({}).metrics).toBeUndefined();
+    expect(configFromEnv({ METRICS_PORT: "" }).metrics).toBeUndefined();
+    expect(configFromEnv({ METRICS_PORT: "9464" }).metrics).toEqual({ host: "127.0.0.1", port: 9464 });
+    expect(configFromEnv({ METRICS_PORT: "0", METRICS_HOST: "0.0.0.0", METRICS_TOKEN: "t".repeat(16) }).metrics).toEqual({ host: "0.0.0.0", port: 0, token: "t".repeat(16) });
+    expect(() => configFromEnv({ METRICS_PORT: "prometheus" })).toThrow(/METRICS_PORT must be a non-negative integer/);
+    expect(() => configFromEnv({ METRICS_PORT: "70000" })).toThrow(/METRICS_PORT must be a port number/);
+    expect(() => configFromEnv({ METRICS_PORT: "9464", METRICS_TOKEN: "short" })).toThrow(/METRICS_TOKEN must be at least 16 characters/);
+    // A token or host without a port would silently serve nothing.
+    expect(() => configFromEnv({ METRICS_TOKEN: "t".repeat(16) })).toThrow(/METRICS_TOKEN is set but METRICS_PORT is not/);
+    expect(() => configFromEnv({ METRICS_HOST: "0.0.0.0" })).toThrow(/METRICS_HOST is set but METRICS_PORT is not/);
+  });
 });

@@ -16,6 +16,7 @@ import { createEventFactory } from "../src/log/event-factory.js";
 import { chatKey, userStreamName } from "../src/log/stream-names.js";
 import { authorized, createChat, send } from "./chaos/chat-watch.js";
 import { uninterrupted } from "./chaos/fixture.js";
+import { sample } from "./helpers/metrics.js";
 
 const LEASE_MS = 60_000; // sweeps are explicit here; no lease lapses on its own during a test
 const takeover = { sweepMs: 600_000, continueAnswers: true, maxResumes: 2 };
@@ -78,8 +79,11 @@ describe("takeover of a dead holder's turn", () => {
     const whole = await uninterrupted(server.model, prompt);
     const partial = whole.slice(0, 97);
     const { chatId, assistant } = await abandonedTurn(prompt, partial);
+    const continued = async () => sample(await server.services.metrics.registry.metrics(), "open_chat_takeovers_total", { outcome: "continued" })!;
+    const continuedBefore = await continued();
 
     const { state, events, lease } = await settle(chatId);
+    expect(await continued()).toBe(continuedBefore + 1);
     const answer = state.messages.find((m) => m.id === assistant)!;
     expect(answer).toMatchObject({ status: "completed", text: whole, generation: { resumes: 1 } });
     expect(typesOf(events, assistant)).toEqual(["message.created", "generation.started", "message.delta", "generation.resumed", ...Array(typesOf(events, assistant).length - 5).fill("message.delta"), "message.completed"]);

@@ -101,6 +101,9 @@ export function createAuth({ prisma, secret, baseURL, basePath = API_PATH.auth, 
     // Ours replaces it (see above): off in every NODE_ENV.
     rateLimit: { enabled: false },
     telemetry: { enabled: false },
+    // We export no traces. With @opentelemetry/api installed (prom-client brings it, metrics/),
+    // Better Auth would wrap every endpoint and query in a span of its no-op tracer.
+    experimental: { instrumentation: { enabled: false } },
   });
   return Object.assign(auth, { sessions });
 }

@@ -26,7 +26,7 @@ export async function serve(env: NodeJS.ProcessEnv = process.env): Promise<void>
     if (!config.authSecret) loadOrCreateSecret(dataDirLayout(config.dataDir).authSecret);
     encryptionKeyOf(config);
     const { superviseWorkers } = await import("../cluster-primary.js");
-    return superviseWorkers({ workers: plan.workers });
+    return superviseWorkers({ workers: plan.workers, ...(config.metrics ? { metrics: config.metrics } : {}) });
   }
   const { startServer } = await import("../runtime.js");
   // Heard from the start on: a SIGINT/SIGTERM while the server starts waits for the start and

@@ -29,7 +29,7 @@ export interface GenerationRegistry {
    */
   readonly running: number;
   /** Totals over finished generations: the group-commit figure is `appends / deltas`. */
-  readonly stats: { readonly generations: number; readonly appends: number; readonly deltas: number };
+  readonly stats: { readonly generations: number; readonly appends: number; readonly deltas: number; readonly byOutcome: Readonly<Record<GenerationResult["status"], number>> };
 }
 
 export interface GenerationRegistryDeps extends GeneratorDeps {
@@ -48,7 +48,8 @@ interface Running {
 
 export function createGenerationRegistry(deps: GenerationRegistryDeps): GenerationRegistry {
   const byChat = new Map<string, Running>();
-  const stats = { generations: 0, appends: 0, deltas: 0 };
+  const byOutcome: Record<GenerationResult["status"], number> = { completed: 0, error: 0, stopped: 0, fenced: 0, unterminated: 0, cancelled: 0 };
+  const stats = { generations: 0, appends: 0, deltas: 0, byOutcome };
   let keeper: LeaseKeeper | undefined;
   // Group commit's window, shared by every answer here: it follows this process's load.
   let batching: AppendWindow | undefined;
@@ -98,6 +99,7 @@ export function createGenerationRegistry(deps: GenerationRegistryDeps): Generati
           stats.generations++;
           stats.appends += result.appends;
           stats.deltas += result.deltas;
+          byOutcome[result.status]++;
           return result;
         })
         .finally(() => {

@@ -7,7 +7,8 @@
  *   and ends exactly as if nothing had happened;
  * - a worker that cannot start (here: no such database) ends the cluster with exit 1;
  * - SIGTERM to the primary drains both workers: their running answers complete, nothing is
- *   left to takeover, and every process exits 0.
+ *   left to takeover, and every process exits 0;
+ * - with METRICS_PORT the primary serves the sum of both workers' metrics.
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -20,6 +21,7 @@ import { DEFAULT_HEAP_SEMI_SPACE_MB } from "../../src/cli/v8-start-flags.js";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
 import { authorized, createChat, ended, watchChat } from "./chat-watch.js";
 import { uninterrupted, useChaosFixture } from "./fixture.js";
+import { sample, scrape } from "../helpers/metrics.js";
 
 const fixture = useChaosFixture({ tokenDelayMs: 8 });
 const running: ApiProcess[] = [];
@@ -123,6 +125,31 @@ describe("open-chat serve with WORKERS=2 (one port, Node cluster)", () => {
       const resumed = events.some((e) => e.type === "generation.resumed");
       expect(resumed, `chat ${chatId} (held by ${holders.get(chatId)})`).toBe(holders.get(chatId) === victim);
     }
+  }, 120_000);
+
+  it("serves the sum of both workers' metrics on METRICS_PORT, from the primary", async () => {
+    const { api } = await startCluster({ METRICS_PORT: "0" });
+    await api.printed((lines) => lines.some((line) => /^open-chat: metrics of all 2 workers on /.test(line)));
+    const url = /(http:\/\/\S+\/metrics)/.exec(api.output.find((line) => /metrics of all 2 workers/.test(line))!)![1]!;
+    const token = await signInAsGuest(api.url);
+    const prompt = "counted [[tokens:20]]";
+    const answers = await startAnswers(api, token, prompt, 4);
+    for (const { chatId, messageId } of answers) await watchChat(() => api.url, token, chatId, ended(messageId));
+    // An answer's totals are added up a moment after its terminal event is in the log: scrape until they are.
+    let scraped = await scrape(url);
+    for (let tries = 0; sample(scraped.text, "open_chat_answers_total", { outcome: "completed" }) !== 4 && tries < 200; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 25));
+      scraped = await scrape(url);
+    }
+    expect(scraped.status).toBe(200);
+    expect(sample(scraped.text, "open_chat_processes")).toBe(2);
+    expect(sample(scraped.text, "open_chat_answers_total", { outcome: "completed" })).toBe(4);
+    expect(sample(scraped.text, "open_chat_http_responses_total", { status: "202" })).toBe(4);
+    // Both workers' caps, added up: what the cluster can run at once.
+    expect(sample(scraped.text, "open_chat_answers_running_cap")).toBe(2 * 150);
+    expect(sample(scraped.text, "process_cpu_seconds_total")).toBeGreaterThan(0);
+    // The workers do not serve it on the API's port.
+    expect((await fetch(`${api.url}/metrics`)).status).toBe(404);
   }, 120_000);
 
   it("a worker that cannot start stops the cluster with its error (exit 1), not a restart loop", async () => {
