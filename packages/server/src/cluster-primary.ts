@@ -5,8 +5,8 @@
  * - replaces a worker that dies (its running answers are taken over through their leases by the
  *   other workers or by the replacement, which keeps the slot and so the periodic jobs of slot 0);
  * - on SIGINT/SIGTERM asks every worker to drain (a repeated signal hurries them) and exits once
- *   all have exited: 0 when every worker stopped cleanly.
- * - with METRICS_PORT, serves the sum of every worker's metrics there (metrics/metrics-server.ts);
+ *   all have exited: 0 when every worker stopped cleanly;
+ * - with METRICS_PORT, serves the sum of every worker's metrics there (metrics/metrics-server.ts).
  * A worker that exits before the first banner is a configuration or start-up error: the primary
  * stops the others and exits 1 instead of restarting it in a loop. Later, a replacement that dies
  * soon after its start (say Postgres is down) is started again after a pause.
