@@ -12,7 +12,7 @@
 import { mkdirSync } from "node:fs";
 import type { OpenChatApp } from "./app.js";
 import type { MetricsListenerConfig, ServerConfig } from "./config.js";
-import { withProcessMetrics, type Metrics } from "./metrics/metrics.js";
+import type { Metrics } from "./metrics/metrics.js";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.js";
 import { defaultAppendWindowMaxMs } from "./generation/append-window.js";
 import { applyHeapGrowth } from "./heap-growth.js";
@@ -148,9 +148,11 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
 /**
  * Node's own metrics join the process's; served on their own port, or handed to a cluster's
  * primary over the cluster's IPC channel (prom-client's AggregatorRegistry) to be summed there.
- * The listener's module is loaded only when METRICS_PORT is set.
+ * Imported here, not at the top: this module's own imports load before anything starts, the
+ * app's modules (and prom-client) load beside the database's start (runtime-parts.ts).
  */
 async function serveMetrics(metrics: Metrics, listener: MetricsListenerConfig, toPrimary: boolean, stops: Stops): Promise<string | undefined> {
+  const { withProcessMetrics } = await import("./metrics/metrics.js");
   const { listenMetrics, registryText, reportToPrimary } = await import("./metrics/metrics-server.js");
   withProcessMetrics(metrics);
   if (toPrimary) {
