@@ -17,7 +17,7 @@
  * `--profile` writes a CPU profile of the measured sends only (open it in Chrome DevTools);
  * `--queries` prints the statements of the last measured send, in order.
  */
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import pg from "pg";
 import { createTestTenant, signInAsGuest, startTestServer } from "@open-chat/testing";
@@ -33,6 +33,8 @@ const BURST = Number(process.argv.find((a) => a.startsWith("--burst="))?.slice("
 const CHATS = Number(process.argv.find((a) => a.startsWith("--chats="))?.slice("--chats=".length) ?? 10);
 const TOKENS = Number(process.argv.find((a) => a.startsWith("--tokens="))?.slice("--tokens=".length) ?? 1);
 const PROMPT = `hi [[tokens:${TOKENS}]]`;
+/** USER_HZ of /proc/<pid>/stat on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
 
 let queries = 0;
 let statements: string[] = [];
@@ -73,6 +75,7 @@ try {
     await inspector.post("Profiler.enable");
     await inspector.post("Profiler.start");
   }
+  const postgres0 = postgresCpuUs();
   for (let i = WARMUP; i < WARMUP + SENDS; i++) {
     const q0 = queries;
     statements = [];
@@ -97,6 +100,7 @@ try {
       console.log("(* = after the 202: the answer)");
     }
   }
+  const postgresUs = postgresCpuUs() - postgres0;
   if (inspector) {
     const { profile } = await inspector.post("Profiler.stop");
     writeFileSync(profileTo!, JSON.stringify(profile));
@@ -109,6 +113,7 @@ try {
   console.log(`queries per send        ${(sendQueries / SENDS).toFixed(1)} (node-postgres round trips until the 202)`);
   console.log(`then its answer         ${(answerCpuUs / SENDS).toFixed(0)} µs CPU, ${(answerQueries / SENDS).toFixed(1)} queries (202 → the answer ended)`);
   console.log(`wall per send           p50 ${p(0.5)} ms, p99 ${p(0.99)} ms, mean ${(wallMs / SENDS).toFixed(1)} ms`);
+  console.log(`Postgres CPU per send   ${(postgresUs / SENDS).toFixed(0)} µs with its answer (every postgres process of the machine, from /proc)`);
   if (BURST > 0) await burst(BURST);
 
   /** N sends at once (N guests, one chat each), three rounds. */
@@ -146,4 +151,26 @@ try {
 function statementText(config: unknown): string {
   const text = typeof config === "string" ? config : (config as { text?: string } | undefined)?.text ?? String(config);
   return text.replace(/\s+/g, " ").slice(0, 220);
+}
+
+/** CPU time (µs) used so far by every process named postgres on this machine (Linux /proc; 0 elsewhere). */
+function postgresCpuUs(): number {
+  let ticks = 0;
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return 0;
+  }
+  for (const pid of entries) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      if (!stat.includes("(postgres)")) continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
 }

@@ -18,6 +18,12 @@ export interface ServerConfig {
   dataDir: string;
   /** Postgres; unset = embedded PGlite under dataDir. */
   databaseUrl?: string;
+  /**
+   * DATABASE_PREPARED_STATEMENTS: the hot path's statements as named prepared statements on
+   * DATABASE_URL (db/sql.ts); default on. Off for a pooler that drops them between transactions
+   * (PgBouncer in transaction mode before 1.21, or without `max_prepared_statements`).
+   */
+  databasePreparedStatements?: boolean;
   /** Remote Prisma Streams server; unset = embedded streams-local under dataDir. */
   streamsUrl?: string;
   /** EMBEDDED_THREADS: the embedded PGlite and streams-local each on a worker thread (threads/host.ts); default on. */
@@ -81,6 +87,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     baseUrl: publicUrl(env.PUBLIC_URL) ?? `http://${host === "0.0.0.0" ? "127.0.0.1" : host}:${port}`,
     dataDir: env.DATA_DIR ?? ".data",
     databaseUrl: env.DATABASE_URL || undefined,
+    databasePreparedStatements: onOff(env, "DATABASE_PREPARED_STATEMENTS", true),
     streamsUrl: env.STREAMS_URL || undefined,
     streamsApiKey: env.STREAMS_API_KEY || undefined,
     embeddedThreads: onOff(env, "EMBEDDED_THREADS", true),

@@ -106,7 +106,9 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       limits: { ...config.settings.limits, tailsPerProcess: tails.tails, runningAnswersPerProcess },
       generation: { ...generation, appendIntervalMaxMs },
     };
-    const app = parts.createApp({ prisma: db.prisma, sql: parts.poolSql(db.pool), auth, streams, models, settings, stopBus, encryptionKey, counters, ...(wakes ? { wakes } : {}) });
+    // Prepared (parsed and planned once per connection) on a real Postgres; PGlite shares one session between connections.
+    const sql = parts.poolSql(db.pool, { prepared: config.databaseUrl !== undefined && config.databasePreparedStatements !== false });
+    const app = parts.createApp({ prisma: db.prisma, sql, auth, streams, models, settings, stopBus, encryptionKey, counters, ...(wakes ? { wakes } : {}) });
     // Runs before the streams tier and the database stop (stops run in reverse order).
     stops.push(() => app.services.generations.shutdown(config.shutdownGraceMs ?? 10_000));
     // Answers whose holder died (this process before a restart, or another one) end or go on here.

@@ -34,6 +34,9 @@ describe("configFromEnv", () => {
     expect(configFromEnv({}).embeddedThreads).toBe(true);
     expect(configFromEnv({ EMBEDDED_THREADS: "off" }).embeddedThreads).toBe(false);
     expect(() => configFromEnv({ EMBEDDED_THREADS: "sometimes" })).toThrow(/EMBEDDED_THREADS must be on or off/);
+    expect(configFromEnv({}).databasePreparedStatements).toBe(true);
+    expect(configFromEnv({ DATABASE_PREPARED_STATEMENTS: "off" }).databasePreparedStatements).toBe(false);
+    expect(() => configFromEnv({ DATABASE_PREPARED_STATEMENTS: "pgbouncer" })).toThrow(/DATABASE_PREPARED_STATEMENTS must be on or off/);
   });
 
   it("serves metrics only with METRICS_PORT: on 127.0.0.1 unless METRICS_HOST, a token of 16+ characters when given", () => {

@@ -3,7 +3,9 @@
  * and a Date goes in and comes out as its instant whatever the process's time zone (the
  * schema's timestamps are timestamptz; a column without a zone would fail here through the pool).
  */
+import { Pool } from "pg";
 import { afterEach, describe, expect, it } from "vitest";
+import { poolSql } from "../src/db/sql.js";
 import { useMigratedDb } from "./helpers/database.js";
 import { SQL_RUNNERS } from "./helpers/sql-runners.js";
 
@@ -38,5 +40,37 @@ describe.each(SQL_RUNNERS)("through %s", (name, sqlOf) => {
     expect(row).toMatchObject({ t: 'a"b{,}\\', i: 7, none: null, n: 4 });
     expect(BigInt(row!.big)).toBe(9007199254740993n);
     expect(await sqlOf(pg.db).count(`UPDATE "chat" SET "title" = $1 WHERE "id" = $2`, ["x", "no-such-chat"])).toBe(0);
+  });
+});
+
+describe("prepared statements on the pool", () => {
+  const prepared = async (pool: Pool) => (await pool.query<{ name: string; statement: string }>(`SELECT name, statement FROM pg_prepared_statements ORDER BY statement`)).rows;
+
+  it("prepares each statement once per connection, named from its text: two runners on one pool share the names", async () => {
+    const pool = new Pool({ connectionString: pg.url, max: 1 }); // one connection: one session to look into
+    try {
+      const first = poolSql(pool, { prepared: true });
+      const second = poolSql(pool, { prepared: true });
+      expect(await first.rows<{ n: number }>(`SELECT $1::int AS n`, [1])).toEqual([{ n: 1 }]);
+      expect(await second.rows<{ n: number }>(`SELECT $1::int AS n`, [2])).toEqual([{ n: 2 }]);
+      expect(await second.rows<{ t: string }>(`SELECT $1::text AS t`, ["x"])).toEqual([{ t: "x" }]);
+      expect(await first.count(`UPDATE "chat" SET "title" = $1 WHERE "id" = $2`, ["x", "no-such-chat"])).toBe(0);
+      const statements = await prepared(pool);
+      expect(statements.map((s) => s.statement)).toEqual([`SELECT $1::int AS n`, `SELECT $1::text AS t`, `UPDATE "chat" SET "title" = $1 WHERE "id" = $2`]);
+      for (const { name } of statements) expect(name).toMatch(/^oc_[\w-]{24}$/);
+      expect(new Set(statements.map((s) => s.name)).size).toBe(3);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it("leaves statements unnamed when not asked to prepare them (PGlite)", async () => {
+    const pool = new Pool({ connectionString: pg.url, max: 1 });
+    try {
+      expect(await poolSql(pool).rows<{ n: number }>(`SELECT $1::int AS n`, [3])).toEqual([{ n: 3 }]);
+      expect(await prepared(pool)).toEqual([]);
+    } finally {
+      await pool.end();
+    }
   });
 });
