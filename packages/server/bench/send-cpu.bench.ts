@@ -17,12 +17,13 @@
  * `--profile` writes a CPU profile of the measured sends only (open it in Chrome DevTools);
  * `--queries` prints the statements of the last measured send, in order.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { Session } from "node:inspector/promises";
 import pg from "pg";
 import { createTestTenant, signInAsGuest, startTestServer } from "@open-chat/testing";
 import { apiClient } from "../test/helpers/api.js";
 import { startStreamsBackend } from "../test/helpers/streams.js";
+import { cpuSecondsOfCommand } from "./load/proc-stats.js";
 
 const SENDS = Number(process.argv.find((a) => /^\d+$/.test(a)) ?? 300);
 const WARMUP = 30;
@@ -33,8 +34,6 @@ const BURST = Number(process.argv.find((a) => a.startsWith("--burst="))?.slice("
 const CHATS = Number(process.argv.find((a) => a.startsWith("--chats="))?.slice("--chats=".length) ?? 10);
 const TOKENS = Number(process.argv.find((a) => a.startsWith("--tokens="))?.slice("--tokens=".length) ?? 1);
 const PROMPT = `hi [[tokens:${TOKENS}]]`;
-/** USER_HZ of /proc/<pid>/stat on Linux. */
-const CLOCK_TICKS_PER_SECOND = 100;
 
 let queries = 0;
 let statements: string[] = [];
@@ -75,7 +74,7 @@ try {
     await inspector.post("Profiler.enable");
     await inspector.post("Profiler.start");
   }
-  const postgres0 = postgresCpuUs();
+  const postgres0 = cpuSecondsOfCommand("postgres");
   for (let i = WARMUP; i < WARMUP + SENDS; i++) {
     const q0 = queries;
     statements = [];
@@ -100,7 +99,7 @@ try {
       console.log("(* = after the 202: the answer)");
     }
   }
-  const postgresUs = postgresCpuUs() - postgres0;
+  const postgresUs = (cpuSecondsOfCommand("postgres") - postgres0) * 1e6;
   if (inspector) {
     const { profile } = await inspector.post("Profiler.stop");
     writeFileSync(profileTo!, JSON.stringify(profile));
@@ -153,24 +152,3 @@ function statementText(config: unknown): string {
   return text.replace(/\s+/g, " ").slice(0, 220);
 }
 
-/** CPU time (µs) used so far by every process named postgres on this machine (Linux /proc; 0 elsewhere). */
-function postgresCpuUs(): number {
-  let ticks = 0;
-  let entries: string[] = [];
-  try {
-    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
-  } catch {
-    return 0;
-  }
-  for (const pid of entries) {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-      if (!stat.includes("(postgres)")) continue;
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // the process ended meanwhile
-    }
-  }
-  return (ticks * 1_000_000) / CLOCK_TICKS_PER_SECOND;
-}

@@ -22,17 +22,30 @@ function tree(pid: number): number[] {
 
 /** CPU seconds used so far by `pid` and its descendants. */
 export function cpuSeconds(pid: number): number {
-  let ticks = 0;
-  for (const p of tree(pid)) {
-    try {
-      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
-      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-      ticks += Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14 and 15 of stat)
-    } catch {
-      // exited meanwhile
-    }
+  return tree(pid).reduce((sum, p) => sum + ownCpuSeconds(p), 0);
+}
+
+/** CPU seconds used so far by every process with this command name (e.g. every `postgres` backend). */
+export function cpuSecondsOfCommand(command: string): number {
+  let pids: string[];
+  try {
+    pids = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return 0; // not Linux
   }
-  return ticks / TICKS_PER_SECOND;
+  return pids.reduce((sum, p) => sum + ownCpuSeconds(Number(p), command), 0);
+}
+
+/** CPU seconds of one process (not its descendants); 0 when it is gone or, given `command`, is another program. */
+function ownCpuSeconds(pid: number, command?: string): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    if (command !== undefined && !stat.startsWith(`${pid} (${command}) `)) return 0;
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND; // utime, stime (fields 14 and 15 of stat)
+  } catch {
+    return 0; // exited meanwhile
+  }
 }
 
 /** Resident memory of `pid` and its descendants, MB. */
