@@ -10,7 +10,7 @@ import { createMetrics, type MetricsSources } from "../src/metrics/metrics.js";
 import { listenMetrics, registryText, type MetricsListener } from "../src/metrics/metrics-server.js";
 import { startApiProcess, type ApiProcess } from "./chaos/api-process.js";
 import { createChat, ended, send, watchChat } from "./chaos/chat-watch.js";
-import { sample, scrape } from "./helpers/metrics.js";
+import { sample, scrape, scrapeUntil } from "./helpers/metrics.js";
 
 function sources(overrides: Partial<MetricsSources> = {}): MetricsSources {
   return {
@@ -155,12 +155,7 @@ describe("open-chat serve with METRICS_PORT", () => {
     const { assistantMessageId } = await send(api.url, token, chatId, "count me");
     const { state } = await watchChat(() => api!.url, token, chatId, ended(assistantMessageId));
     expect(state.messages.find((m) => m.id === assistantMessageId)?.status).toBe("completed");
-    // The terminal event is in the log a moment before the answer's totals are added up: scrape until they are.
-    let after = await scrape(url);
-    for (let tries = 0; sample(after.text, "open_chat_answers_total", { outcome: "completed" }) !== 1 && tries < 200; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      after = await scrape(url);
-    }
+    const after = await scrapeUntil(url, "open_chat_answers_total", { outcome: "completed" }, 1);
     expect(sample(after.text, "open_chat_answers_total", { outcome: "completed" })).toBe(1);
     expect(sample(after.text, "open_chat_answers_running")).toBe(0);
     expect(sample(after.text, "open_chat_answer_appends_total")).toBeGreaterThanOrEqual(1);

@@ -21,7 +21,7 @@ import { DEFAULT_HEAP_SEMI_SPACE_MB } from "../../src/cli/v8-start-flags.js";
 import { startApiProcess, type ApiProcess } from "./api-process.js";
 import { authorized, createChat, ended, watchChat } from "./chat-watch.js";
 import { uninterrupted, useChaosFixture } from "./fixture.js";
-import { sample, scrape } from "../helpers/metrics.js";
+import { sample, scrapeUntil } from "../helpers/metrics.js";
 
 const fixture = useChaosFixture({ tokenDelayMs: 8 });
 const running: ApiProcess[] = [];
@@ -135,12 +135,7 @@ describe("open-chat serve with WORKERS=2 (one port, Node cluster)", () => {
     const prompt = "counted [[tokens:20]]";
     const answers = await startAnswers(api, token, prompt, 4);
     for (const { chatId, messageId } of answers) await watchChat(() => api.url, token, chatId, ended(messageId));
-    // An answer's totals are added up a moment after its terminal event is in the log: scrape until they are.
-    let scraped = await scrape(url);
-    for (let tries = 0; sample(scraped.text, "open_chat_answers_total", { outcome: "completed" }) !== 4 && tries < 200; tries++) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-      scraped = await scrape(url);
-    }
+    const scraped = await scrapeUntil(url, "open_chat_answers_total", { outcome: "completed" }, 4);
     expect(scraped.status).toBe(200);
     expect(sample(scraped.text, "open_chat_processes")).toBe(2);
     expect(sample(scraped.text, "open_chat_answers_total", { outcome: "completed" })).toBe(4);

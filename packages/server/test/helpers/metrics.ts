@@ -23,3 +23,17 @@ export async function scrape(url: string, headers: Record<string, string> = {}):
   const response = await fetch(url, { headers, signal: AbortSignal.timeout(30_000) });
   return { status: response.status, contentType: response.headers.get("content-type"), text: await response.text() };
 }
+
+/**
+ * Scrapes until `sample(text, name, labels)` is `value` (at most `retries` more scrapes, 25 ms apart) and
+ * returns the last scrape: an answer's totals are added up a moment after its terminal event is in
+ * the log, so a test that saw the event may scrape before they are.
+ */
+export async function scrapeUntil(url: string, name: string, labels: Record<string, string>, value: number, retries = 200): Promise<Awaited<ReturnType<typeof scrape>>> {
+  let scraped = await scrape(url);
+  for (let retried = 0; sample(scraped.text, name, labels) !== value && retried < retries; retried++) {
+    await new Promise((resolve) => setTimeout(resolve, 25));
+    scraped = await scrape(url);
+  }
+  return scraped;
+}
