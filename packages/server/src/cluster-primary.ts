@@ -65,7 +65,7 @@ export function superviseWorkers({ workers, metrics, log = console.log }: Superv
     try {
       const { clusterText, listenMetrics } = await import("./metrics/metrics-server.js");
       const served = await listenMetrics({ ...listener, collect: clusterText() });
-      log(`open-chat: metrics of all ${workers} workers on ${served.url}${listener.token ? " (bearer METRICS_TOKEN)" : ""}`);
+      log(`open-chat: metrics of all ${workers} workers on ${served.shown}`);
     } catch (error) {
       log(`open-chat: the metrics listener could not start (${(error as Error).message}); stopping`);
       stopAll("the metrics listener failed");

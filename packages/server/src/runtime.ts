@@ -13,6 +13,7 @@ import { mkdirSync } from "node:fs";
 import type { OpenChatApp } from "./app.js";
 import type { MetricsListenerConfig, ServerConfig } from "./config.js";
 import type { Metrics } from "./metrics/metrics.js";
+import type { MetricsListener } from "./metrics/metrics-server.js";
 import { dataDirLayout, type DataDirLayout } from "./data-dir.js";
 import { defaultAppendWindowMaxMs } from "./generation/append-window.js";
 import { applyHeapGrowth } from "./heap-growth.js";
@@ -128,8 +129,8 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
     // database, migrations, module loading) ran ~9 % longer for a heap it does not keep.
     applyHeapGrowth(config.heapGrowthPercent);
     stops.push(() => server.close());
-    const metricsUrl = config.metrics ? await serveMetrics(app.services.metrics, config.metrics, options.metricsToPrimary ?? false, stops) : undefined;
-    if (metricsUrl) log(`open-chat: metrics on ${metricsUrl}${config.metrics?.token ? " (bearer METRICS_TOKEN)" : ""}`);
+    const metrics = config.metrics ? await serveMetrics(app.services.metrics, config.metrics, options.metricsToPrimary ?? false, stops) : undefined;
+    if (metrics) log(`open-chat: metrics on ${metrics.shown}`);
     log(`open-chat: live tails: at most ${tails.tails || "unlimited"} in this process (${tails.source}); rate-limit counts in ${counters.kind}`);
     log(`open-chat: listening on ${server.url} (database: ${config.databaseUrl ? "DATABASE_URL" : "embedded PGlite"}, streams: ${config.streamsUrl ? config.streamsUrl : "embedded streams-local"}, model: ${model.name})`);
     return {
@@ -138,7 +139,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
       embedded: { database: !config.databaseUrl, streams: !config.streamsUrl, model: !config.model },
       takeover,
       quietHeap,
-      metricsUrl,
+      metricsUrl: metrics?.url,
       close,
     };
   } catch (error) {
@@ -153,7 +154,7 @@ export async function startServer(config: ServerConfig, log: (line: string) => v
  * Imported here, not at the top: this module's own imports load before anything starts, the
  * app's modules (and prom-client) load beside the database's start (runtime-parts.ts).
  */
-async function serveMetrics(metrics: Metrics, listener: MetricsListenerConfig, toPrimary: boolean, stops: Stops): Promise<string | undefined> {
+async function serveMetrics(metrics: Metrics, listener: MetricsListenerConfig, toPrimary: boolean, stops: Stops): Promise<MetricsListener | undefined> {
   const { withProcessMetrics } = await import("./metrics/metrics.js");
   const { listenMetrics, registryText, reportToPrimary } = await import("./metrics/metrics-server.js");
   withProcessMetrics(metrics);
@@ -163,7 +164,7 @@ async function serveMetrics(metrics: Metrics, listener: MetricsListenerConfig, t
   }
   const served = await listenMetrics({ ...listener, collect: registryText(metrics.registry) });
   stops.push(() => served.close());
-  return served.url;
+  return served;
 }
 
 /** DATABASE_URL, else an embedded PGlite; migrated either way. */

@@ -33,6 +33,8 @@ export interface MetricsListenerOptions {
 export interface MetricsListener {
   /** `http://host:port/metrics`. */
   url: string;
+  /** The URL for the start-up log, with what a scrape must send. */
+  shown: string;
   close(): Promise<void>;
 }
 
@@ -85,8 +87,10 @@ export async function listenMetrics(options: MetricsListenerOptions): Promise<Me
   });
   const { port } = server.address() as AddressInfo;
   const host = options.host.includes(":") ? `[${options.host}]` : options.host;
+  const url = `http://${host}:${port}/metrics`;
   return {
-    url: `http://${host}:${port}/metrics`,
+    url,
+    shown: options.token ? `${url} (bearer METRICS_TOKEN)` : url,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
